@@ -1,0 +1,6 @@
+//! SPA title/URL tracking: decides when a single-page app has landed on a new page and what
+//! to report through `jivo_api.sendPageTitle(title, true, url)`.
+
+mod config;
+
+pub use config::{HashMode, SpaConfig};
