@@ -1,1 +1,30 @@
+//! End-to-end test harness for Jivo Widget Injector.
+//!
+//! Drives headless Chromium (through chromedriver) and Firefox (through geckodriver) with the
+//! built extension loaded, against pages from a fixture server inside the test process.
+//!
+//! - [`server`]: the fixture HTTP server (files, `/strict/` CSP variants, programmatic routes).
+//! - [`webdriver`]: a minimal synchronous W3C WebDriver client.
+//! - [`browser`]: one browser with the extension loaded, and the helpers scenarios use.
+//! - [`runner`]: scenarios, their context and the test main used by `tests/e2e.rs`.
 
+pub mod browser;
+mod reaper;
+pub mod runner;
+pub mod server;
+pub mod webdriver;
+
+use std::path::{Path, PathBuf};
+
+/// Where failure screenshots and driver logs go: `tests/e2e/artifacts/` (ignored by git).
+pub fn artifacts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts")
+}
+
+/// The unpacked extension the tests load: `$JWI_EXTENSION_DIR`, else `dist/extension` of the
+/// repository (what `./build.sh` produces).
+pub fn extension_dir() -> PathBuf {
+    std::env::var_os("JWI_EXTENSION_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/extension"))
+}

@@ -1,0 +1,1117 @@
+//! One headless browser with the extension loaded, and the helpers scenarios use.
+//!
+//! [`Browser::launch`] starts the driver (chromedriver or geckodriver) on a free port in its own
+//! process group, creates a headless session with the extension loaded, and learns the
+//! extension's URL host. Dropping the [`Browser`] ends the session and kills the driver's whole
+//! process group, browser included, and deletes the temporary profile.
+//!
+//! Extension APIs (`storage`, `tabs`, …) are reached through a *helper tab*: a tab showing an
+//! extension page, opened on first use and kept for the browser's lifetime. Helpers such as
+//! [`Browser::storage_set`] switch to it, run a script, and switch back; the helper tab is left
+//! out of [`Browser::tabs`].
+//!
+//! ```no_run
+//! use e2e::browser::{Browser, BrowserKind};
+//! use std::{path::Path, time::Duration};
+//!
+//! let browser = Browser::launch(BrowserKind::Firefox, Path::new("dist/extension"))?;
+//! browser.set_settings(serde_json::json!({"mode": "sandbox", "sites": ["http://127.0.0.1/*"]}))?;
+//! browser.goto("http://127.0.0.1:8000/plain.html")?;
+//! let tab = browser.tab_id_of("http://127.0.0.1:8000/plain.html")?;
+//! browser.open_extension_page(&format!("popup.html?tab={tab}"))?;
+//! browser.wait_for_attr("#page-status", "data-state", "connected", Duration::from_secs(5))?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+use std::fs::{self, File};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
+
+use crate::reaper;
+use crate::webdriver::{clip, Client, Element, Session, WebDriverError};
+
+/// The moz-extension:// UUID the harness gives the add-on in Firefox (pref
+/// `extensions.webextensions.uuids`), so extension URLs are known before launch.
+pub const FIREFOX_EXTENSION_UUID: &str = "6f3c2b1a-e2e0-4a11-9c6d-0123456789ab";
+
+/// Poll interval of [`Browser::wait_for`].
+pub const POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// How long a WebDriver page load or async script may take before the driver gives up.
+const DRIVER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Window size for every session, so screenshots and layout are the same everywhere.
+const WINDOW_SIZE: (u32, u32) = (1280, 900);
+
+/// Which browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BrowserKind {
+    /// Chromium through chromedriver.
+    Chromium,
+    /// Firefox (ESR) through geckodriver.
+    Firefox,
+}
+
+impl BrowserKind {
+    /// Both browsers, in run order.
+    pub const ALL: [BrowserKind; 2] = [BrowserKind::Chromium, BrowserKind::Firefox];
+
+    /// `"chromium"` or `"firefox"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BrowserKind::Chromium => "chromium",
+            BrowserKind::Firefox => "firefox",
+        }
+    }
+
+    /// Parses `"chromium"`/`"chrome"` or `"firefox"`.
+    pub fn parse(name: &str) -> Result<BrowserKind> {
+        match name.to_ascii_lowercase().as_str() {
+            "chromium" | "chrome" => Ok(BrowserKind::Chromium),
+            "firefox" => Ok(BrowserKind::Firefox),
+            other => bail!("unknown browser {other:?} (expected chromium or firefox)"),
+        }
+    }
+}
+
+impl fmt::Display for BrowserKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A running browser with the extension loaded. All helpers take `&self`.
+pub struct Browser {
+    kind: BrowserKind,
+    session: Session,
+    /// The extension's URL host: Chromium's extension id or Firefox's UUID.
+    host: String,
+    /// The add-on id from the manifest (Firefox) or the extension id (Chromium).
+    extension_id: String,
+    extension_dir: PathBuf,
+    manifest: Value,
+    helper_tab: RefCell<Option<String>>,
+    driver_base: String,
+    driver: Option<Child>,
+    group: Option<reaper::Group>,
+    /// The Chromium profile; removed after the browser is gone.
+    temp_dir: Option<TempDir>,
+}
+
+impl Browser {
+    /// Starts `kind` headless with the unpacked extension at `extension_dir` loaded.
+    ///
+    /// Fails (never skips) when the browser or driver binary is missing, saying how to install
+    /// it, and when the extension is missing or does not load.
+    pub fn launch(kind: BrowserKind, extension_dir: &Path) -> Result<Browser> {
+        let extension_dir = extension_dir.canonicalize().with_context(|| {
+            format!(
+                "extension directory {} does not exist: build it with ./build.sh \
+                 (or point JWI_EXTENSION_DIR at an unpacked extension)",
+                extension_dir.display()
+            )
+        })?;
+        let manifest_path = extension_dir.join("manifest.json");
+        let manifest: Value = serde_json::from_str(
+            &fs::read_to_string(&manifest_path)
+                .with_context(|| format!("read {}", manifest_path.display()))?,
+        )
+        .with_context(|| format!("parse {}", manifest_path.display()))?;
+        let result = match kind {
+            BrowserKind::Chromium => launch_chromium(&extension_dir, manifest),
+            BrowserKind::Firefox => launch_firefox(&extension_dir, manifest),
+        };
+        result.with_context(|| format!("launch {kind} with {}", extension_dir.display()))
+    }
+
+    /// Which browser this is.
+    pub fn kind(&self) -> BrowserKind {
+        self.kind
+    }
+
+    /// The WebDriver session, for anything the helpers do not cover.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The extension's id: Chromium's 32-letter id, or the Gecko add-on id from the manifest.
+    pub fn extension_id(&self) -> &str {
+        &self.extension_id
+    }
+
+    /// The unpacked extension directory (absolute).
+    pub fn extension_dir(&self) -> &Path {
+        &self.extension_dir
+    }
+
+    /// The extension's parsed manifest.json.
+    pub fn manifest(&self) -> &Value {
+        &self.manifest
+    }
+
+    /// `chrome-extension://ID/path` or `moz-extension://UUID/path`.
+    pub fn extension_url(&self, path: &str) -> String {
+        let scheme = match self.kind {
+            BrowserKind::Chromium => "chrome-extension",
+            BrowserKind::Firefox => "moz-extension",
+        };
+        format!("{scheme}://{}/{}", self.host, path.trim_start_matches('/'))
+    }
+
+    // ----- navigation and scripts -----
+
+    /// Navigates the current tab to `url` and waits for its load event.
+    pub fn goto(&self, url: &str) -> Result<()> {
+        self.session.navigate(url)
+    }
+
+    /// Starts navigating the current tab to `url` without waiting for the load (for pages that
+    /// wait on a slow route).
+    pub fn goto_nowait(&self, url: &str) -> Result<()> {
+        self.eval_with("window.location.href = arguments[0]", vec![json!(url)])
+            .map(drop)
+    }
+
+    /// Opens the extension page `path` (e.g. `"popup.html?tab=3"`) in the current tab and waits
+    /// for it to load. Works in Firefox too, where WebDriver refuses moz-extension:// URLs.
+    pub fn open_extension_page(&self, path: &str) -> Result<()> {
+        let url = self.extension_url(path);
+        match self.kind {
+            BrowserKind::Chromium => self.goto(&url),
+            BrowserKind::Firefox => {
+                // Load it from the privileged browser UI with the system principal, then come
+                // back; the tab is then an extension page and normal commands work in it.
+                self.session.set_context("chrome")?;
+                let loaded = self.session.execute(
+                    "gBrowser.selectedBrowser.fixupAndLoadURIString(arguments[0], \
+                     {triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()});",
+                    vec![json!(url)],
+                );
+                self.session.set_context("content")?;
+                loaded.with_context(|| format!("open extension page {url}"))?;
+                let what = format!("extension page {url} to load");
+                self.wait_for(&what, DRIVER_TIMEOUT, |b| {
+                    if b.session.current_url().ok().as_deref() != Some(url.as_str()) {
+                        return Ok(None);
+                    }
+                    // The document may still be replaced while it loads: errors mean "not yet".
+                    let state = b.eval("return document.readyState").unwrap_or(Value::Null);
+                    Ok((state == "complete").then_some(()))
+                })
+            }
+        }
+    }
+
+    /// The current tab's URL.
+    pub fn current_url(&self) -> Result<String> {
+        self.session.current_url()
+    }
+
+    /// The current tab's title.
+    pub fn title(&self) -> Result<String> {
+        self.session.title()
+    }
+
+    /// Runs `js` in the current tab as a function body (use `return`) and returns the result as
+    /// JSON. A returned promise is awaited.
+    pub fn eval(&self, js: &str) -> Result<Value> {
+        self.session.execute(js, Vec::new())
+    }
+
+    /// Like [`Browser::eval`], with `args` available as `arguments[0]`, `arguments[1]`, …
+    pub fn eval_with(&self, js: &str, args: Vec<Value>) -> Result<Value> {
+        self.session.execute(js, args)
+    }
+
+    /// Runs `js` as an async function body in the current tab: it gets a callback named `done`
+    /// (also the last argument) and the result is the value passed to `done`.
+    ///
+    /// `b.eval_async("setTimeout(() => done(document.title), 100)")`
+    pub fn eval_async(&self, js: &str) -> Result<Value> {
+        self.eval_async_with(js, Vec::new())
+    }
+
+    /// Like [`Browser::eval_async`], with `args` available as `arguments[0]`, … (`done` last).
+    pub fn eval_async_with(&self, js: &str, args: Vec<Value>) -> Result<Value> {
+        let script = format!("const done = arguments[arguments.length - 1];\n{js}");
+        self.session.execute_async(&script, args)
+    }
+
+    // ----- waiting -----
+
+    /// Calls `poll` every [`POLL_INTERVAL`] until it returns `Ok(Some(value))`, and returns that
+    /// value. An `Err` from `poll` ends the wait at once. After `timeout` the error says
+    /// "timed out after …s waiting for {what}".
+    pub fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut poll: impl FnMut(&Browser) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let start = Instant::now();
+        loop {
+            if let Some(value) = poll(self).with_context(|| format!("while waiting for {what}"))? {
+                return Ok(value);
+            }
+            if start.elapsed() >= timeout {
+                bail!(
+                    "{}: timed out after {:.1}s waiting for {what}",
+                    self.kind,
+                    timeout.as_secs_f64()
+                );
+            }
+            thread::sleep(POLL_INTERVAL);
+        }
+    }
+
+    /// Waits until `js` (a function body, run in the current tab) returns something other than
+    /// `null`, `undefined`, `false`, `0` or `""`, and returns it. Script errors count as "not
+    /// yet" (the page may be loading); the last one is reported on timeout.
+    pub fn wait_for_js(&self, js: &str, timeout: Duration) -> Result<Value> {
+        let mut last = String::from("null");
+        let what = format!("`{}` to be truthy", clip(js, 120));
+        let result = self.wait_for(&what, timeout, |b| {
+            match b.eval(js) {
+                Ok(value) if truthy(&value) => return Ok(Some(value)),
+                Ok(value) => last = value.to_string(),
+                Err(err) => last = format!("error: {err:#}"),
+            }
+            Ok(None)
+        });
+        result.map_err(|err| err.context(format!("last result: {}", clip(&last, 500))))
+    }
+
+    /// Waits until an element matches `css`, and returns it.
+    pub fn wait_for_element(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let what = format!("an element matching {css:?}");
+        self.wait_for(&what, timeout, |b| {
+            Ok(b.session.find_all(css)?.into_iter().next())
+        })
+    }
+
+    /// Waits until the first element matching `css` has attribute `name` equal to `expected`.
+    /// On timeout the error says what the attribute was last (or that nothing matched).
+    pub fn wait_for_attr(
+        &self,
+        css: &str,
+        name: &str,
+        expected: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        let mut last = String::from("no element matched");
+        let what = format!("{css} [{name}={expected:?}]");
+        let result = self.wait_for(&what, timeout, |b| {
+            let Some(element) = b.session.find_all(css)?.into_iter().next() else {
+                last = "no element matched".into();
+                return Ok(None);
+            };
+            match b.session.element_attribute(&element, name) {
+                Ok(Some(value)) if value == expected => return Ok(Some(())),
+                Ok(value) => last = format!("{name}={value:?}"),
+                // The element may be replaced between the two commands.
+                Err(err) if WebDriverError::is(&err, "stale element reference") => {}
+                Err(err) => return Err(err),
+            }
+            Ok(None)
+        });
+        result.map_err(|err| err.context(format!("last seen: {last}")))
+    }
+
+    // ----- elements -----
+
+    /// The first element matching `css` (no waiting).
+    pub fn find(&self, css: &str) -> Result<Element> {
+        self.session.find(css)
+    }
+
+    /// All elements matching `css` (no waiting).
+    pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        self.session.find_all(css)
+    }
+
+    /// The rendered text of the first element matching `css`.
+    pub fn text(&self, css: &str) -> Result<String> {
+        let element = self.find(css)?;
+        self.session.element_text(&element)
+    }
+
+    /// Attribute `name` of the first element matching `css` (`None` if absent).
+    pub fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
+        let element = self.find(css)?;
+        self.session.element_attribute(&element, name)
+    }
+
+    /// DOM property `name` of the first element matching `css`.
+    pub fn prop(&self, css: &str, name: &str) -> Result<Value> {
+        let element = self.find(css)?;
+        self.session.element_property(&element, name)
+    }
+
+    /// Clicks the first element matching `css`.
+    pub fn click(&self, css: &str) -> Result<()> {
+        let element = self.find(css)?;
+        self.session.click(&element)
+    }
+
+    /// Clears the first input matching `css` and types `text` into it.
+    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.find(css)?;
+        self.session.clear(&element)?;
+        self.session.send_keys(&element, text)
+    }
+
+    /// Saves a PNG screenshot of the current tab to `path` (parent directories are created).
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+        }
+        self.session.screenshot_to(path)
+    }
+
+    // ----- tabs -----
+
+    /// The current tab's handle.
+    pub fn current_tab(&self) -> Result<String> {
+        self.session.window_handle()
+    }
+
+    /// The handles of all tabs except the harness's helper tab.
+    pub fn tabs(&self) -> Result<Vec<String>> {
+        let helper = self.helper_tab.borrow().clone();
+        let mut handles = self.session.window_handles()?;
+        handles.retain(|h| Some(h) != helper.as_ref());
+        Ok(handles)
+    }
+
+    /// Opens a new blank tab, switches to it and returns its handle.
+    pub fn new_tab(&self) -> Result<String> {
+        let handle = self.session.new_window()?;
+        self.session.switch_to_window(&handle)?;
+        Ok(handle)
+    }
+
+    /// Makes the tab `handle` current (and selected in the browser's UI).
+    pub fn switch_to(&self, handle: &str) -> Result<()> {
+        self.session.switch_to_window(handle)
+    }
+
+    /// Closes the current tab and switches to the most recent remaining one (opening a blank
+    /// tab first if it was the last, so the session never ends by accident).
+    pub fn close_tab(&self) -> Result<()> {
+        let closing = self.current_tab()?;
+        if self.tabs()?.len() <= 1 {
+            self.new_tab()?;
+            self.switch_to(&closing)?;
+        }
+        self.session.close_window()?;
+        if self.helper_tab.borrow().as_deref() == Some(closing.as_str()) {
+            *self.helper_tab.borrow_mut() = None;
+        }
+        let last = self
+            .tabs()?
+            .pop()
+            .ok_or_else(|| anyhow!("no tab left after closing {closing}"))?;
+        self.switch_to(&last)
+    }
+
+    /// Closes every tab except the helper and leaves one fresh blank tab current (the runner
+    /// does this before each scenario).
+    pub fn fresh_tab(&self) -> Result<String> {
+        let fresh = self.new_tab()?;
+        for handle in self.tabs()? {
+            if handle != fresh {
+                self.switch_to(&handle)?;
+                self.session.close_window()?;
+            }
+        }
+        self.switch_to(&fresh)?;
+        Ok(fresh)
+    }
+
+    // ----- extension APIs (through the helper tab) -----
+
+    /// Runs `js` (a function body; a returned promise is awaited) in an extension page, with
+    /// `api` bound to `browser` or `chrome` and `args` as `arguments[0]`, … . The current tab
+    /// stays current.
+    ///
+    /// `b.ext_eval("return api.runtime.getManifest().version", vec![])`
+    pub fn ext_eval(&self, js: &str, args: Vec<Value>) -> Result<Value> {
+        let back = self.current_tab()?;
+        let result = self.in_helper_tab(js, args);
+        let switched = self.switch_to(&back);
+        let value = result?;
+        switched.context("switch back from the helper tab")?;
+        Ok(value)
+    }
+
+    fn in_helper_tab(&self, js: &str, args: Vec<Value>) -> Result<Value> {
+        let script = format!("const api = globalThis.browser || globalThis.chrome;\n{js}");
+        let existing = self.helper_tab.borrow().clone();
+        if let Some(handle) = existing {
+            match self.switch_to(&handle) {
+                Ok(()) => return self.eval_with(&script, args),
+                Err(err) if WebDriverError::is(&err, "no such window") => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let handle = self.new_tab()?;
+        *self.helper_tab.borrow_mut() = Some(handle);
+        self.open_extension_page(&self.helper_page()?)
+            .context("open the helper tab")?;
+        self.eval_with(&script, args)
+    }
+
+    /// The extension page the helper tab shows: one that loads none of the extension's code,
+    /// so it connects to nothing (manifest.json, shown as text in the extension's origin).
+    fn helper_page(&self) -> Result<String> {
+        Ok("manifest.json".to_string())
+    }
+
+    /// `storage[area].set(items)` (area: `local`, `session`, `sync`).
+    pub fn storage_set(&self, area: &str, items: Value) -> Result<()> {
+        self.ext_eval(
+            "return api.storage[arguments[0]].set(arguments[1]).then(() => null);",
+            vec![json!(area), items],
+        )
+        .with_context(|| format!("storage.{area}.set"))
+        .map(drop)
+    }
+
+    /// `storage[area].get(key)[key]`, or `null` when absent.
+    pub fn storage_get(&self, area: &str, key: &str) -> Result<Value> {
+        self.ext_eval(
+            "return api.storage[arguments[0]].get(arguments[1]).then(r => \
+             r[arguments[1]] === undefined ? null : r[arguments[1]]);",
+            vec![json!(area), json!(key)],
+        )
+        .with_context(|| format!("storage.{area}.get({key:?})"))
+    }
+
+    /// `storage[area].clear()`.
+    pub fn storage_clear(&self, area: &str) -> Result<()> {
+        self.ext_eval(
+            "return api.storage[arguments[0]].clear().then(() => null);",
+            vec![json!(area)],
+        )
+        .with_context(|| format!("storage.{area}.clear"))
+        .map(drop)
+    }
+
+    /// Writes the settings document: `storage.local.set({settings})`.
+    pub fn set_settings(&self, settings: Value) -> Result<()> {
+        self.storage_set("local", json!({ "settings": settings }))
+    }
+
+    /// Restores default settings by clearing `storage.local` (the extension's first-run state).
+    /// The runner does this before each scenario.
+    pub fn restore_defaults(&self) -> Result<()> {
+        self.storage_clear("local")
+    }
+
+    /// The ids and URLs of tabs matching `url_pattern` (`tabs.query({url})`).
+    ///
+    /// Match patterns cannot carry a port, so a port in `url_pattern` is dropped: a plain
+    /// `server.url("/plain.html")` works.
+    pub fn tabs_matching(&self, url_pattern: &str) -> Result<Vec<(i64, String)>> {
+        let pattern = strip_port(url_pattern);
+        let found = self
+            .ext_eval(
+                "return api.tabs.query({url: arguments[0]}).then(tabs => \
+                 tabs.map(t => [t.id, t.url || '']));",
+                vec![json!(pattern)],
+            )
+            .with_context(|| format!("tabs.query({{url: {pattern:?}}})"))?;
+        let list = found.as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|pair| {
+                let id = pair.get(0).and_then(Value::as_i64);
+                let url = pair.get(1).and_then(Value::as_str);
+                match (id, url) {
+                    (Some(id), Some(url)) => Ok((id, url.to_string())),
+                    _ => bail!("tabs.query: unexpected entry {pair}"),
+                }
+            })
+            .collect()
+    }
+
+    /// The id (as the extension sees it) of the one tab matching `url_pattern`; an error if none
+    /// or several match. See [`Browser::tabs_matching`] for the pattern.
+    pub fn tab_id_of(&self, url_pattern: &str) -> Result<i64> {
+        let tabs = self.tabs_matching(url_pattern)?;
+        match tabs.as_slice() {
+            [(id, _)] => Ok(*id),
+            [] => bail!("no tab matches {:?}", strip_port(url_pattern)),
+            many => bail!(
+                "{} tabs match {:?}: {many:?}",
+                many.len(),
+                strip_port(url_pattern)
+            ),
+        }
+    }
+
+    // ----- background lifecycle -----
+
+    /// Whether the extension's background is running: Chromium's service worker target exists,
+    /// or Firefox's background page is running.
+    pub fn background_running(&self) -> Result<bool> {
+        match self.kind {
+            BrowserKind::Chromium => Ok(self.service_worker_target()?.is_some()),
+            BrowserKind::Firefox => {
+                let state = self.in_chrome_context(
+                    "const p = WebExtensionPolicy.getByID(arguments[0]);\n\
+                     if (!p || !p.extension) throw new Error('add-on not running');\n\
+                     return String(p.extension.backgroundState);",
+                    vec![json!(self.extension_id)],
+                )?;
+                Ok(state == "running")
+            }
+        }
+    }
+
+    /// Chromium: stops the extension's service worker (as the browser does when it is idle)
+    /// through CDP and waits until it is gone. Returns whether one was running.
+    pub fn stop_service_worker(&self) -> Result<bool> {
+        if self.kind != BrowserKind::Chromium {
+            bail!("stop_service_worker is Chromium-only; use stop_background");
+        }
+        let Some(target) = self.service_worker_target()? else {
+            return Ok(false);
+        };
+        self.session
+            .cdp("Target.closeTarget", json!({ "targetId": target }))
+            .context("stop the extension service worker")?;
+        self.wait_for("the service worker to stop", Duration::from_secs(5), |b| {
+            Ok(b.service_worker_target()?.is_none().then_some(()))
+        })?;
+        Ok(true)
+    }
+
+    /// Stops the extension's background as the browser does when it is idle: Chromium's
+    /// service worker ([`Browser::stop_service_worker`]) or Firefox's event page. The next
+    /// event for the background (a message, a port, a storage change it listens to) starts it
+    /// again.
+    pub fn stop_background(&self) -> Result<()> {
+        match self.kind {
+            BrowserKind::Chromium => self.stop_service_worker().map(drop),
+            BrowserKind::Firefox => {
+                self.in_chrome_context(
+                    "const p = WebExtensionPolicy.getByID(arguments[0]);\n\
+                     if (!p || !p.extension) throw new Error('add-on not running');\n\
+                     return p.extension.terminateBackground().then(() => null);",
+                    vec![json!(self.extension_id)],
+                )
+                .context("stop the extension's background page")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Chromium: the CDP target id of the extension's service worker, if it is running.
+    pub fn service_worker_target(&self) -> Result<Option<String>> {
+        let prefix = self.extension_url("");
+        let targets = self.session.cdp("Target.getTargets", json!({}))?;
+        Ok(targets
+            .get("targetInfos")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|t| {
+                t.get("type").and_then(Value::as_str) == Some("service_worker")
+                    && t.get("url")
+                        .and_then(Value::as_str)
+                        .is_some_and(|u| u.starts_with(&prefix))
+            })
+            .and_then(|t| t.get("targetId").and_then(Value::as_str))
+            .map(str::to_string))
+    }
+
+    /// Firefox: runs `js` in the privileged browser context (then returns to content).
+    fn in_chrome_context(&self, js: &str, args: Vec<Value>) -> Result<Value> {
+        self.session.set_context("chrome")?;
+        let result = self.session.execute(js, args);
+        self.session.set_context("content")?;
+        result
+    }
+
+    /// Ends the session and kills the driver's process group now (also done on drop).
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut driver) = self.driver.take() {
+            // Ask politely (the driver closes the browser), but never wait long for it.
+            let (tx, rx) = mpsc::channel();
+            let path = format!("/session/{}", self.session.id());
+            let client = Client::new(&self.driver_base);
+            thread::spawn(move || {
+                let _ = client.request("DELETE", &path, None, "end session");
+                let _ = tx.send(());
+            });
+            let _ = rx.recv_timeout(Duration::from_secs(10));
+            if let Some(group) = self.group.take() {
+                group.kill();
+            }
+            let _ = driver.kill();
+            let _ = driver.wait();
+        }
+        drop(self.temp_dir.take());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+// ----- launching -----
+
+/// The Firefox prefs for every session: known extension UUID, no background network traffic.
+fn firefox_prefs(addon_id: &str) -> Value {
+    json!({
+        "extensions.webextensions.uuids": json!({ addon_id: FIREFOX_EXTENSION_UUID }).to_string(),
+        // Nothing may reach out to the (closed) network on its own.
+        "app.update.disabledForTesting": true,
+        "app.normandy.enabled": false,
+        "app.shield.optoutstudies.enabled": false,
+        "browser.discovery.enabled": false,
+        "browser.newtabpage.enabled": false,
+        "browser.ping-centre.telemetry": false,
+        "browser.region.network.url": "",
+        "browser.region.update.enabled": false,
+        "browser.safebrowsing.blockedURIs.enabled": false,
+        "browser.safebrowsing.downloads.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+        "browser.safebrowsing.provider.mozilla.updateURL": "",
+        "browser.search.update": false,
+        "browser.shell.checkDefaultBrowser": false,
+        "browser.startup.homepage": "about:blank",
+        "browser.startup.page": 0,
+        "captivedetect.canonicalURL": "",
+        "datareporting.healthreport.uploadEnabled": false,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "extensions.blocklist.enabled": false,
+        "extensions.getAddons.cache.enabled": false,
+        "extensions.update.enabled": false,
+        "geo.provider.network.url": "",
+        "media.gmp-manager.updateEnabled": false,
+        "messaging-system.rsexperimentloader.enabled": false,
+        "nimbus.rollouts.enabled": false,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "network.dns.disablePrefetch": true,
+        "network.prefetch-next": false,
+        "services.settings.server": "http://127.0.0.1:9/",
+        "toolkit.telemetry.enabled": false,
+        "toolkit.telemetry.server": "",
+        "toolkit.telemetry.unified": false,
+    })
+}
+
+/// The Chromium flags from docs (toolchain notes, section 4), for a profile in `profile`.
+fn chromium_args(extension_dir: &Path, profile: &Path) -> Vec<String> {
+    let dir = extension_dir.display();
+    vec![
+        "--headless".into(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-dev-shm-usage".into(),
+        format!("--disable-extensions-except={dir}"),
+        format!("--load-extension={dir}"),
+        format!("--user-data-dir={}", profile.display()),
+    ]
+}
+
+fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
+    let chromium = binary(
+        "JWI_CHROMIUM",
+        "/usr/lib/chromium/chromium",
+        "chromium",
+        "apt-get install -y chromium chromium-driver",
+    )?;
+    let chromedriver = binary(
+        "JWI_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromedriver",
+        "apt-get install -y chromium-driver",
+    )?;
+    let profile = TempDir::new("chromium-profile")?;
+    let port = free_port()?;
+    let driver = Driver::spawn(
+        BrowserKind::Chromium,
+        &chromedriver,
+        &[format!("--port={port}"), "--log-level=WARNING".into()],
+        port,
+    )?;
+    let capabilities = json!({
+        "browserName": "chrome",
+        "pageLoadStrategy": "normal",
+        "goog:chromeOptions": {
+            "binary": chromium.to_string_lossy(),
+            "args": chromium_args(extension_dir, profile.path()),
+        },
+    });
+    let session =
+        Session::new(&driver.base, capabilities).with_context(|| driver.log_tail("new session"))?;
+    let id = chromium_extension_id(extension_dir);
+    let browser = Browser::assemble(
+        BrowserKind::Chromium,
+        session,
+        id.clone(),
+        id,
+        extension_dir,
+        manifest,
+        driver,
+        Some(profile),
+    )?;
+    // Unpacked extensions that fail to load are silently missing: make sure it is there.
+    if browser.manifest["background"]["service_worker"].is_string() {
+        browser
+            .wait_for(
+                "the extension's service worker to start (did the extension load?)",
+                Duration::from_secs(10),
+                |b| Ok(b.service_worker_target()?.map(drop)),
+            )
+            .with_context(|| {
+                let targets = browser
+                    .session
+                    .cdp("Target.getTargets", json!({}))
+                    .map(|t| clip(&t.to_string(), 1500))
+                    .unwrap_or_else(|e| format!("{e:#}"));
+                format!("CDP targets: {targets}")
+            })?;
+    }
+    Ok(browser)
+}
+
+fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
+    let firefox = binary(
+        "JWI_FIREFOX",
+        "/usr/lib/firefox-esr/firefox-esr",
+        "Firefox ESR",
+        "apt-get install -y firefox-esr",
+    )?;
+    let geckodriver = find_geckodriver()?;
+    let addon_id = manifest["browser_specific_settings"]["gecko"]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("manifest.json has no browser_specific_settings.gecko.id"))?
+        .to_string();
+    let port = free_port()?;
+    let websocket_port = free_port()?;
+    let driver = Driver::spawn(
+        BrowserKind::Firefox,
+        &geckodriver,
+        &[
+            "--host".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            port.to_string(),
+            "--websocket-port".into(),
+            websocket_port.to_string(),
+            "--allow-system-access".into(),
+            "--log".into(),
+            "warn".into(),
+        ],
+        port,
+    )?;
+    let capabilities = json!({
+        "browserName": "firefox",
+        "pageLoadStrategy": "normal",
+        "moz:firefoxOptions": {
+            "binary": firefox.to_string_lossy(),
+            "args": ["-headless"],
+            "prefs": firefox_prefs(&addon_id),
+        },
+    });
+    let session =
+        Session::new(&driver.base, capabilities).with_context(|| driver.log_tail("new session"))?;
+    let installed = session.install_addon(extension_dir);
+    let browser = Browser::assemble(
+        BrowserKind::Firefox,
+        session,
+        FIREFOX_EXTENSION_UUID.to_string(),
+        addon_id.clone(),
+        extension_dir,
+        manifest,
+        driver,
+        None,
+    )?;
+    let installed = installed.context("install the extension as a temporary add-on")?;
+    if installed != addon_id {
+        bail!("installed add-on id {installed:?} differs from the manifest's {addon_id:?}");
+    }
+    Ok(browser)
+}
+
+impl Browser {
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        kind: BrowserKind,
+        session: Session,
+        host: String,
+        extension_id: String,
+        extension_dir: &Path,
+        manifest: Value,
+        mut driver: Driver,
+        temp_dir: Option<TempDir>,
+    ) -> Result<Browser> {
+        let browser = Browser {
+            kind,
+            session,
+            host,
+            extension_id,
+            extension_dir: extension_dir.to_path_buf(),
+            manifest,
+            helper_tab: RefCell::new(None),
+            driver_base: driver.base.clone(),
+            driver: driver.child.take(),
+            group: driver.group.take(),
+            temp_dir,
+        };
+        browser
+            .session
+            .set_timeouts(DRIVER_TIMEOUT, DRIVER_TIMEOUT)?;
+        browser
+            .session
+            .set_window_size(WINDOW_SIZE.0, WINDOW_SIZE.1)?;
+        Ok(browser)
+    }
+}
+
+/// A driver process while it is being set up; killed (with its group) if dropped.
+struct Driver {
+    base: String,
+    log: PathBuf,
+    child: Option<Child>,
+    group: Option<reaper::Group>,
+}
+
+impl Driver {
+    /// Spawns `program` in its own process group, logging to `artifacts/KIND-driver.log`, and
+    /// waits until its `/status` says ready.
+    fn spawn(kind: BrowserKind, program: &Path, args: &[String], port: u16) -> Result<Driver> {
+        let artifacts = crate::artifacts_dir();
+        fs::create_dir_all(&artifacts)
+            .with_context(|| format!("create {}", artifacts.display()))?;
+        let log = artifacts.join(format!("{kind}-driver.log"));
+        let out = File::create(&log).with_context(|| format!("create {}", log.display()))?;
+        let err = out.try_clone()?;
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("start {}", program.display()))?;
+        let group = reaper::Group::register(child.id());
+        let mut driver = Driver {
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+            child: Some(child),
+            group: Some(group),
+        };
+        let client = Client::new(&driver.base);
+        let start = Instant::now();
+        loop {
+            if let Some(status) = driver.child.as_mut().and_then(|c| c.try_wait().ok()?) {
+                bail!(driver.log_tail(&format!("{} exited with {status}", program.display())));
+            }
+            if client.ready().unwrap_or(false) {
+                return Ok(driver);
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                bail!(driver.log_tail(&format!("{} not ready after 20 s", program.display())));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `what`, followed by the end of the driver's log.
+    fn log_tail(&self, what: &str) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+        format!("{what}; end of {}:\n{tail}", self.log.display())
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(group) = self.group.take() {
+            group.kill();
+        }
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Result<TempDir> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("jwi-e2e-{label}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        remove_dir_eventually(&self.0);
+    }
+}
+
+/// Removes `dir`, retrying briefly while killed processes may still be writing into it.
+fn remove_dir_eventually(dir: &Path) {
+    for _ in 0..20 {
+        match fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                thread::sleep(Duration::from_millis(50))
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Chromium's id for an unpacked extension: the first 32 hex digits of sha256 of its absolute
+/// path, with the digits 0-f written as the letters a-p.
+pub fn chromium_extension_id(absolute_dir: &Path) -> String {
+    let digest = Sha256::digest(absolute_dir.as_os_str().as_encoded_bytes());
+    digest
+        .iter()
+        .take(16)
+        .flat_map(|byte| [byte >> 4, byte & 0xf])
+        .map(|nibble| char::from(b'a' + nibble))
+        .collect()
+}
+
+/// A TCP port that was free a moment ago.
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("find a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// `$env_var` if set, else `default`; an error with install advice when it does not exist.
+fn binary(env_var: &str, default: &str, name: &str, install: &str) -> Result<PathBuf> {
+    let path = std::env::var_os(env_var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        bail!(
+            "{name} not found at {} (override with {env_var}): install it with ./build.sh, \
+             or: {install}",
+            path.display()
+        )
+    }
+}
+
+/// geckodriver from `$JWI_GECKODRIVER`, `PATH` or `~/.cargo/bin`.
+fn find_geckodriver() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("JWI_GECKODRIVER") {
+        return binary(
+            "JWI_GECKODRIVER",
+            "",
+            "geckodriver",
+            "cargo install geckodriver",
+        )
+        .with_context(|| format!("JWI_GECKODRIVER={}", PathBuf::from(path).display()));
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let cargo_bin = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin"));
+    on_path
+        .into_iter()
+        .chain(cargo_bin)
+        .map(|dir| dir.join("geckodriver"))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            anyhow!(
+                "geckodriver not found on PATH or in ~/.cargo/bin (override with \
+                 JWI_GECKODRIVER): install it with ./build.sh, or: cargo install geckodriver"
+            )
+        })
+}
+
+/// `http://127.0.0.1:8000/x*` → `http://127.0.0.1/x*` (match patterns have no ports).
+fn strip_port(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    format!("{scheme}://{host}{path}")
+}
+
+/// JavaScript truthiness of a JSON value.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_id_is_sha256_of_path_in_letters() {
+        // sha256("/tmp/ext") = b259ee84… → b=l, 2=c, 5=f, 9=j, e=o, …
+        let id = chromium_extension_id(Path::new("/tmp/ext"));
+        assert_eq!(id, "lcfjooiecahccmjaipimfaidcnaihadb");
+    }
+
+    #[test]
+    fn strip_port_keeps_everything_else() {
+        assert_eq!(
+            strip_port("http://127.0.0.1:8123/plain.html?x=1"),
+            "http://127.0.0.1/plain.html?x=1"
+        );
+        assert_eq!(strip_port("http://127.0.0.1/*"), "http://127.0.0.1/*");
+        assert_eq!(strip_port("*://*.example.com/*"), "*://*.example.com/*");
+    }
+
+    #[test]
+    fn truthiness() {
+        assert!(!truthy(&json!(null)) && !truthy(&json!(0)) && !truthy(&json!("")));
+        assert!(truthy(&json!("x")) && truthy(&json!([])) && truthy(&json!(1)));
+    }
+}

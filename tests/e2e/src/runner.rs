@@ -1,0 +1,394 @@
+//! Scenarios and the runner behind `tests/e2e.rs`.
+//!
+//! A scenario is a plain function `fn(&mut Ctx) -> Result<()>` with a name. The runner starts
+//! one fixture server and one browser per browser kind, both browsers in parallel threads, and
+//! runs every selected scenario once per browser, each from a fresh tab with default settings
+//! and an empty server log. It prints one line per (browser, scenario), the error and a
+//! screenshot path for failures, and ends with `N passed, N failed`.
+//!
+//! ```no_run
+//! use e2e::runner::{Ctx, Scenario};
+//! use std::time::Duration;
+//!
+//! fn title_is_shown(ctx: &mut Ctx) -> anyhow::Result<()> {
+//!     ctx.goto(&ctx.url("/plain.html"))?;
+//!     anyhow::ensure!(ctx.title()? == "Plain fixture");
+//!     Ok(())
+//! }
+//!
+//! pub const SCENARIOS: &[Scenario] = &[Scenario::new("example::title_is_shown", title_is_shown)];
+//! ```
+//!
+//! Command line (after `cargo test -p e2e --test e2e --`): substrings of scenario names to run
+//! (any may match; none given runs all), `--browser chromium|firefox`, `--list`.
+
+use std::fmt::Write as _;
+use std::ops::Deref;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _, Result};
+
+use crate::browser::{Browser, BrowserKind};
+use crate::server::Server;
+
+/// What a scenario function looks like.
+pub type ScenarioFn = fn(&mut Ctx) -> Result<()>;
+
+/// A named scenario. Register it in a module's `SCENARIOS` list.
+#[derive(Clone, Copy)]
+pub struct Scenario {
+    /// `module::what_it_checks`; the command-line filter matches substrings of it.
+    pub name: &'static str,
+    /// The scenario itself.
+    pub run: ScenarioFn,
+    /// `Some(kind)`: run only in that browser (for browser-specific behaviour).
+    pub only: Option<BrowserKind>,
+}
+
+impl Scenario {
+    /// A scenario that runs in every browser.
+    pub const fn new(name: &'static str, run: ScenarioFn) -> Scenario {
+        Scenario {
+            name,
+            run,
+            only: None,
+        }
+    }
+
+    /// The same scenario, run only in `kind`.
+    pub const fn only(self, kind: BrowserKind) -> Scenario {
+        Scenario {
+            only: Some(kind),
+            ..self
+        }
+    }
+
+    fn runs_in(&self, kind: BrowserKind) -> bool {
+        self.only.is_none_or(|only| only == kind)
+    }
+}
+
+/// What a scenario gets: the browser (reachable directly through `Deref`: `ctx.goto(…)`) and
+/// this browser's own fixture server.
+pub struct Ctx {
+    /// The browser, with the extension loaded.
+    pub browser: Browser,
+    /// The fixture server; each browser has its own, so routes and request counts never mix.
+    pub server: Server,
+}
+
+impl Ctx {
+    /// The absolute URL of `path` on the fixture server.
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Which browser this run is in.
+    pub fn kind(&self) -> BrowserKind {
+        self.browser.kind()
+    }
+
+    /// A fresh tab, default settings, no routes and an empty request log.
+    fn prepare(&self) -> Result<()> {
+        self.server.reset();
+        self.browser.fresh_tab()?;
+        self.browser.restore_defaults()
+    }
+}
+
+impl Deref for Ctx {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+/// Parsed command line.
+#[derive(Debug, Default, PartialEq)]
+pub struct Options {
+    /// Run scenarios whose name contains any of these (all when empty).
+    pub filters: Vec<String>,
+    /// Browsers to run in (both when empty).
+    pub browsers: Vec<BrowserKind>,
+    /// Only list the selected scenarios.
+    pub list: bool,
+}
+
+const USAGE: &str =
+    "usage: cargo test -p e2e --test e2e -- [FILTER…] [--browser chromium|firefox] [--list]";
+
+impl Options {
+    /// Parses the arguments after the program name.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
+        let mut options = Options::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            if let Some(name) = arg.strip_prefix("--browser=") {
+                options.browsers.push(BrowserKind::parse(name)?);
+            } else if arg == "--browser" {
+                let name = args
+                    .next()
+                    .ok_or_else(|| anyhow!("--browser needs a value\n{USAGE}"))?;
+                options.browsers.push(BrowserKind::parse(&name)?);
+            } else if arg == "--list" {
+                options.list = true;
+            } else if arg == "--help" || arg == "-h" {
+                bail!("{USAGE}");
+            } else if arg.starts_with('-') {
+                bail!("unknown option {arg:?}\n{USAGE}");
+            } else {
+                options.filters.push(arg);
+            }
+        }
+        Ok(options)
+    }
+
+    fn selects(&self, scenario: &Scenario) -> bool {
+        self.filters.is_empty()
+            || self
+                .filters
+                .iter()
+                .any(|f| scenario.name.contains(f.as_str()))
+    }
+}
+
+/// The whole test run; `tests/e2e.rs` calls this with every registered scenario.
+pub fn main(scenarios: Vec<Scenario>) -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let selected: Vec<Scenario> = scenarios
+        .into_iter()
+        .filter(|s| options.selects(s))
+        .collect();
+    let kinds: Vec<BrowserKind> = if options.browsers.is_empty() {
+        BrowserKind::ALL.to_vec()
+    } else {
+        options.browsers.clone()
+    };
+    if options.list {
+        for scenario in &selected {
+            let only = scenario
+                .only
+                .map(|k| format!(" ({k} only)"))
+                .unwrap_or_default();
+            println!("{}{only}", scenario.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if selected.is_empty() {
+        eprintln!("no scenario matches {:?}", options.filters);
+        println!("0 passed, 0 failed");
+        return ExitCode::FAILURE;
+    }
+    let extension_dir = crate::extension_dir();
+    println!(
+        "e2e: {} scenario(s) in {} with {}",
+        selected.len(),
+        kinds
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        extension_dir.display()
+    );
+
+    let threads: Vec<_> = kinds
+        .iter()
+        .map(|&kind| {
+            let scenarios: Vec<Scenario> = selected
+                .iter()
+                .copied()
+                .filter(|s| s.runs_in(kind))
+                .collect();
+            let extension_dir = extension_dir.clone();
+            let thread = thread::Builder::new()
+                .name(kind.name().into())
+                .spawn(move || run_browser(kind, &extension_dir, &scenarios));
+            (kind, thread)
+        })
+        .collect();
+    let (mut passed, mut failed) = (0, 0);
+    for (kind, thread) in threads {
+        match thread.map_err(anyhow::Error::from).and_then(|t| {
+            t.join()
+                .map_err(|p| anyhow!("runner thread panicked: {}", panic_message(&*p)))
+        }) {
+            Ok(tally) => {
+                passed += tally.passed;
+                failed += tally.failed;
+            }
+            Err(err) => {
+                println!("{kind:<8} runner FAILED: {err:#}");
+                failed += 1;
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+/// Runs `scenarios` in one browser, printing as it goes.
+fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) -> Tally {
+    let mut tally = Tally::default();
+    if scenarios.is_empty() {
+        return tally;
+    }
+    let run_start = Instant::now();
+    let mut ctx = match start(kind, extension_dir) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            let mut out = format!("{kind:<8} launch FAILED\n{}", indent(&format!("{err:?}")));
+            for scenario in scenarios {
+                let _ = write!(out, "\n{kind:<8} {:<50} FAILED (not run)", scenario.name);
+            }
+            println!("{out}");
+            tally.failed = scenarios.len();
+            return tally;
+        }
+    };
+    let mut prepare_total = Duration::ZERO;
+    for scenario in scenarios {
+        let prepare_start = Instant::now();
+        let prepared = match ctx.prepare() {
+            Ok(()) => Ok(()),
+            // The browser may be broken by an earlier failure: start a new one, once.
+            Err(first) => {
+                drop(ctx);
+                match start(kind, extension_dir) {
+                    Ok(new_ctx) => {
+                        ctx = new_ctx;
+                        ctx.prepare().map_err(|e| e.context(format!("{first:#}")))
+                    }
+                    Err(err) => {
+                        println!(
+                            "{kind:<8} relaunch FAILED after {first:#}\n{}",
+                            indent(&format!("{err:?}"))
+                        );
+                        tally.failed += scenarios.len() - tally.passed - tally.failed;
+                        return tally;
+                    }
+                }
+            }
+        };
+        prepare_total += prepare_start.elapsed();
+        let started = Instant::now();
+        let result = prepared
+            .context("prepare a fresh tab with default settings")
+            .and_then(|()| {
+                panic::catch_unwind(AssertUnwindSafe(|| (scenario.run)(&mut ctx))).unwrap_or_else(
+                    |payload| Err(anyhow!("panicked: {}", panic_message(&*payload))),
+                )
+            });
+        let secs = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => {
+                tally.passed += 1;
+                println!("{kind:<8} {:<50} ok      {secs:6.2}s", scenario.name);
+            }
+            Err(err) => {
+                tally.failed += 1;
+                let mut out = format!(
+                    "{kind:<8} {:<50} FAILED  {secs:6.2}s\n{}",
+                    scenario.name,
+                    indent(&format!("{err:?}"))
+                );
+                let _ = write!(out, "\n{}", indent(&save_screenshot(&ctx, scenario.name)));
+                println!("{out}");
+            }
+        }
+    }
+    let n = scenarios.len() as f64;
+    println!(
+        "{kind:<8} {} scenario(s) in {:.2}s (tab + settings reset {:.2}s each on average)",
+        scenarios.len(),
+        run_start.elapsed().as_secs_f64(),
+        prepare_total.as_secs_f64() / n
+    );
+    tally
+}
+
+/// A fixture server and a launched browser, with the launch time printed.
+fn start(kind: BrowserKind, extension_dir: &Path) -> Result<Ctx> {
+    let server = Server::start()?;
+    let started = Instant::now();
+    let browser = Browser::launch(kind, extension_dir)?;
+    println!(
+        "{kind:<8} launched in {:.2}s (extension at {})",
+        started.elapsed().as_secs_f64(),
+        browser.extension_url("")
+    );
+    Ok(Ctx { browser, server })
+}
+
+/// Saves a screenshot of the current tab for a failed scenario; says where (or why not).
+fn save_screenshot(ctx: &Ctx, scenario: &str) -> String {
+    let file: String = scenario
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let path: PathBuf = crate::artifacts_dir().join(format!("{}-{file}.png", ctx.kind()));
+    let url = ctx
+        .current_url()
+        .unwrap_or_else(|e| format!("(unknown: {e:#})"));
+    match ctx.screenshot(&path) {
+        Ok(()) => format!("page: {url}\nscreenshot: {}", path.display()),
+        Err(err) => format!("page: {url}\nno screenshot: {err:#}"),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options> {
+        Options::parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn parses_filters_and_browsers() {
+        let options = parse(&["smoke", "--browser", "firefox", "--browser=chromium"]).unwrap();
+        assert_eq!(options.filters, ["smoke"]);
+        assert_eq!(
+            options.browsers,
+            [BrowserKind::Firefox, BrowserKind::Chromium]
+        );
+        assert!(parse(&["--browser", "safari"]).is_err());
+        assert!(parse(&["--nocapture"]).is_err());
+        assert!(parse(&["--list"]).unwrap().list);
+    }
+}

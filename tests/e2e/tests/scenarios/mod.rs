@@ -1,0 +1,15 @@
+//! Every scenario, by feature.
+//!
+//! To add a feature's scenarios: create `tests/scenarios/FEATURE.rs` with
+//! `pub const SCENARIOS: &[Scenario] = &[Scenario::new("FEATURE::what_it_checks", fn_name), …];`,
+//! declare it below with `mod FEATURE;` and append `FEATURE::SCENARIOS` to [`all`].
+
+use e2e::runner::Scenario;
+
+mod harness;
+mod smoke;
+
+/// All registered scenarios, in run order.
+pub fn all() -> Vec<Scenario> {
+    [harness::SCENARIOS, smoke::SCENARIOS].concat()
+}

@@ -1,0 +1,155 @@
+//! Smoke tests of the extension's basic contract.
+//!
+//! The contract these assume (keep the extension and this file in step):
+//! - Settings are `storage.local["settings"]`: `{"mode": "sandbox", "sites": [match patterns]}`.
+//! - The background registers content scripts whose `matches` contain each pattern of `sites`
+//!   (seen through `scripting.getRegisteredContentScripts`).
+//! - `popup.html?tab=ID` shows `#page-status` with `data-state` `connected` once the page in tab
+//!   ID talks to the extension, and `not-matched` when no site rule matches it; the text is for
+//!   people ("Connected").
+//! - On a matched page, the page's own world sees no `jivo*` globals other than the documented
+//!   Widget API names.
+//! - `options.html` shows `#settings-form`.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context as _, Result};
+use e2e::runner::{Ctx, Scenario};
+use serde_json::{json, Value};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "smoke::popup_connected_on_matched_page",
+        popup_connected_on_matched_page,
+    ),
+    Scenario::new(
+        "smoke::popup_connected_on_strict_page",
+        popup_connected_on_strict_page,
+    ),
+    Scenario::new(
+        "smoke::popup_not_matched_on_unmatched_page",
+        popup_not_matched_on_unmatched_page,
+    ),
+    Scenario::new(
+        "smoke::page_world_sees_only_api_names",
+        page_world_sees_only_api_names,
+    ),
+    Scenario::new("smoke::options_page_shows_form", options_page_shows_form),
+];
+
+/// Site rules matching `/plain.html` and everything under `/strict/`, but not `/unmatched.html`
+/// (match patterns ignore ports, so these match the fixture server on any port).
+const SITES: [&str; 2] = ["http://127.0.0.1/plain*", "http://127.0.0.1/strict/*"];
+
+/// The documented names a page may see (`jivo_api`, the methods callable as globals, and the
+/// `jivo_on…` callbacks of the Widget API).
+const API_NAMES: [&str; 16] = [
+    "jivo_api",
+    "jivo_init",
+    "jivo_destroy",
+    "jivo_onLoadCallback",
+    "jivo_onOpen",
+    "jivo_onClose",
+    "jivo_onChangeState",
+    "jivo_onMessageSent",
+    "jivo_onClientStartChat",
+    "jivo_onIntroduction",
+    "jivo_onAccept",
+    "jivo_onMessageReceived",
+    "jivo_onCallStart",
+    "jivo_onCallEnd",
+    "jivo_onResizeCallback",
+    "jivo_onWidgetDestroy",
+];
+
+const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sets sandbox mode for [`SITES`] and waits until the background registered content scripts
+/// for them, so the next page load is injected.
+fn use_sandbox_settings(ctx: &Ctx) -> Result<()> {
+    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
+    let mut registered = Value::Null;
+    ctx.wait_for(
+        "content scripts registered for the configured sites",
+        STATUS_TIMEOUT,
+        |b| {
+            registered = b.ext_eval(
+                "return api.scripting.getRegisteredContentScripts()\
+                 .then(list => list.map(s => s.matches || []).flat());",
+                vec![],
+            )?;
+            let matches = registered.as_array().cloned().unwrap_or_default();
+            Ok(SITES
+                .iter()
+                .all(|site| matches.contains(&json!(site)))
+                .then_some(()))
+        },
+    )
+    .with_context(|| format!("registered matches: {registered}"))
+}
+
+/// Loads `path` in the current tab, opens the popup for that tab in a new tab and waits for
+/// `#page-status[data-state=expected]`; returns the status text.
+fn popup_state_for(ctx: &Ctx, path: &str, expected: &str) -> Result<String> {
+    let url = ctx.url(path);
+    ctx.goto(&url)?;
+    let tab = ctx.tab_id_of(&url)?;
+    ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", expected, STATUS_TIMEOUT)
+        .with_context(|| format!("popup for {path} (tab {tab})"))?;
+    let text = ctx.text("#page-status")?;
+    ensure!(!text.trim().is_empty(), "#page-status has no text");
+    Ok(text)
+}
+
+fn popup_connected_on_matched_page(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox_settings(ctx)?;
+    popup_state_for(ctx, "/plain.html", "connected")?;
+    Ok(())
+}
+
+fn popup_connected_on_strict_page(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox_settings(ctx)?;
+    let page = ctx.current_tab()?;
+    popup_state_for(ctx, "/strict/strict.html", "connected")?;
+    // The page's own 'self' script still ran.
+    ctx.switch_to(&page)?;
+    ensure!(
+        ctx.attr("#script-state", "data-state")?.as_deref() == Some("ran"),
+        "strict.js did not run"
+    );
+    Ok(())
+}
+
+fn popup_not_matched_on_unmatched_page(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox_settings(ctx)?;
+    popup_state_for(ctx, "/unmatched.html", "not-matched")?;
+    Ok(())
+}
+
+fn page_world_sees_only_api_names(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox_settings(ctx)?;
+    let page = ctx.current_tab()?;
+    // Wait until the extension is connected to the page, so injection has happened.
+    popup_state_for(ctx, "/plain.html", "connected")?;
+    ctx.switch_to(&page)?;
+    let names = ctx.eval("return Object.keys(window).filter(k => k.startsWith('jivo'));")?;
+    let unexpected: Vec<&Value> = names
+        .as_array()
+        .context("Object.keys did not return a list")?
+        .iter()
+        .filter(|name| !name.as_str().is_some_and(|n| API_NAMES.contains(&n)))
+        .collect();
+    ensure!(
+        unexpected.is_empty(),
+        "the page sees undocumented globals {unexpected:?} (all: {names})"
+    );
+    Ok(())
+}
+
+fn options_page_shows_form(ctx: &mut Ctx) -> Result<()> {
+    ctx.open_extension_page("options.html")?;
+    ctx.wait_for_element("#settings-form", STATUS_TIMEOUT)?;
+    Ok(())
+}
