@@ -2,5 +2,7 @@
 //! to report through `jivo_api.sendPageTitle(title, true, url)`.
 
 mod config;
+mod url;
 
 pub use config::{HashMode, SpaConfig};
+pub use url::{same_page, Fragment, PageKey, UrlParts};
