@@ -59,6 +59,10 @@ mod limiter;
 mod tracker;
 mod url;
 
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod testkit;
 
 pub use config::{HashMode, SpaConfig};
 pub use limiter::{REPORT_BURST, REPORT_INTERVAL_MS};
