@@ -62,6 +62,8 @@ mod url;
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod testkit;
 
 pub use config::{HashMode, SpaConfig};
