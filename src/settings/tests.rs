@@ -1146,3 +1146,248 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------- managed_schema.json
+
+const SCHEMA: &str = include_str!("../../extension/managed_schema.json");
+
+fn schema() -> Value {
+    serde_json::from_str(SCHEMA).expect("managed_schema.json is JSON")
+}
+
+/// Chromium's rules for a `storage.managed_schema` (components/policy `Schema::Parse`): it
+/// refuses to load the extension when these fail, so they are checked here.
+fn check_chrome_schema(node: &Value, path: &str) -> Result<(), String> {
+    let Value::Object(map) = node else {
+        return Err(format!("{path}: a schema must be an object"));
+    };
+    if map.contains_key("additionalProperties") || map.contains_key("patternProperties") {
+        return Err(format!("{path}: no additionalProperties/patternProperties"));
+    }
+    let Some(Value::String(ty)) = map.get("type") else {
+        return Err(format!(
+            "{path}: every schema needs exactly one string `type`"
+        ));
+    };
+    let allowed: &[&str] = match ty.as_str() {
+        "array" => &[
+            "description",
+            "id",
+            "items",
+            "sensitiveValue",
+            "title",
+            "type",
+        ],
+        "boolean" | "number" => &["description", "id", "sensitiveValue", "title", "type"],
+        "integer" => &[
+            "description",
+            "enum",
+            "id",
+            "maximum",
+            "minimum",
+            "sensitiveValue",
+            "title",
+            "type",
+        ],
+        "object" => &[
+            "description",
+            "id",
+            "properties",
+            "required",
+            "sensitiveValue",
+            "title",
+            "type",
+        ],
+        "string" => &[
+            "description",
+            "enum",
+            "id",
+            "pattern",
+            "sensitiveValue",
+            "title",
+            "type",
+        ],
+        other => return Err(format!("{path}: unknown type {other}")),
+    };
+    for (attr, value) in map {
+        if !allowed.contains(&attr.as_str()) {
+            return Err(format!("{path}: `{attr}` is not allowed for type {ty}"));
+        }
+        let type_ok = match attr.as_str() {
+            "description" | "id" | "pattern" | "title" | "type" => value.is_string(),
+            "enum" | "required" => value.is_array(),
+            "minimum" | "maximum" => value.is_number(),
+            "items" | "properties" => value.is_object(),
+            "sensitiveValue" => value.is_boolean(),
+            _ => false,
+        };
+        if !type_ok {
+            return Err(format!("{path}: `{attr}` has the wrong type"));
+        }
+    }
+    if let Some(Value::Array(values)) = map.get("enum") {
+        let item_ok = |v: &Value| {
+            if ty == "string" {
+                v.is_string()
+            } else {
+                v.is_i64()
+            }
+        };
+        if values.is_empty() || !values.iter().all(item_ok) {
+            return Err(format!("{path}: enum must be a non-empty list of {ty}"));
+        }
+    }
+    if ty == "integer" {
+        if let (Some(min), Some(max)) = (map.get("minimum"), map.get("maximum")) {
+            if min.as_f64() > max.as_f64() {
+                return Err(format!("{path}: minimum > maximum"));
+            }
+        }
+    }
+    if ty == "array" {
+        let items = map
+            .get("items")
+            .ok_or_else(|| format!("{path}: arrays need `items`"))?;
+        check_chrome_schema(items, &format!("{path}[]"))?;
+    }
+    if let Some(Value::Object(props)) = map.get("properties") {
+        for (key, sub) in props {
+            check_chrome_schema(sub, &format!("{path}.{key}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `value` has the shape `schema` describes (types, enums, ranges; not patterns).
+fn conforms(value: &Value, schema: &Value) -> bool {
+    let ty = schema["type"].as_str().unwrap_or_default();
+    let type_ok = match ty {
+        "string" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => false,
+    };
+    if !type_ok {
+        return false;
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        if !values.contains(value) {
+            return false;
+        }
+    }
+    if let Some(n) = value.as_i64() {
+        if schema
+            .get("minimum")
+            .and_then(Value::as_i64)
+            .is_some_and(|min| n < min)
+            || schema
+                .get("maximum")
+                .and_then(Value::as_i64)
+                .is_some_and(|max| n > max)
+        {
+            return false;
+        }
+    }
+    match value {
+        Value::Array(items) => items.iter().all(|i| conforms(i, &schema["items"])),
+        Value::Object(map) => map.iter().all(|(k, v)| {
+            schema["properties"]
+                .get(k)
+                .is_some_and(|sub| conforms(v, sub))
+        }),
+        _ => true,
+    }
+}
+
+#[test]
+fn managed_schema_is_valid_for_chromium() {
+    let s = schema();
+    assert_eq!(s["type"], "object", "the top level must be an object");
+    check_chrome_schema(&s, "schema").unwrap();
+}
+
+#[test]
+fn managed_schema_describes_exactly_the_settings() {
+    let s = schema();
+    let keys = |v: &Value| -> Vec<String> {
+        v["properties"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut top: Vec<&str> = document::TOP_KEYS.to_vec();
+    top.sort_unstable();
+    assert_eq!(keys(&s), top);
+    assert_eq!(
+        keys(&s["properties"]["spa"]),
+        vec!["enabled", "hash", "settleMs", "titleOnly"]
+    );
+    assert_eq!(keys(&s["properties"]["log"]), vec!["maxEntries"]);
+
+    let p = &s["properties"];
+    assert_eq!(
+        p["mode"]["enum"],
+        json!([Mode::Sandbox.as_str(), Mode::JivoChat.as_str()])
+    );
+    assert_eq!(
+        p["spa"]["properties"]["hash"]["enum"],
+        json!(["routes", "all", "ignore"])
+    );
+    let range = |v: &Value| (v["minimum"].as_u64(), v["maximum"].as_u64());
+    assert_eq!(
+        range(&p["spa"]["properties"]["settleMs"]),
+        (Some(0), Some(u64::from(SpaConfig::MAX_SETTLE_MS)))
+    );
+    assert_eq!(
+        range(&p["log"]["properties"]["maxEntries"]),
+        (
+            Some(u64::from(LogConfig::MIN_MAX_ENTRIES)),
+            Some(u64::from(LogConfig::MAX_MAX_ENTRIES))
+        )
+    );
+    assert_eq!(
+        range(&p["loaderTimeoutMs"]),
+        (
+            Some(u64::from(MIN_LOADER_TIMEOUT_MS)),
+            Some(u64::from(MAX_LOADER_TIMEOUT_MS))
+        )
+    );
+    assert_eq!(
+        p["widgetId"]["pattern"],
+        format!(
+            "^([A-Za-z0-9_-]{{{},{}}})?$",
+            WidgetId::MIN_LEN,
+            WidgetId::MAX_LEN
+        )
+    );
+    assert!(conforms(&Settings::default().to_value(), &s));
+}
+
+#[test]
+fn out_of_range_values_fail_the_schema_too() {
+    let s = schema();
+    for doc in [
+        json!({"mode": "live"}),
+        json!({"spa": {"settleMs": 10001}}),
+        json!({"log": {"maxEntries": 99}}),
+        json!({"loaderTimeoutMs": 120001}),
+        json!({"sites": [1]}),
+        json!({"spa": {"hash": "none"}}),
+    ] {
+        assert!(!conforms(&doc, &s), "{doc}");
+        assert!(Settings::from_value(&doc).is_err(), "{doc}");
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn every_valid_document_conforms_to_the_managed_schema(doc in valid_document()) {
+        let s = Settings::from_value(&doc).unwrap();
+        prop_assert!(conforms(&s.to_value(), &schema()));
+        prop_assert!(conforms(&doc, &schema()));
+    }
+}
