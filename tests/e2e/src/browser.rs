@@ -259,14 +259,34 @@ impl Browser {
         timeout: Duration,
         mut poll: impl FnMut(&Browser) -> Result<Option<T>>,
     ) -> Result<T> {
+        self.wait_for_noting(what, timeout, |b, _| poll(b))
+    }
+
+    /// Like [`Browser::wait_for`], but `poll` may write what it saw into its `String`
+    /// argument; the timeout error ends with "last seen: …" from the last poll.
+    pub fn wait_for_noting<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut poll: impl FnMut(&Browser, &mut String) -> Result<Option<T>>,
+    ) -> Result<T> {
         let start = Instant::now();
+        let mut seen = String::new();
         loop {
-            if let Some(value) = poll(self).with_context(|| format!("while waiting for {what}"))? {
+            seen.clear();
+            if let Some(value) =
+                poll(self, &mut seen).with_context(|| format!("while waiting for {what}"))?
+            {
                 return Ok(value);
             }
             if start.elapsed() >= timeout {
+                let seen = if seen.is_empty() {
+                    String::new()
+                } else {
+                    format!("; last seen: {}", clip(&seen, 1000))
+                };
                 bail!(
-                    "{}: timed out after {:.1}s waiting for {what}",
+                    "{}: timed out after {:.1}s waiting for {what}{seen}",
                     self.kind,
                     timeout.as_secs_f64()
                 );
@@ -277,19 +297,17 @@ impl Browser {
 
     /// Waits until `js` (a function body, run in the current tab) returns something other than
     /// `null`, `undefined`, `false`, `0` or `""`, and returns it. Script errors count as "not
-    /// yet" (the page may be loading); the last one is reported on timeout.
+    /// yet" (the page may be loading); the last result or error is reported on timeout.
     pub fn wait_for_js(&self, js: &str, timeout: Duration) -> Result<Value> {
-        let mut last = String::from("null");
         let what = format!("`{}` to be truthy", clip(js, 120));
-        let result = self.wait_for(&what, timeout, |b| {
+        self.wait_for_noting(&what, timeout, |b, seen| {
             match b.eval(js) {
                 Ok(value) if truthy(&value) => return Ok(Some(value)),
-                Ok(value) => last = value.to_string(),
-                Err(err) => last = format!("error: {err:#}"),
+                Ok(value) => *seen = value.to_string(),
+                Err(err) => *seen = format!("error: {err:#}"),
             }
             Ok(None)
-        });
-        result.map_err(|err| err.context(format!("last result: {}", clip(&last, 500))))
+        })
     }
 
     /// Waits until an element matches `css`, and returns it.
@@ -309,23 +327,22 @@ impl Browser {
         expected: &str,
         timeout: Duration,
     ) -> Result<()> {
-        let mut last = String::from("no element matched");
-        let what = format!("{css} [{name}={expected:?}]");
-        let result = self.wait_for(&what, timeout, |b| {
+        let what = format!("{css}[{name}={expected:?}]");
+        self.wait_for_noting(&what, timeout, |b, seen| {
             let Some(element) = b.session.find_all(css)?.into_iter().next() else {
-                last = "no element matched".into();
+                *seen = format!("no element matches {css:?}");
                 return Ok(None);
             };
             match b.session.element_attribute(&element, name) {
                 Ok(Some(value)) if value == expected => return Ok(Some(())),
-                Ok(value) => last = format!("{name}={value:?}"),
+                Ok(Some(value)) => *seen = format!("{name}={value:?}"),
+                Ok(None) => *seen = format!("no attribute {name}"),
                 // The element may be replaced between the two commands.
                 Err(err) if WebDriverError::is(&err, "stale element reference") => {}
                 Err(err) => return Err(err),
             }
             Ok(None)
-        });
-        result.map_err(|err| err.context(format!("last seen: {last}")))
+        })
     }
 
     // ----- elements -----
@@ -757,7 +774,7 @@ fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
     let driver = Driver::spawn(
         BrowserKind::Chromium,
         &chromedriver,
-        &[format!("--port={port}"), "--log-level=WARNING".into()],
+        &[format!("--port={port}"), "--enable-chrome-logs".into()],
         port,
     )?;
     let capabilities = json!({
@@ -771,6 +788,7 @@ fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
     let session =
         Session::new(&driver.base, capabilities).with_context(|| driver.log_tail("new session"))?;
     let id = chromium_extension_id(extension_dir);
+    let log_path = driver.log.clone();
     let browser = Browser::assemble(
         BrowserKind::Chromium,
         session,
@@ -781,22 +799,28 @@ fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
         driver,
         Some(profile),
     )?;
-    // Unpacked extensions that fail to load are silently missing: make sure it is there.
+    // Unpacked extensions that fail to load are simply missing: make sure it is there.
     if browser.manifest["background"]["service_worker"].is_string() {
-        browser
-            .wait_for(
-                "the extension's service worker to start (did the extension load?)",
-                Duration::from_secs(10),
-                |b| Ok(b.service_worker_target()?.map(drop)),
-            )
-            .with_context(|| {
-                let targets = browser
-                    .session
-                    .cdp("Target.getTargets", json!({}))
-                    .map(|t| clip(&t.to_string(), 1500))
-                    .unwrap_or_else(|e| format!("{e:#}"));
-                format!("CDP targets: {targets}")
-            })?;
+        let started = browser.wait_for(
+            "the extension's service worker to start",
+            Duration::from_secs(10),
+            |b| Ok(b.service_worker_target()?.map(drop)),
+        );
+        if let Err(err) = started {
+            let log = fs::read_to_string(&log_path).unwrap_or_default();
+            let errors: Vec<&str> = log
+                .lines()
+                .filter(|line| line.contains("Extension error") || line.contains("load_error"))
+                .collect();
+            bail!(
+                "the extension did not load ({err:#}); Chromium says: {}",
+                if errors.is_empty() {
+                    format!("nothing; see {}", log_path.display())
+                } else {
+                    errors.join("\n")
+                }
+            );
+        }
     }
     Ok(browser)
 }
@@ -813,6 +837,7 @@ fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
         .as_str()
         .ok_or_else(|| anyhow!("manifest.json has no browser_specific_settings.gecko.id"))?
         .to_string();
+    let profile_root = TempDir::new("firefox-profiles")?;
     let port = free_port()?;
     let websocket_port = free_port()?;
     let driver = Driver::spawn(
@@ -826,6 +851,8 @@ fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
             "--websocket-port".into(),
             websocket_port.to_string(),
             "--allow-system-access".into(),
+            "--profile-root".into(),
+            profile_root.path().to_string_lossy().into_owned(),
             "--log".into(),
             "warn".into(),
         ],
@@ -851,7 +878,7 @@ fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
         extension_dir,
         manifest,
         driver,
-        None,
+        Some(profile_root),
     )?;
     let installed = installed.context("install the extension as a temporary add-on")?;
     if installed != addon_id {
@@ -965,7 +992,7 @@ impl Drop for Driver {
     }
 }
 
-/// A directory under the system temp dir, removed on drop.
+/// A directory `jwi-e2e-PID-N-LABEL` under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
 
 impl TempDir {
@@ -973,7 +1000,11 @@ impl TempDir {
         use std::sync::atomic::{AtomicU32, Ordering};
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("jwi-e2e-{label}-{}-{n}", std::process::id()));
+        if n == 0 {
+            remove_stale_temp_dirs();
+        }
+        let name = format!("jwi-e2e-{}-{n}-{label}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         Ok(TempDir(dir))
@@ -987,6 +1018,30 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         remove_dir_eventually(&self.0);
+    }
+}
+
+/// Removes the temp dirs of earlier runs that were killed (their process is gone).
+fn remove_stale_temp_dirs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("jwi-e2e-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if !alive {
+            remove_dir_eventually(&entry.path());
+        }
     }
 }
 

@@ -257,7 +257,7 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
     let mut ctx = match start(kind, extension_dir) {
         Ok(ctx) => ctx,
         Err(err) => {
-            let mut out = format!("{kind:<8} launch FAILED\n{}", indent(&format!("{err:?}")));
+            let mut out = format!("{kind:<8} launch FAILED\n{}", indent(&describe(&err)));
             for scenario in scenarios {
                 let _ = write!(out, "\n{kind:<8} {:<50} FAILED (not run)", scenario.name);
             }
@@ -282,7 +282,7 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
                     Err(err) => {
                         println!(
                             "{kind:<8} relaunch FAILED after {first:#}\n{}",
-                            indent(&format!("{err:?}"))
+                            indent(&describe(&err))
                         );
                         tally.failed += scenarios.len() - tally.passed - tally.failed;
                         return tally;
@@ -310,7 +310,7 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
                 let mut out = format!(
                     "{kind:<8} {:<50} FAILED  {secs:6.2}s\n{}",
                     scenario.name,
-                    indent(&format!("{err:?}"))
+                    indent(&describe(&err))
                 );
                 let _ = write!(out, "\n{}", indent(&save_screenshot(&ctx, scenario.name)));
                 println!("{out}");
@@ -354,6 +354,16 @@ fn save_screenshot(ctx: &Ctx, scenario: &str) -> String {
         Ok(()) => format!("page: {url}\nscreenshot: {}", path.display()),
         Err(err) => format!("page: {url}\nno screenshot: {err:#}"),
     }
+}
+
+/// The error and its causes, one per line, without backtraces.
+fn describe(err: &anyhow::Error) -> String {
+    let mut chain = err.chain();
+    let mut text = chain.next().map(|e| e.to_string()).unwrap_or_default();
+    for cause in chain {
+        let _ = write!(text, "\ncaused by: {cause}");
+    }
+    text
 }
 
 fn indent(text: &str) -> String {

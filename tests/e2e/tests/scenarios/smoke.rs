@@ -135,15 +135,17 @@ fn page_world_sees_only_api_names(ctx: &mut Ctx) -> Result<()> {
     popup_state_for(ctx, "/plain.html", "connected")?;
     ctx.switch_to(&page)?;
     let names = ctx.eval("return Object.keys(window).filter(k => k.startsWith('jivo'));")?;
-    let unexpected: Vec<&Value> = names
+    let unexpected: Vec<Value> = names
         .as_array()
         .context("Object.keys did not return a list")?
         .iter()
         .filter(|name| !name.as_str().is_some_and(|n| API_NAMES.contains(&n)))
+        .cloned()
         .collect();
     ensure!(
         unexpected.is_empty(),
-        "the page sees undocumented globals {unexpected:?} (all: {names})"
+        "the page sees undocumented globals {} (all: {names})",
+        Value::Array(unexpected)
     );
     Ok(())
 }
