@@ -124,9 +124,17 @@ impl SiteRules {
         }
     }
 
-    /// The patterns, for `scripting.registerContentScripts` `matches`.
+    /// The patterns to register the content script with (`scripting.registerContentScripts`
+    /// `matches`): each rule's [`SiteRule::registration_pattern`], without repeats, in order.
     pub fn patterns(&self) -> Vec<&str> {
-        self.rules.iter().map(SiteRule::as_str).collect()
+        let mut out: Vec<&str> = Vec::with_capacity(self.rules.len());
+        for rule in &self.rules {
+            let pattern = rule.registration_pattern();
+            if !out.contains(&pattern) {
+                out.push(pattern);
+            }
+        }
+        out
     }
 
     /// The host permissions the rules need (each rule's [`SiteRule::origin_pattern`]), without

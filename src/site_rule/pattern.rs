@@ -127,6 +127,18 @@ impl SiteRule {
         &self.text
     }
 
+    /// The pattern to register the content script with: [`as_str`](SiteRule::as_str), except
+    /// that `<all_urls>` becomes `*://*/*`, because browsers also match `file:` (and more) with
+    /// `<all_urls>`, while the extension only runs on http and https pages, as
+    /// [`matches`](SiteRule::matches) says.
+    pub fn registration_pattern(&self) -> &str {
+        if self.is_all_urls() {
+            "*://*/*"
+        } else {
+            &self.text
+        }
+    }
+
     /// Whether this is `<all_urls>`.
     pub fn is_all_urls(&self) -> bool {
         self.kind == Kind::AllUrls

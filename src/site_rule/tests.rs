@@ -434,6 +434,21 @@ fn all_urls_flag() {
 }
 
 #[test]
+fn all_urls_registers_as_web_pages_only() {
+    assert_eq!(rule("<all_urls>").registration_pattern(), "*://*/*");
+    assert_eq!(rule("<all_urls>").as_str(), "<all_urls>");
+    assert_eq!(
+        rule("https://a.com/x").registration_pattern(),
+        "https://a.com/x"
+    );
+    let rules: SiteRules = ["<all_urls>", "*://*/*", "https://a.com/*"]
+        .into_iter()
+        .map(rule)
+        .collect();
+    assert_eq!(rules.patterns(), vec!["*://*/*", "https://a.com/*"]);
+}
+
+#[test]
 fn glob_examples() {
     let table = [
         ("", "", true),
