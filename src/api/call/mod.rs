@@ -35,7 +35,7 @@ mod result;
 mod values;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use result::{failure_field, ApiResult, FailureField, Reply, CALLBACK_DISABLED};
 pub use values::{
