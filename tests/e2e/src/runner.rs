@@ -95,8 +95,7 @@ impl Ctx {
     /// A fresh tab, default settings, no routes and an empty request log.
     fn prepare(&self) -> Result<()> {
         self.server.reset();
-        self.browser.fresh_tab()?;
-        self.browser.restore_defaults()
+        self.browser.reset().map(drop)
     }
 }
 
