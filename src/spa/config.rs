@@ -19,7 +19,9 @@ pub enum HashMode {
 pub struct SpaConfig {
     /// Whether SPA tracking runs at all.
     pub enabled: bool,
-    /// How long after a title or URL change the tracker waits for the other one (ms).
+    /// How long after a title or URL change the tracker waits for the other one (ms). The
+    /// window starts at the first change and is not extended by later ones; values above
+    /// [`SpaConfig::MAX_SETTLE_MS`] are capped.
     pub settle_ms: u32,
     /// Which hash changes count as navigations.
     pub hash: HashMode,

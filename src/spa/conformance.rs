@@ -477,6 +477,18 @@ fn scroll_driven_replace_state_gives_one_report_per_window_ending_with_the_final
 }
 
 #[test]
+fn a_scrollspy_rewriting_the_anchor_reports_nothing_under_routes() {
+    let events = (0..120).map(|i| {
+        (
+            frame(0, i),
+            replace(&format!("https://app.example/guide#part-{}", i / 20)),
+        )
+    });
+    let got = timeline(defaults(), "https://app.example/guide", "Guide", events);
+    assert_eq!(got, []);
+}
+
+#[test]
 fn scroll_driven_url_and_title_changes_are_rate_limited_ending_with_the_final_state() {
     // Every frame for 2 s sets both a new URL and a new title: each frame is a complete
     // navigation, so only the rate limit stands between the page and the widget.

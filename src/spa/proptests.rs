@@ -117,6 +117,14 @@ fn case() -> impl Strategy<Value = Case> {
     )
 }
 
+/// Cases per property: `PROPTEST_CASES` if set, else 500.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
+
 /// Plays a case (the simulated shell checks each step) and lets it quiesce.
 fn play(case: &Case) -> Sim {
     let mut sim = if case.loaded_at_start {
@@ -130,7 +138,9 @@ fn play(case: &Case) -> Sim {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+    // 500 cases per property by default (a few seconds in a debug build); set PROPTEST_CASES
+    // for a longer run (30 000 per property passed in a release build).
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     /// Arbitrary timelines never panic, and every step is well-formed (checked by `Sim`:
     /// a wake-up is always in the future, reports only while loaded and enabled).

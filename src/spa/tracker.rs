@@ -424,26 +424,26 @@ impl SpaTracker {
         if !self.config.enabled {
             return;
         }
-        let deadline = match &self.widget {
-            Widget::Loaded(Session {
-                window: Window::Settling { opened_at, .. },
-                ..
-            }) => self.deadline(*opened_at),
-            _ => return,
-        };
+        let settle = Millis::from(self.config.settle_ms);
         let Widget::Loaded(session) = &mut self.widget else {
             return;
         };
-        let Window::Settling { title_at_open, .. } = &session.window else {
+        let Window::Settling {
+            opened_at,
+            title_at_open,
+        } = &session.window
+        else {
             return;
         };
         let page_changed = !same_page(&self.page.url, &session.known.url, self.config.hash);
-        if page_changed && self.page.title != *title_at_open {
+        let both_changed = page_changed && self.page.title != *title_at_open;
+        let due = now >= opened_at.saturating_add(settle);
+        if both_changed {
             let reason = ReportReason::Navigation {
                 cause: self.last_url_cause,
             };
             session.decide(&self.page, reason);
-        } else if now >= deadline {
+        } else if due {
             close(session, &self.page, &self.config, self.last_url_cause);
         }
     }
