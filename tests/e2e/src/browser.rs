@@ -554,7 +554,8 @@ impl Browser {
         self.storage_clear("local")
     }
 
-    /// The ids and URLs of tabs matching `url_pattern` (`tabs.query({url})`).
+    /// The ids and URLs of tabs matching `url_pattern` (`tabs.query({url})`); an error if none
+    /// does.
     ///
     /// Match patterns cannot carry a port, so a port in `url_pattern` is dropped: a plain
     /// `server.url("/plain.html")` works.
@@ -568,6 +569,13 @@ impl Browser {
             )
             .with_context(|| format!("tabs.query({{url: {pattern:?}}})"))?;
         let list = found.as_array().cloned().unwrap_or_default();
+        if list.is_empty() {
+            let all = self.ext_eval("return api.tabs.query({}).then(t => t.length);", vec![])?;
+            bail!(
+                "no tab matches {pattern:?} ({all} tabs open; to see tab URLs the extension needs \
+                 the \"tabs\" permission or a host permission for the page)"
+            );
+        }
         list.iter()
             .map(|pair| {
                 let id = pair.get(0).and_then(Value::as_i64);
@@ -586,7 +594,6 @@ impl Browser {
         let tabs = self.tabs_matching(url_pattern)?;
         match tabs.as_slice() {
             [(id, _)] => Ok(*id),
-            [] => bail!("no tab matches {:?}", strip_port(url_pattern)),
             many => bail!(
                 "{} tabs match {:?}: {many:?}",
                 many.len(),
@@ -1111,14 +1118,13 @@ fn binary(env_var: &str, default: &str, name: &str, install: &str) -> Result<Pat
 
 /// geckodriver from `$JWI_GECKODRIVER`, `PATH` or `~/.cargo/bin`.
 fn find_geckodriver() -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("JWI_GECKODRIVER") {
+    if std::env::var_os("JWI_GECKODRIVER").is_some() {
         return binary(
             "JWI_GECKODRIVER",
             "",
             "geckodriver",
             "cargo install geckodriver",
-        )
-        .with_context(|| format!("JWI_GECKODRIVER={}", PathBuf::from(path).display()));
+        );
     }
     let on_path = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())

@@ -26,5 +26,22 @@ pub fn artifacts_dir() -> PathBuf {
 pub fn extension_dir() -> PathBuf {
     std::env::var_os("JWI_EXTENSION_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/extension"))
+        .unwrap_or_else(|| {
+            without_dot_dot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/extension"))
+        })
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (for readable messages).
+fn without_dot_dot(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
