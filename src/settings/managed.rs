@@ -46,7 +46,8 @@ pub struct EffectiveSettings {
 impl EffectiveSettings {
     /// The settings from both documents, as at start-up: `user` is `storage.local["settings"]`,
     /// `managed` the whole of `storage.managed` (`None` when absent or unreadable, as in
-    /// Firefox without a policy). An invalid user document counts as absent (defaults), with
+    /// Firefox without a policy). Here, and in the `with_…` methods, a JSON `null` counts as
+    /// absent, as a missing storage key often arrives. An invalid user document counts as absent (defaults), with
     /// its problems in [`user_errors`](EffectiveSettings::user_errors).
     pub fn resolve(user: Option<&Value>, managed: Option<&Value>) -> EffectiveSettings {
         let (managed, managed_read_errors) = read_managed(managed);
@@ -185,7 +186,7 @@ pub fn apply_update(current: &mut Settings, new_doc: &Value) -> Result<(), Setti
 
 /// The valid part of a managed document, and what was wrong with the rest.
 fn read_managed(doc: Option<&Value>) -> (Layer, Vec<FieldError>) {
-    let Some(doc) = doc else {
+    let Some(doc) = doc.filter(|d| !d.is_null()) else {
         return (Layer::default(), Vec::new());
     };
     if let Err(e) = check_size(doc) {
@@ -201,10 +202,15 @@ fn read_managed(doc: Option<&Value>) -> (Layer, Vec<FieldError>) {
 /// A user document as a layer, if it has no problem at all. The `jivochat` needs-a-widget-ID
 /// rule is checked against what will be in force: a widget ID from the policy counts, and a
 /// `mode` the policy overrides does not matter.
-pub(super) fn read_user(doc: Option<&Value>, managed: &Layer) -> Result<Layer, Vec<FieldError>> {
-    let Some(doc) = doc else {
-        return Ok(Layer::default());
-    };
+fn read_user(doc: Option<&Value>, managed: &Layer) -> Result<Layer, Vec<FieldError>> {
+    match doc.filter(|d| !d.is_null()) {
+        Some(doc) => read_user_document(doc, managed),
+        None => Ok(Layer::default()),
+    }
+}
+
+/// [`read_user`] for a document that is there (`null` is then an error like any non-object).
+pub(super) fn read_user_document(doc: &Value, managed: &Layer) -> Result<Layer, Vec<FieldError>> {
     check_size(doc).map_err(|e| vec![e])?;
     let (layer, mut errors) = parse_layer(doc);
     let needs_widget_id = managed.mode.is_none()

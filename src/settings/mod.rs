@@ -104,7 +104,7 @@ impl Settings {
 
     /// Reads a settings document already parsed as JSON (as `storage.local` hands it over).
     pub fn from_value(doc: &Value) -> Result<Settings, SettingsError> {
-        match managed::read_user(Some(doc), &document::Layer::default()) {
+        match managed::read_user_document(doc, &document::Layer::default()) {
             Ok(layer) => Ok(layer.fill()),
             Err(errors) => Err(SettingsError::from_errors(errors)
                 .unwrap_or_else(|| SettingsError::single("", "the settings are not valid"))),

@@ -690,6 +690,21 @@ fn no_documents_mean_defaults() {
 }
 
 #[test]
+fn null_documents_count_as_absent() {
+    let null = Value::Null;
+    let e = EffectiveSettings::resolve(Some(&null), Some(&null));
+    assert_eq!(e, EffectiveSettings::default());
+    let e = EffectiveSettings::resolve(Some(&json!({"spa": {"settleMs": 1}})), None);
+    assert_eq!(
+        e.with_user_document(Some(&null)).settings(),
+        &Settings::default()
+    );
+    assert_eq!(e.with_managed_document(Some(&null)), e);
+    // A plain document that is `null` is still not a settings document.
+    assert!(Settings::from_value(&null).is_err());
+}
+
+#[test]
 fn managed_keys_override_and_lock() {
     let user = json!({
         "mode": "sandbox",
