@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::view::CallView;
+
 /// The page the sandbox widget runs on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -15,6 +17,37 @@ pub struct SiteContext {
     pub page_title: String,
     /// The time, in milliseconds since the Unix epoch.
     pub now_ms: u64,
+}
+
+/// The agent-side facts: not part of the visitor's record, but they outlive a page load (the
+/// agent stays online, the chat stays accepted, a call goes on while the visitor navigates).
+/// The shell reads [`Sandbox::agent_state`](super::Sandbox::agent_state) after effects that
+/// render and hands it to the next page's model with
+/// [`Sandbox::with_agent_state`](super::Sandbox::with_agent_state).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AgentState {
+    /// At least one agent online (`chatMode()`).
+    pub online: bool,
+    /// Return calls available.
+    pub callbacks_enabled: bool,
+    /// The chat is accepted (`jivo_onAccept` has fired for it).
+    pub accepted: bool,
+    /// A return call in progress.
+    pub call: Option<CallView>,
+}
+
+impl Default for AgentState {
+    /// Online, callbacks enabled, nothing accepted, no call: a configured widget on a staffed
+    /// site.
+    fn default() -> AgentState {
+        AgentState {
+            online: true,
+            callbacks_enabled: true,
+            accepted: false,
+            call: None,
+        }
+    }
 }
 
 /// Something the visitor does in the widget.

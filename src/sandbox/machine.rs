@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::effects::Effects;
-use super::input::{AgentAction, CallOutcome, SiteContext, VisitorAction};
+use super::input::{AgentAction, AgentState, CallOutcome, SiteContext, VisitorAction};
 use super::record::{Author, VisitorRecord, WidgetColor};
 use super::view::{
     AgentView, Appearance, CallEndView, CallView, CallbackFormView, ChatMode, ChatPaneView,
@@ -150,7 +150,8 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// A widget for `site`, not yet loaded, with agents online and callbacks enabled.
+    /// A widget for `site`, not yet loaded, with the default [`AgentState`] (agents online,
+    /// callbacks enabled; see [`Sandbox::with_agent_state`]).
     ///
     /// `saved` is the visitor's stored record, if any. A record with a visitor number is the
     /// returning visitor: everything in it is kept (bounds enforced). Without one (no record,
@@ -179,6 +180,27 @@ impl Sandbox {
             call: None,
             last_call: None,
             ui: Ui::fresh(),
+        }
+    }
+
+    /// The same widget with the agent-side facts carried over from the previous page
+    /// (see [`AgentState`]); an offline agent has no accepted chat. Meant for right after
+    /// [`Sandbox::new`], before [`Sandbox::init`].
+    pub fn with_agent_state(mut self, agent: AgentState) -> Sandbox {
+        self.online = agent.online;
+        self.callbacks_enabled = agent.callbacks_enabled;
+        self.accepted = agent.accepted && agent.online;
+        self.call = agent.call;
+        self
+    }
+
+    /// The agent-side facts, to carry over to the next page.
+    pub fn agent_state(&self) -> AgentState {
+        AgentState {
+            online: self.online,
+            callbacks_enabled: self.callbacks_enabled,
+            accepted: self.accepted,
+            call: self.call.clone(),
         }
     }
 

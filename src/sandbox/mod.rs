@@ -166,9 +166,13 @@
 //!
 //! Online/offline, callbacks on/off, accept, write, end a call. They apply whether or not the
 //! widget is loaded (a message to a destroyed widget is stored and counted unread); callbacks
-//! fire only while it is loaded. Agents start online with callbacks enabled. Writing needs the
-//! agent online; accepting needs online and not yet accepted; ending needs a call in progress.
-//! Everything else is ignored.
+//! fire only while it is loaded. Writing needs the agent online; accepting needs online and not
+//! yet accepted; ending needs a call in progress. Everything else is ignored.
+//!
+//! Agents start online with callbacks enabled. Online, callbacks enabled, accepted and the call
+//! in progress are the agent's facts, not the visitor's record: they live in [`AgentState`],
+//! which the shell carries from page to page ([`Sandbox::agent_state`],
+//! [`Sandbox::with_agent_state`]), so a reload mid-chat does not fire `jivo_onAccept` again.
 //!
 //! ## Effects
 //!
@@ -191,7 +195,7 @@ mod tests;
 
 pub use crate::api::call::Reply;
 pub use effects::{Effect, Effects};
-pub use input::{AgentAction, CallOutcome, SiteContext, VisitorAction};
+pub use input::{AgentAction, AgentState, CallOutcome, SiteContext, VisitorAction};
 pub use machine::{
     Sandbox, AGENTS_ONLINE, ALREADY_LOADED, CALL_IN_PROGRESS, CALL_SIZE, CHAT_CALL_EXTRA_HEIGHT,
     CHAT_MIN_SIZE, CHAT_SIZE, CONTACT_FORM_EMPTY, DEFAULT_COLOR, DESTROYED, LABEL_SIZE, MAX_DRAG,

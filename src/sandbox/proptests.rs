@@ -31,18 +31,26 @@ fn words() -> impl Strategy<Value = String> {
 
 fn visitor_action() -> impl Strategy<Value = VisitorAction> {
     prop_oneof![
-        Just(VisitorAction::ClickLabel),
-        Just(VisitorAction::Minimise),
-        Just(VisitorAction::OpenChat),
-        Just(VisitorAction::OpenCallbackForm),
-        Just(VisitorAction::CloseCallbackForm),
-        Just(VisitorAction::CloseInvitation),
-        words().prop_map(|text| VisitorAction::SendMessage { text }),
-        (words(), words(), words()).prop_map(|(name, email, phone)| {
+        // Weighted towards input that passes validation, so deep paths are reached often.
+        3 => "[a-z]{1,8}".prop_map(|text| VisitorAction::SendMessage { text }),
+        2 => ("[A-Z][a-z]{1,6}", prop_oneof![Just(String::new()), Just("a@b.co".to_string())])
+            .prop_map(|(name, email)| VisitorAction::SubmitContactForm {
+                name,
+                email,
+                phone: String::new(),
+            }),
+        2 => Just(VisitorAction::ClickLabel),
+        1 => Just(VisitorAction::Minimise),
+        1 => Just(VisitorAction::OpenChat),
+        1 => Just(VisitorAction::OpenCallbackForm),
+        1 => Just(VisitorAction::CloseCallbackForm),
+        1 => Just(VisitorAction::CloseInvitation),
+        1 => words().prop_map(|text| VisitorAction::SendMessage { text }),
+        1 => (words(), words(), words()).prop_map(|(name, email, phone)| {
             VisitorAction::SubmitContactForm { name, email, phone }
         }),
-        words().prop_map(|phone| VisitorAction::SubmitCallbackForm { phone }),
-        (words(), words(), words(), words()).prop_map(|(name, email, phone, message)| {
+        1 => words().prop_map(|phone| VisitorAction::SubmitCallbackForm { phone }),
+        1 => (words(), words(), words(), words()).prop_map(|(name, email, phone, message)| {
             VisitorAction::SubmitOfflineForm {
                 name,
                 email,
@@ -50,9 +58,9 @@ fn visitor_action() -> impl Strategy<Value = VisitorAction> {
                 message,
             }
         }),
-        (any::<u32>(), any::<u32>())
+        1 => (any::<u32>(), any::<u32>())
             .prop_map(|(width, height)| VisitorAction::Resize { width, height }),
-        (any::<i32>(), any::<i32>()).prop_map(|(x, y)| VisitorAction::Drag { x, y }),
+        1 => (any::<i32>(), any::<i32>()).prop_map(|(x, y)| VisitorAction::Drag { x, y }),
     ]
 }
 
@@ -78,7 +86,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(m, args)| Op::Raw(Method::ALL[m], args)),
         6 => visitor_action().prop_map(Op::Visitor),
         5 => agent_action().prop_map(Op::Agent),
-        1 => Just(Op::Init),
+        2 => Just(Op::Init),
         1 => (1u64..1000).prop_map(Op::Reload),
         1 => (0u64..100_000).prop_map(Op::Tick),
     ]
@@ -296,7 +304,9 @@ proptest! {
                         &serde_json::to_string(w.record()).map_err(|e| TestCaseError::fail(e.to_string()))?,
                     ).map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let number = saved.visitor_number;
-                    w = Sandbox::new(site(), Some(saved), n);
+                    let agent = w.agent_state();
+                    w = Sandbox::new(site(), Some(saved), n).with_agent_state(agent.clone());
+                    prop_assert_eq!(w.agent_state(), agent);
                     prop_assert_eq!(w.visitor_number(), number.unwrap_or(n));
                     track.told_open = false;
                     let fx = w.init();

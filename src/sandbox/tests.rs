@@ -1389,3 +1389,43 @@ fn typed_calls_work_like_raw_ones() {
     assert_eq!(r.returns.unwrap()["result"], json!("fail"));
     assert!(fx.is_empty());
 }
+
+#[test]
+fn agent_state_carries_over_to_the_next_page() {
+    let mut w = loaded();
+    open_chat(&mut w);
+    send(&mut w, "hi");
+    agent_says(&mut w, "hello");
+    raw(&mut w, Method::StartCall, &[json!("12345")]);
+    w.agent(AgentAction::SetCallbacksEnabled { enabled: false });
+    let agent = w.agent_state();
+    assert!(agent.online && agent.accepted && !agent.callbacks_enabled && agent.call.is_some());
+    let json = serde_json::to_value(&agent).unwrap();
+    let agent: AgentState = serde_json::from_value(json).unwrap();
+
+    let mut w2 = Sandbox::new(site(URL), Some(w.record().clone()), 8).with_agent_state(agent);
+    w2.init();
+    assert_eq!(w2.agent_state(), w.agent_state());
+    // Already accepted: the next agent message does not accept again.
+    assert_eq!(
+        cbs(&agent_says(&mut w2, "welcome back")),
+        [OnMessageReceived]
+    );
+    // The call goes on and can be ended on the new page.
+    let fx = w2.agent(AgentAction::EndCall {
+        outcome: CallOutcome::Ok,
+    });
+    assert_eq!(cbs(&fx), [OnCallEnd]);
+    // Defaults, and an offline agent has no accepted chat.
+    assert_eq!(
+        AgentState::default(),
+        serde_json::from_value::<AgentState>(json!({})).unwrap()
+    );
+    let w3 = fresh().with_agent_state(AgentState {
+        online: false,
+        accepted: true,
+        ..AgentState::default()
+    });
+    assert!(!w3.agent_state().accepted);
+    assert_eq!(w3.chat_mode(), ChatMode::Offline);
+}

@@ -760,13 +760,11 @@ impl CustomDataField {
 
 /// Accepts `http:`, `https:`, `mailto:`, `tel:` and relative URLs.
 fn check_link(field: &str, l: &str) -> Result<(), ArgError> {
-    let scheme_end = l.find(':');
-    let first_sep = l.find(['/', '?', '#']);
-    let scheme = match (scheme_end, first_sep) {
-        (Some(c), Some(s)) if c < s => Some(&l[..c]),
-        (Some(c), None) => Some(&l[..c]),
-        _ => None,
-    };
+    // A colon before any `/`, `?` or `#` ends a scheme; otherwise the URL is relative.
+    let scheme = l
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| !s.contains(['/', '?', '#']));
     match scheme.map(str::to_ascii_lowercase).as_deref() {
         None | Some("http" | "https" | "mailto" | "tel") => Ok(()),
         Some(_) => Err(ArgError::new(
