@@ -171,15 +171,32 @@ impl Browser {
 
     // ----- navigation and scripts -----
 
-    /// Navigates the current tab to `url` and waits for its load event.
+    /// Navigates the current tab to `url` and waits for its load event
+    /// (`document.readyState == "complete"`), at most 30 s.
     pub fn goto(&self, url: &str) -> Result<()> {
+        self.session.navigate(url)?;
+        self.wait_for_load().with_context(|| format!("load {url}"))
+    }
+
+    /// Navigates the current tab to `url` and returns once the new document is parsed
+    /// (DOMContentLoaded), without waiting for its load event: for pages whose subresources
+    /// (a slow loader script, say) hold the load event back.
+    ///
+    /// Sessions use the `eager` page load strategy, so no later command waits for the load event
+    /// either (a `normal` chromedriver session would hold every command until it fires).
+    pub fn goto_nowait(&self, url: &str) -> Result<()> {
         self.session.navigate(url)
     }
 
-    /// Starts navigating the current tab to `url` without waiting for the load (for pages that
-    /// wait on a slow route).
-    pub fn goto_nowait(&self, url: &str) -> Result<()> {
-        self.eval_with("window.location.href = arguments[0]", vec![json!(url)])
+    /// Reloads the current tab and waits for its load event.
+    pub fn reload(&self) -> Result<()> {
+        self.session.refresh()?;
+        self.wait_for_load()
+    }
+
+    /// Waits until the current document's `readyState` is `complete` (at most 30 s).
+    pub fn wait_for_load(&self) -> Result<()> {
+        self.wait_for_js("return document.readyState === 'complete'", DRIVER_TIMEOUT)
             .map(drop)
     }
 
@@ -201,12 +218,15 @@ impl Browser {
                 self.session.set_context("content")?;
                 loaded.with_context(|| format!("open extension page {url}"))?;
                 let what = format!("extension page {url} to load");
-                self.wait_for(&what, DRIVER_TIMEOUT, |b| {
-                    if b.session.current_url().ok().as_deref() != Some(url.as_str()) {
+                self.wait_for_noting(&what, DRIVER_TIMEOUT, |b, seen| {
+                    let now = b.session.current_url().unwrap_or_default();
+                    if now != url {
+                        *seen = format!("the tab at {now}");
                         return Ok(None);
                     }
                     // The document may still be replaced while it loads: errors mean "not yet".
                     let state = b.eval("return document.readyState").unwrap_or(Value::Null);
+                    *seen = format!("readyState {state}");
                     Ok((state == "complete").then_some(()))
                 })
             }
@@ -804,7 +824,7 @@ fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
     )?;
     let capabilities = json!({
         "browserName": "chrome",
-        "pageLoadStrategy": "normal",
+        "pageLoadStrategy": "eager",
         "goog:chromeOptions": {
             "binary": chromium.to_string_lossy(),
             "args": chromium_args(extension_dir, profile.path()),
@@ -885,7 +905,7 @@ fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
     )?;
     let capabilities = json!({
         "browserName": "firefox",
-        "pageLoadStrategy": "normal",
+        "pageLoadStrategy": "eager",
         "moz:firefoxOptions": {
             "binary": firefox.to_string_lossy(),
             "args": ["-headless"],

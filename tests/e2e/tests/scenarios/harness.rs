@@ -21,6 +21,11 @@ pub const SCENARIOS: &[Scenario] = &[
         "harness::slow_route_does_not_block",
         slow_route_does_not_block,
     ),
+    Scenario::new("harness::elements_and_input", elements_and_input),
+    Scenario::new(
+        "harness::goto_nowait_with_slow_script",
+        goto_nowait_with_slow_script,
+    ),
     Scenario::new("harness::extension_page_reopens", extension_page_reopens),
     Scenario::new(
         "harness::background_restarts_after_stop",
@@ -120,6 +125,62 @@ fn slow_route_does_not_block(ctx: &mut Ctx) -> Result<()> {
     ctx.wait_for("the slow request to arrive", Duration::from_secs(2), |_| {
         Ok((ctx.server.requests_for("/loader/slow.js") == 1).then_some(()))
     })?;
+    Ok(())
+}
+
+fn elements_and_input(ctx: &mut Ctx) -> Result<()> {
+    ctx.server.route(
+        "/form.html",
+        Response::html(
+            "<title>form</title><input id=name value=old>\
+             <button id=go onclick=\"document.getElementById('out').textContent = \
+             'hello ' + document.getElementById('name').value\">Go</button>\
+             <p id=out data-x=1></p>",
+        ),
+    );
+    ctx.goto(&ctx.url("/form.html"))?;
+    ctx.type_into("#name", "Ann")?;
+    ensure!(ctx.prop("#name", "value")? == json!("Ann"));
+    ctx.click("#go")?;
+    ensure!(
+        ctx.text("#out")? == "hello Ann",
+        "text {:?}",
+        ctx.text("#out")?
+    );
+    ensure!(ctx.attr("#out", "data-x")?.as_deref() == Some("1"));
+    ensure!(ctx.attr("#out", "data-y")?.is_none());
+    ensure!(ctx.find_all("input, button")?.len() == 2);
+    let err = ctx.find("#absent").expect_err("found #absent");
+    ensure!(
+        e2e::webdriver::WebDriverError::is(&err, "no such element"),
+        "unexpected error {err:#}"
+    );
+    let late = ctx.eval_async("setTimeout(() => done(document.title), 50)")?;
+    ensure!(late == json!("form"), "eval_async gave {late}");
+    Ok(())
+}
+
+fn goto_nowait_with_slow_script(ctx: &mut Ctx) -> Result<()> {
+    ctx.server.route(
+        "/loader/slow.js",
+        Response::js("window.slowRan = true").delay(Duration::from_secs(10)),
+    );
+    ctx.server.route(
+        "/slow-page.html",
+        Response::html(
+            "<title>slow</title><p id=early>early</p><script async src=/loader/slow.js></script>",
+        ),
+    );
+    ctx.goto(&ctx.url("/plain.html"))?;
+    let started = std::time::Instant::now();
+    ctx.goto_nowait(&ctx.url("/slow-page.html"))?;
+    ctx.wait_for_element("#early", Duration::from_secs(5))?;
+    ensure!(ctx.eval("return window.slowRan === true")? == json!(false));
+    ensure!(ctx.eval("return document.readyState")? != json!("complete"));
+    let secs = started.elapsed().as_secs_f64();
+    ensure!(secs < 5.0, "commands waited {secs:.1}s for the slow script");
+    // Leaving the page while the script is still loading must work too.
+    ctx.goto(&ctx.url("/plain.html"))?;
     Ok(())
 }
 
