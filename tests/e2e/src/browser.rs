@@ -763,6 +763,7 @@ fn firefox_prefs(addon_id: &str) -> Value {
         "browser.startup.page": 0,
         "captivedetect.canonicalURL": "",
         "datareporting.healthreport.uploadEnabled": false,
+        "devtools.jsonview.enabled": false,
         "datareporting.policy.dataSubmissionEnabled": false,
         "extensions.blocklist.enabled": false,
         "extensions.getAddons.cache.enabled": false,
