@@ -45,6 +45,11 @@ use crate::webdriver::{clip, Client, Element, Session, WebDriverError};
 /// `extensions.webextensions.uuids`), so extension URLs are known before launch.
 pub const FIREFOX_EXTENSION_UUID: &str = "6f3c2b1a-e2e0-4a11-9c6d-0123456789ab";
 
+/// The extension page the helper tab shows: one that runs none of the extension's code, so it
+/// holds no port to the background (manifest.json, shown as text in the extension's origin,
+/// where the extension APIs are available all the same).
+const HELPER_PAGE: &str = "manifest.json";
+
 /// Poll interval of [`Browser::wait_for`].
 pub const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
@@ -105,7 +110,8 @@ pub struct Browser {
     driver_base: String,
     driver: Option<Child>,
     group: Option<reaper::Group>,
-    /// The Chromium profile; removed after the browser is gone.
+    /// The profile directory (Chromium) or geckodriver's profile root (Firefox); removed after
+    /// the browser is gone.
     temp_dir: Option<TempDir>,
 }
 
@@ -522,15 +528,9 @@ impl Browser {
         }
         let handle = self.new_tab()?;
         *self.helper_tab.borrow_mut() = Some(handle);
-        self.open_extension_page(&self.helper_page()?)
+        self.open_extension_page(HELPER_PAGE)
             .context("open the helper tab")?;
         self.eval_with(&script, args)
-    }
-
-    /// The extension page the helper tab shows: one that loads none of the extension's code,
-    /// so it connects to nothing (manifest.json, shown as text in the extension's origin).
-    fn helper_page(&self) -> Result<String> {
-        Ok("manifest.json".to_string())
     }
 
     /// `storage[area].set(items)` (area: `local`, `session`, `sync`).
