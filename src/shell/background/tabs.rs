@@ -1,0 +1,187 @@
+//! Per-tab records and the ports of the pages and popups that report to or watch them.
+//!
+//! A record is kept in memory and written through to `storage.session` (`tab:<id>`), so a
+//! popup opened after the service worker restarted still sees it.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+use super::{decode_from, page_config, post, BG};
+use crate::protocol::popup::{FromPopup, TabView, ToPopup};
+use crate::protocol::runtime::{FromContent, ToContent};
+use crate::protocol::PageStatus;
+use crate::shell::ext::{self, Port};
+
+/// Every tab the background knows about, and who is watching which.
+#[derive(Default)]
+pub struct Tabs {
+    views: HashMap<i32, TabView>,
+    /// The connection id of the page port that currently speaks for each tab.
+    page_ports: HashMap<i32, u32>,
+    popups: Vec<(u32, i32, Port)>,
+    next_port: u32,
+}
+
+impl Tabs {
+    /// Forgets a closed tab.
+    pub fn remove(&mut self, tab: i32) {
+        self.views.remove(&tab);
+        self.page_ports.remove(&tab);
+        let key = storage_key(tab);
+        spawn_local(async move {
+            let _ = ext::call(ext::storage_session_remove(&key.into())).await;
+        });
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.next_port = self.next_port.wrapping_add(1);
+        self.next_port
+    }
+}
+
+fn storage_key(tab: i32) -> String {
+    format!("tab:{tab}")
+}
+
+fn sender_tab(port: &Port) -> Option<i32> {
+    let sender = port.sender();
+    let tab = js_sys::Reflect::get(&sender, &"tab".into()).ok()?;
+    js_sys::Reflect::get(&tab, &"id".into())
+        .ok()?
+        .as_f64()
+        .map(|id| id as i32)
+}
+
+/// Applies `change` to a tab's record, stores it and shows it to the popups watching the tab.
+fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
+    let (view, watchers) = BG.with(|bg| {
+        let mut bg = bg.borrow_mut();
+        let view = bg.tabs.views.entry(tab).or_insert_with(|| TabView {
+            tab,
+            ..TabView::default()
+        });
+        change(view);
+        let view = view.clone();
+        let watchers: Vec<Port> = bg
+            .tabs
+            .popups
+            .iter()
+            .filter(|(_, t, _)| *t == tab)
+            .map(|(_, _, p)| p.clone())
+            .collect();
+        (view, watchers)
+    });
+    for port in &watchers {
+        post(port, &ToPopup::Tab(view.clone()));
+    }
+    let item = json!({ storage_key(tab): view });
+    spawn_local(async move {
+        let _ = ext::call(ext::storage_session_set(&ext::to_js(&item))).await;
+    });
+}
+
+/// A content script connected: it speaks for its tab until it disconnects.
+pub fn on_page_port(port: Port) {
+    let Some(tab) = sender_tab(&port) else {
+        port.disconnect();
+        return;
+    };
+    let id = BG.with(|bg| {
+        let mut bg = bg.borrow_mut();
+        let id = bg.tabs.next_id();
+        bg.tabs.page_ports.insert(tab, id);
+        id
+    });
+    let reply_port = port.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        let Some(msg) = decode_from::<FromContent>(&msg) else {
+            return;
+        };
+        match msg {
+            FromContent::Hello { url, .. } => {
+                let config = page_config();
+                let mode = config.mode;
+                post(&reply_port, &ToContent::Config(config));
+                update(tab, |v| {
+                    v.url = Some(url);
+                    v.mode = mode;
+                });
+            }
+            FromContent::Status { status } => update(tab, |v| v.status = status),
+        }
+    });
+    port.on_message()
+        .add_listener(on_message.as_ref().unchecked_ref());
+    on_message.forget();
+    let on_disconnect = Closure::<dyn FnMut()>::new(move || {
+        let current = BG.with(|bg| bg.borrow().tabs.page_ports.get(&tab) == Some(&id));
+        if current {
+            BG.with(|bg| bg.borrow_mut().tabs.page_ports.remove(&tab));
+            update(tab, |v| v.status = PageStatus::NotMatched);
+        }
+    });
+    port.on_disconnect()
+        .add_listener(on_disconnect.as_ref().unchecked_ref());
+    on_disconnect.forget();
+}
+
+/// A popup connected: it names the tab it shows with `Watch`.
+pub fn on_popup_port(port: Port) {
+    let id = BG.with(|bg| bg.borrow_mut().tabs.next_id());
+    let keep = port.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        let Some(msg) = decode_from::<FromPopup>(&msg) else {
+            return;
+        };
+        match msg {
+            FromPopup::Watch { tab } => {
+                let watcher = keep.clone();
+                BG.with(|bg| bg.borrow_mut().tabs.popups.push((id, tab, watcher)));
+                let port = keep.clone();
+                spawn_local(async move {
+                    let view = current_view(tab).await;
+                    post(&port, &ToPopup::Tab(view));
+                });
+            }
+        }
+    });
+    port.on_message()
+        .add_listener(on_message.as_ref().unchecked_ref());
+    on_message.forget();
+    let on_disconnect = Closure::<dyn FnMut()>::new(move || {
+        BG.with(|bg| bg.borrow_mut().tabs.popups.retain(|(pid, _, _)| *pid != id));
+    });
+    port.on_disconnect()
+        .add_listener(on_disconnect.as_ref().unchecked_ref());
+    on_disconnect.forget();
+}
+
+/// The record of a tab: from memory, else from `storage.session` (after a restart).
+async fn current_view(tab: i32) -> TabView {
+    if let Some(view) = BG.with(|bg| bg.borrow().tabs.views.get(&tab).cloned()) {
+        return view;
+    }
+    let key = storage_key(tab);
+    let stored = ext::call(ext::storage_session_get(&key.as_str().into()))
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    let view = stored
+        .get(&key)
+        .and_then(|v| serde_json::from_value::<TabView>(v.clone()).ok())
+        .unwrap_or(TabView {
+            tab,
+            ..TabView::default()
+        });
+    BG.with(|bg| {
+        bg.borrow_mut()
+            .tabs
+            .views
+            .entry(tab)
+            .or_insert(view)
+            .clone()
+    })
+}
