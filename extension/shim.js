@@ -1,0 +1,411 @@
+// Jivo Widget Injector — page shim. Runs in the page's main world at document_start, before any
+// page script. It is the only extension code the page can reach, so it is small, holds no
+// decisions (those are in the Rust content script), and guards its channel:
+//   * every built-in it uses is captured here, before the page can replace it;
+//   * it talks to the content script only through CustomEvents on a detached node that the page
+//     never sees (see docs/architecture.md, "The page channel");
+//   * values from the page are serialised by a bounded walker that writes JSON text itself;
+//   * nothing of ours throws into page code.
+(() => {
+  'use strict';
+
+  // ---- captured built-ins -------------------------------------------------------------------
+  const W = window;
+  const doc = document;
+  const R = Reflect;
+  const apply = R.apply;
+  const O = Object;
+  const defineProperty = O.defineProperty;
+  const getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
+  const getPrototypeOf = O.getPrototypeOf;
+  const hasOwn = O.prototype.hasOwnProperty;
+  const objectKeys = O.keys;
+  const isArray = Array.isArray;
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const String_ = String;
+  const slice = String.prototype.slice;
+  const ET = EventTarget.prototype;
+  const addListener = ET.addEventListener;
+  const removeListener = ET.removeEventListener;
+  const dispatch = ET.dispatchEvent;
+  const CustomEvent_ = CustomEvent;
+  const MouseEvent_ = MouseEvent;
+  const Event_ = Event;
+  const detailOf = getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
+  const createElement = Document.prototype.createElement;
+  const setTimeout_ = setTimeout;
+  const Proxy_ = Proxy;
+  const WeakMap_ = WeakMap;
+  const wmGet = WeakMap.prototype.get;
+  const wmSet = WeakMap.prototype.set;
+  const MutationObserver_ = MutationObserver;
+  const moObserve = MutationObserver.prototype.observe;
+  const moDisconnect = MutationObserver.prototype.disconnect;
+  const historyProto = History.prototype;
+  const pushState = historyProto.pushState;
+  const replaceState = historyProto.replaceState;
+  const now = performance.now.bind(performance);
+
+  const PAGE_ANNOUNCE = 'jwi:page-announce';
+  const CONTENT_ANNOUNCE = 'jwi:content-announce';
+  const FROM_PAGE = 'jwi:from-page';
+  const TO_PAGE = 'jwi:to-page';
+
+  const CALLBACKS = ['jivo_onLoadCallback', 'jivo_onOpen', 'jivo_onClose', 'jivo_onChangeState',
+    'jivo_onMessageSent', 'jivo_onClientStartChat', 'jivo_onIntroduction', 'jivo_onAccept',
+    'jivo_onMessageReceived', 'jivo_onCallStart', 'jivo_onCallEnd', 'jivo_onResizeCallback',
+    'jivo_onWidgetDestroy'];
+  const API_METHODS = ['open', 'close', 'showProactiveInvitation', 'setWidgetColor', 'chatMode',
+    'startCall', 'sendOfflineMessage', 'sendPageTitle', 'setContactInfo', 'setCustomData',
+    'setUserToken', 'setRules', 'getContactInfo', 'getVisitorNumber', 'getUnreadMessagesCount',
+    'getUtm', 'isCallbackEnabled', 'clearHistory'];
+  const CALLBACK_STYLE = { getVisitorNumber: 1, isCallbackEnabled: 1 };
+
+  // ---- bounded serialiser: page values → JSON text ----------------------------------------------
+  const MAX_DEPTH = 6;
+  const MAX_STRING = 2000;
+  const MAX_ITEMS = 50;
+  const MAX_TOTAL = 16000;
+
+  function str(s) {
+    s = String_(s);
+    if (s.length > MAX_STRING) s = apply(slice, s, [0, MAX_STRING]) + '…';
+    return stringify(s);
+  }
+
+  // Serialises `v` without invoking getters or toJSON, within depth, item and size budgets.
+  function wire(v, depth, budget) {
+    if (budget.left <= 0) return '"…"';
+    let out;
+    const t = typeof v;
+    if (v === null || t === 'undefined') out = 'null';
+    else if (t === 'boolean') out = v ? 'true' : 'false';
+    else if (t === 'number') out = v === v && v !== 1 / 0 && v !== -1 / 0 ? String_(v) : 'null';
+    else if (t === 'string') out = str(v);
+    else if (t === 'function') out = '{"$function":true}';
+    else if (t === 'bigint' || t === 'symbol') out = str(t === 'symbol' ? 'Symbol' : String_(v));
+    else if (depth >= MAX_DEPTH) out = '"[…]"';
+    else {
+      const parts = [];
+      let n = 0;
+      if (isArray(v)) {
+        const len = v.length;
+        for (let i = 0; i < len && n < MAX_ITEMS && budget.left > 0; i++, n++) {
+          const d = getOwnPropertyDescriptor(v, i);
+          parts[parts.length] = wire(d && hasOwn.call(d, 'value') ? d.value : undefined, depth + 1, budget);
+        }
+        out = '[' + joinParts(parts) + ']';
+      } else {
+        let keys;
+        try { keys = objectKeys(v); } catch (_) { keys = []; }
+        for (let i = 0; i < keys.length && n < MAX_ITEMS && budget.left > 0; i++, n++) {
+          const d = getOwnPropertyDescriptor(v, keys[i]);
+          const val = d && hasOwn.call(d, 'value') ? d.value : undefined;
+          parts[parts.length] = str(keys[i]) + ':' + wire(val, depth + 1, budget);
+        }
+        out = '{' + joinParts(parts) + '}';
+      }
+    }
+    budget.left -= out.length;
+    return out;
+  }
+
+  function joinParts(parts) {
+    let s = '';
+    for (let i = 0; i < parts.length; i++) s += (i ? ',' : '') + parts[i];
+    return s;
+  }
+
+  function wireArgs(args) {
+    const budget = { left: MAX_TOTAL };
+    const parts = [];
+    for (let i = 0; i < args.length && i < MAX_ITEMS; i++) parts[parts.length] = wire(args[i], 0, budget);
+    return '[' + joinParts(parts) + ']';
+  }
+
+  // ---- the channel ------------------------------------------------------------------------------
+  const node = apply(createElement, doc, ['span']);
+  let connected = false;
+  let reply = null;
+
+  function send(json) {
+    if (!connected) return;
+    apply(dispatch, node, [new CustomEvent_(FROM_PAGE, { detail: json })]);
+  }
+
+  function onMessage(e) {
+    let msg;
+    try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
+    const type = msg && hasOwn.call(msg, 'type') ? msg.type : null;
+    if (type === 'reply') reply = msg.outcome;
+    else if (type === 'installSandboxApi') installSandboxApi();
+    else if (type === 'fire') setTimeout_(fire, 0, msg.callbacks);
+    else if (type === 'callApi') callApi(msg.id, msg.method, msg.args);
+  }
+
+  function announce() {
+    apply(dispatch, W, [new MouseEvent_(PAGE_ANNOUNCE, { relatedTarget: node })]);
+  }
+
+  function onContentAnnounce() {
+    if (!connected) announce();
+  }
+
+  function onConnected() {
+    if (connected) return;
+    connected = true;
+    apply(removeListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
+    send('{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined) + '}');
+  }
+
+  apply(addListener, node, [TO_PAGE, (e) => {
+    try {
+      onConnected();
+      onMessage(e);
+    } catch (_) { /* never into page code */ }
+  }]);
+  apply(addListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
+
+  // ---- callbacks: record, then run the page's handler unchanged ---------------------------------
+  const wrappers = new WeakMap_(); // page handler → its recording wrapper
+  const ourWrappers = new WeakMap_(); // wrapper → page handler (or null)
+  const handlers = {}; // name → page handler (accessor-held)
+
+  function record(name, args) {
+    try { send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}'); } catch (_) { /* ignore */ }
+  }
+
+  function wrapperFor(name, handler) {
+    const key = typeof handler === 'function' ? handler : null;
+    if (key) {
+      const known = apply(wmGet, wrappers, [key]);
+      if (known) return known;
+    }
+    const w = function () {
+      record(name, arguments);
+      if (typeof handler !== 'function') return undefined;
+      try {
+        return apply(handler, this, arguments);
+      } catch (err) {
+        try {
+          send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(err && err.message !== undefined ? err.message : err) + '}');
+        } catch (_) { /* ignore */ }
+        throw err;
+      }
+    };
+    apply(wmSet, ourWrappers, [w, handler]);
+    if (key) apply(wmSet, wrappers, [key, w]);
+    return w;
+  }
+
+  function hookCallback(name) {
+    const d = getOwnPropertyDescriptor(W, name);
+    if (d && d.get && apply(wmGet, ourWrappers, [d.get]) !== undefined) return;
+    if (d && !d.configurable) {
+      // A page `function jivo_on…(){}` declaration: a writable, non-configurable data property.
+      // Re-wrap by assignment; the wrapper calls the declared function.
+      if (hasOwn.call(d, 'value') && d.writable && typeof d.value === 'function' &&
+          apply(wmGet, ourWrappers, [d.value]) === undefined) {
+        W[name] = wrapperFor(name, d.value);
+      }
+      return;
+    }
+    if (d) handlers[name] = d.get ? apply(d.get, W, []) : d.value;
+    const getter = function () { return wrapperFor(name, handlers[name]); };
+    apply(wmSet, ourWrappers, [getter, null]);
+    defineProperty(W, name, {
+      configurable: true,
+      enumerable: true,
+      get: getter,
+      set(v) { handlers[name] = v; },
+    });
+  }
+
+  // ---- jivo_api, jivo_init, jivo_destroy: record the page's calls to a real widget ---------------
+  const apiSlot = { value: undefined, ours: false };
+  const globalSlots = { jivo_init: { value: undefined, ours: false }, jivo_destroy: { value: undefined, ours: false } };
+  const methodWrappers = new WeakMap_();
+
+  function recordCall(method, args, returned) {
+    try {
+      send('{"type":"apiCalled","method":' + stringify(method) + ',"args":' + wireArgs(args) +
+        (returned === undefined ? '' : ',"returned":' + wire(returned, 0, { left: MAX_TOTAL })) + '}');
+    } catch (_) { /* ignore */ }
+  }
+
+  function recordingFunction(method, fn, self) {
+    let w = apply(wmGet, methodWrappers, [fn]);
+    if (w) return w;
+    w = function () {
+      const result = apply(fn, self === undefined ? this : self, arguments);
+      recordCall(method, arguments, result);
+      return result;
+    };
+    apply(wmSet, methodWrappers, [fn, w]);
+    return w;
+  }
+
+  function apiView() {
+    const api = apiSlot.value;
+    if (apiSlot.ours || api === null || (typeof api !== 'object' && typeof api !== 'function')) return api;
+    return new Proxy_(api, {
+      get(target, key) {
+        const v = R.get(target, key);
+        if (typeof v === 'function' && typeof key === 'string' && API_METHODS.indexOf(key) >= 0) {
+          return recordingFunction(key, v, target);
+        }
+        return v;
+      },
+    });
+  }
+
+  function hookSlot(name, slot, view) {
+    const d = getOwnPropertyDescriptor(W, name);
+    if (d && !d.configurable) return;
+    if (d) slot.value = d.get ? apply(d.get, W, []) : d.value;
+    defineProperty(W, name, {
+      configurable: true,
+      enumerable: true,
+      get: view,
+      set(v) { slot.value = v; slot.ours = false; },
+    });
+  }
+
+  // ---- the sandbox widget's API: every call answered synchronously by the content script --------
+  function sandboxCall(method, args) {
+    reply = null;
+    send('{"type":"sandboxCall","method":' + stringify(method) + ',"args":' + wireArgs(args) + '}');
+    const outcome = reply;
+    reply = null;
+    if (!outcome) return undefined;
+    if (outcome.callbackArgs && CALLBACK_STYLE[method]) {
+      for (let i = 0; i < args.length; i++) {
+        if (typeof args[i] === 'function') {
+          const cb = args[i];
+          const cbArgs = outcome.callbackArgs;
+          setTimeout_(() => { apply(cb, undefined, cbArgs); }, 0);
+          break;
+        }
+      }
+    }
+    return outcome.returned;
+  }
+
+  function installSandboxApi() {
+    const api = {};
+    for (let i = 0; i < API_METHODS.length; i++) {
+      const m = API_METHODS[i];
+      defineProperty(api, m, {
+        enumerable: true,
+        value: function () { return sandboxCall(m, arguments); },
+      });
+    }
+    apiSlot.value = api;
+    apiSlot.ours = true;
+    globalSlots.jivo_init.value = function jivo_init() { return sandboxCall('jivo_init', arguments); };
+    globalSlots.jivo_init.ours = true;
+    globalSlots.jivo_destroy.value = function jivo_destroy() { return sandboxCall('jivo_destroy', arguments); };
+    globalSlots.jivo_destroy.ours = true;
+  }
+
+  // ---- content script requests ------------------------------------------------------------------
+  function fire(list) {
+    ensureHooks();
+    for (let i = 0; list && i < list.length; i++) {
+      const name = list[i][0];
+      if (CALLBACKS.indexOf(name) < 0) continue;
+      const f = W[name];
+      if (typeof f === 'function') {
+        try { apply(f, W, list[i][1] || []); } catch (_) { /* the page's exception, already reported */ }
+      }
+    }
+  }
+
+  function callApi(id, method, args) {
+    const answer = (outcome) => send('{"type":"apiResult","id":' + (id | 0) + ',"outcome":' + outcome + '}');
+    let target;
+    let fn;
+    if (method === 'jivo_init' || method === 'jivo_destroy') {
+      target = W;
+      fn = globalSlots[method].value;
+    } else {
+      target = apiSlot.value;
+      fn = target ? R.get(target, method) : undefined;
+    }
+    if (typeof fn !== 'function') {
+      answer('{"threw":' + str('window.' + (target === W ? method : 'jivo_api.' + method) + ' is not a function') + '}');
+      return;
+    }
+    const callArgs = args ? args.slice(0) : [];
+    let callbackArgs = null;
+    let returned;
+    if (CALLBACK_STYLE[method]) {
+      callArgs[callArgs.length] = function () { callbackArgs = wireArgs(arguments); finish(); };
+    }
+    let done = false;
+    function finish() {
+      if (done) return;
+      done = true;
+      answer('{' + (returned === undefined ? '' : '"returned":' + wire(returned, 0, { left: MAX_TOTAL }) + ',') +
+        '"callbackArgs":' + (callbackArgs || 'null') + '}');
+    }
+    try {
+      returned = apply(fn, target, callArgs);
+    } catch (err) {
+      done = true;
+      answer('{"threw":' + str(err && err.message !== undefined ? err.message : err) + '}');
+      return;
+    }
+    if (!CALLBACK_STYLE[method]) finish();
+    else setTimeout_(finish, 5000);
+  }
+
+  // ---- history: tell the content script after a URL change succeeded ----------------------------
+  function hookHistory(name, original, kind) {
+    const wrapped = {
+      [name](data, unused) {
+        const result = apply(original, this, arguments);
+        try { send('{"type":"history","kind":"' + kind + '"}'); } catch (_) { /* ignore */ }
+        return result;
+      },
+    }[name];
+    defineProperty(historyProto, name, { value: wrapped, writable: true, configurable: true, enumerable: true });
+  }
+
+  // ---- keeping the hooks in place ---------------------------------------------------------------
+  function ensureHooks() {
+    for (let i = 0; i < CALLBACKS.length; i++) {
+      try { hookCallback(CALLBACKS[i]); } catch (_) { /* leave the page's property alone */ }
+    }
+  }
+
+  try {
+    ensureHooks();
+    hookSlot('jivo_api', apiSlot, apiView);
+    hookSlot('jivo_init', globalSlots.jivo_init, () => {
+      const s = globalSlots.jivo_init;
+      return typeof s.value === 'function' && !s.ours ? recordingFunction('jivo_init', s.value) : s.value;
+    });
+    hookSlot('jivo_destroy', globalSlots.jivo_destroy, () => {
+      const s = globalSlots.jivo_destroy;
+      return typeof s.value === 'function' && !s.ours ? recordingFunction('jivo_destroy', s.value) : s.value;
+    });
+    hookHistory('pushState', pushState, 'push');
+    hookHistory('replaceState', replaceState, 'replace');
+    // A page's `function jivo_on…(){}` declaration replaces our accessor when its script runs.
+    // The parser runs a microtask checkpoint before each later script, so re-wrapping on every
+    // mutation batch puts the wrapper back before the widget's loader can run.
+    const mo = new MutationObserver_(ensureHooks);
+    apply(moObserve, mo, [doc, { childList: true, subtree: true }]);
+    apply(addListener, W, ['load', () => {
+      ensureHooks();
+      apply(moDisconnect, mo, []);
+    }, { once: true }]);
+    apply(addListener, W, ['DOMContentLoaded', ensureHooks, { once: true, capture: true }]);
+    announce();
+  } catch (_) { /* never into page code */ }
+
+  void getPrototypeOf;
+  void Event_;
+})();
