@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Jivo Widget Injector — build and test.
+#
+#   ./build.sh          install what is missing, build every bundle, assemble dist/extension/
+#                       and the packaged archives under dist/
+#   ./build.sh test     build, then fmt, clippy, native tests, web-ext lint, end-to-end tests
+#                       in headless Chromium and Firefox
+#   ./build.sh bench    build, then print the benchmark tables (not a test: it never fails on a figure)
+#
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+DIST="$ROOT/dist"
+EXT="$DIST/extension"
+WASM_TARGET_DIR="$ROOT/target/wasm"
+GECKODRIVER_VERSION="0.37.1"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() { printf '\n\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Setup: only what is missing. Debian packages need root (CI and these machines run as root).
+# ---------------------------------------------------------------------------------------------
+APT_UPDATED=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} — run as root or install them: sudo apt-get install ${missing[*]}"
+  note "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    apt-get update -qq || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+# Which Rust toolchain builds wasm here: rustup's, if it has the wasm32 target; otherwise
+# Debian's rustc-web with the std sources, building std from source (see docs/building.md).
+WASM_TOOLCHAIN=""
+choose_wasm_toolchain() {
+  if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    WASM_TOOLCHAIN=rustup
+  else
+    WASM_TOOLCHAIN=debian
+    apt_install rustc-web cargo-web rust-web-src lld-22
+  fi
+}
+
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_build_tools() {
+  step "Checking build tools"
+  command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust (rustup) first"
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  choose_wasm_toolchain
+  note "wasm toolchain: $WASM_TOOLCHAIN"
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local want have
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "could not read the wasm-bindgen version from Cargo.lock"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" || true
+  if [ "$have" != "$want" ]; then
+    note "installing wasm-bindgen-cli $want (the crate's exact version; about 2 minutes)"
+    cargo install -q wasm-bindgen-cli --version "$want" || die "cargo install wasm-bindgen-cli $want failed"
+  fi
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/web-ext ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    note "installing npm dev tools from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci failed"
+  fi
+}
+
+ensure_test_tools() {
+  step "Checking test tools"
+  apt_install chromium chromium-driver firefox-esr
+  if ! geckodriver --version 2>/dev/null | grep -q "geckodriver $GECKODRIVER_VERSION"; then
+    note "installing geckodriver $GECKODRIVER_VERSION (about 2 minutes)"
+    cargo install -q geckodriver --version "$GECKODRIVER_VERSION" || die "cargo install geckodriver failed"
+  fi
+  [ -x /usr/lib/chromium/chromium ] || die "Chromium is missing at /usr/lib/chromium/chromium"
+  [ -x /usr/lib/firefox-esr/firefox-esr ] || die "Firefox ESR is missing at /usr/lib/firefox-esr/firefox-esr"
+  command -v chromedriver >/dev/null 2>&1 || die "chromedriver is missing"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------------------------
+# Builds the crate for wasm32 with one feature set; prints the path of the .wasm.
+cargo_wasm() {
+  local features="$1"
+  # MVP code (no reference types, no bulk memory) for every bundle: wasm2js needs it for the
+  # content bundle, and one set of RUSTFLAGS keeps one build cache (std included) for all.
+  local flags="-C target-cpu=mvp"
+  if [ "$WASM_TOOLCHAIN" = rustup ]; then
+    RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" \
+      cargo build -q --release --lib --target wasm32-unknown-unknown -p jivo-widget-injector --features "$features" \
+      || die "wasm build ($features) failed"
+  else
+    RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=rust-lld \
+      /usr/bin/cargo build -q --release --lib --target wasm32-unknown-unknown -p jivo-widget-injector \
+        --features "$features" \
+        -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
+        -Zpanic-immediate-abort --config 'profile.release.panic="immediate-abort"' \
+      || die "wasm build ($features) failed"
+  fi
+  echo "$WASM_TARGET_DIR/wasm32-unknown-unknown/release/jivo_widget_injector.wasm"
+}
+
+# wasm-bindgen (no-modules glue) + wasm-opt -Oz into $2/$3.js and $2/$3_bg.wasm.
+bindgen() {
+  local wasm="$1" out="$2" name="$3"
+  mkdir -p "$out"
+  wasm-bindgen --target no-modules --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir "$out" --out-name "$name" "$wasm" || die "wasm-bindgen failed for $name"
+  wasm-opt -Oz --enable-mutable-globals --enable-sign-ext "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm" \
+    || die "wasm-opt failed for $name"
+}
+
+# A JS statement defining a base64 string constant: embeds wasm so it instantiates synchronously.
+embed_base64() {
+  local var="$1" file="$2"
+  printf 'const %s = "%s";\n' "$var" "$(base64 -w0 "$file")"
+}
+
+build_bundles() {
+  local work="$DIST/.work"
+  rm -rf "$work" && mkdir -p "$work"
+
+  step "Building the content bundle (Rust → wasm, and → JS with wasm2js for Chromium)"
+  local wasm
+  wasm="$(cargo_wasm content)"
+  bindgen "$wasm" "$work/content" content
+  # Chromium: wasm2js turns the module into asm.js-style JS; the glue gets a stand-in
+  # WebAssembly.Module/Instance (a lexical shadow, nothing global) whose exports are asmFunc's.
+  wasm2js -Oz "$work/content/content_bg.wasm" -o "$work/content/asm.mjs" || die "wasm2js failed"
+  # Keep the module body (helpers and asmFunc); drop its ES-module imports and the exports that
+  # follow the instantiation line — the glue instantiates it instead.
+  grep -q '^var retasmFunc = asmFunc(' "$work/content/asm.mjs" || die "unexpected wasm2js output"
+  sed -e '/^import /d' -e '/^var retasmFunc = asmFunc(/,$d' "$work/content/asm.mjs" > "$work/content/asm.js"
+  {
+    echo '(() => {'
+    echo '"use strict";'
+    echo 'globalThis.browser ??= chrome;'
+    cat "$work/content/asm.js"
+    echo 'function AsmModule() {}'
+    echo 'function AsmInstance(module, imports) { this.exports = asmFunc(imports); }'
+    echo 'const WebAssembly = { Module: AsmModule, Instance: AsmInstance };'
+    cat "$work/content/content.js"
+    echo 'wasm_bindgen.initSync({ module: new AsmModule() });'
+    echo 'wasm_bindgen.start_content();'
+    echo '})();'
+  } > "$EXT/content/chromium.js"
+  # Firefox: the real wasm, embedded, instantiated synchronously.
+  {
+    echo '(() => {'
+    echo '"use strict";'
+    echo 'globalThis.browser ??= chrome;'
+    embed_base64 CONTENT_WASM "$work/content/content_bg.wasm"
+    cat "$work/content/content.js"
+    echo 'const bytes = Uint8Array.from(atob(CONTENT_WASM), (c) => c.charCodeAt(0));'
+    echo 'wasm_bindgen.initSync({ module: bytes });'
+    echo 'wasm_bindgen.start_content();'
+    echo '})();'
+  } > "$EXT/content/firefox.js"
+
+  step "Building the extension-pages bundle (background, popup, options)"
+  wasm="$(cargo_wasm pages)"
+  bindgen "$wasm" "$EXT/pages" pages
+  embed_base64 JWI_PAGES_WASM "$EXT/pages/pages_bg.wasm" > "$EXT/pages/pages_wasm.js"
+}
+
+assemble() {
+  step "Assembling $EXT"
+  rm -rf "$EXT"
+  mkdir -p "$EXT/content" "$EXT/pages"
+  cp manifest.json "$EXT/"
+  cp -R extension/. "$EXT/"
+}
+
+package() {
+  step "Packaging"
+  rm -f "$DIST"/*.zip
+  (cd "$EXT" && python3 -m zipfile -c "$DIST/jivo-widget-injector-chrome.zip" .) || die "zip failed"
+  web-ext build --source-dir "$EXT" --artifacts-dir "$DIST" --filename "jivo-widget-injector-firefox.zip" \
+    --overwrite-dest >/dev/null || die "web-ext build failed"
+}
+
+report_sizes() {
+  step "Bundle sizes"
+  printf '    %-36s %10s %10s\n' "file" "raw bytes" "gzip -9"
+  for f in content/chromium.js content/firefox.js shim.js pages/pages_bg.wasm pages/pages.js; do
+    printf '    %-36s %10s %10s\n' "$f" "$(wc -c < "$EXT/$f")" "$(gzip -9c "$EXT/$f" | wc -c)"
+  done
+}
+
+build() {
+  local t0=$SECONDS
+  ensure_build_tools
+  assemble
+  build_bundles
+  package
+  report_sizes
+  step "Done in $((SECONDS - t0)) s"
+  note "Unpacked extension: $EXT"
+  note "  Chrome:  chrome://extensions → Developer mode → Load unpacked → choose that folder"
+  note "  Firefox: about:debugging#/runtime/this-firefox → Load Temporary Add-on → its manifest.json"
+  note "Archives: $DIST/jivo-widget-injector-chrome.zip, $DIST/jivo-widget-injector-firefox.zip"
+}
+
+run_tests() {
+  local t0=$SECONDS
+  ensure_test_tools
+  step "cargo fmt --check"
+  cargo fmt --all -- --check || die "cargo fmt: run 'cargo fmt --all' and commit"
+  step "cargo clippy -D warnings (core, both shells, tests)"
+  cargo clippy -q --workspace --all-targets -- -D warnings || die "clippy found problems"
+  cargo clippy -q -p jivo-widget-injector --lib --features content,pages -- -D warnings \
+    || die "clippy found problems in the shells"
+  step "Native tests (core)"
+  cargo test -q -p jivo-widget-injector || die "native tests failed"
+  step "web-ext lint"
+  web-ext lint --source-dir "$EXT" --output text --self-hosted || die "web-ext lint found errors"
+  step "End-to-end tests (headless Chromium and Firefox)"
+  JWI_EXTENSION_DIR="$EXT" cargo test -q -p e2e --test e2e || die "end-to-end tests failed"
+  step "All tests passed in $((SECONDS - t0)) s (after the build)"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test) build; run_tests ;;
+  bench) build; ensure_test_tools; JWI_EXTENSION_DIR="$EXT" cargo run -q --release -p e2e --bin bench -- "${@:2}" ;;
+  -h|--help|help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: ./build.sh, ./build.sh test, ./build.sh bench)" ;;
+esac
