@@ -259,7 +259,10 @@ pub mod page {
 pub mod runtime {
     use serde::{Deserialize, Serialize};
 
+    use super::page::CallOutcome;
     use super::{Mode, PageStatus};
+    use crate::api::call::RawCall;
+    use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
     use crate::spa::SpaConfig;
 
     /// What a content script sends to the background.
@@ -282,6 +285,29 @@ pub mod runtime {
             /// The new status.
             status: PageStatus,
         },
+        /// The sandbox visitor's record or the agent's state changed: store them for the site.
+        SandboxSave {
+            /// The site (`scheme://host[:port]`) the record belongs to.
+            origin: String,
+            /// The visitor's record.
+            record: VisitorRecord,
+            /// The agent's side.
+            agent: AgentState,
+        },
+        /// What the popup shows of the sandbox widget changed.
+        SandboxView {
+            /// The agent's view.
+            view: Box<AgentView>,
+            /// The widget's facts.
+            facts: WidgetFacts,
+        },
+        /// The answer to [`ToContent::CallApi`].
+        ApiResult {
+            /// The request id.
+            id: u32,
+            /// What the call produced.
+            outcome: CallOutcome,
+        },
     }
 
     /// What the background sends to a content script.
@@ -293,7 +319,19 @@ pub mod runtime {
     )]
     pub enum ToContent {
         /// The answer to `Hello`: how this page is to be run.
-        Config(PageConfig),
+        Config(Box<PageConfig>),
+        /// The popup agent did something (sandbox mode).
+        Agent {
+            /// The action.
+            action: AgentAction,
+        },
+        /// The popup's API console calls an entry point; answer with [`FromContent::ApiResult`].
+        CallApi {
+            /// Request id.
+            id: u32,
+            /// The call (validated again by the content script).
+            call: RawCall,
+        },
     }
 
     /// How one page is to be run, from the settings in force.
@@ -304,6 +342,21 @@ pub mod runtime {
         pub mode: Mode,
         /// SPA tracking options.
         pub spa: SpaConfig,
+        /// The sandbox's stored state for this site (sandbox mode only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub sandbox: Option<SandboxSeed>,
+    }
+
+    /// What the sandbox widget starts from on a page.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SandboxSeed {
+        /// The site's stored visitor record, if the visitor was here before.
+        pub record: Option<VisitorRecord>,
+        /// The visitor number to use if there is no record.
+        pub visitor_number: u64,
+        /// The agent's stored side.
+        pub agent: AgentState,
     }
 }
 
@@ -311,7 +364,10 @@ pub mod runtime {
 pub mod popup {
     use serde::{Deserialize, Serialize};
 
+    use super::page::CallOutcome;
     use super::{Mode, PageStatus};
+    use crate::api::call::RawCall;
+    use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
 
     /// What a popup sends to the background.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -326,6 +382,22 @@ pub mod popup {
             /// The tab id.
             tab: i32,
         },
+        /// The agent console did something (sandbox tab).
+        Agent {
+            /// The tab id.
+            tab: i32,
+            /// The action.
+            action: AgentAction,
+        },
+        /// The API console calls an entry point on the tab's widget.
+        CallApi {
+            /// The tab id.
+            tab: i32,
+            /// Request id, echoed in [`ToPopup::ApiResult`].
+            id: u32,
+            /// The call, validated by the popup.
+            call: RawCall,
+        },
     }
 
     /// What the background sends to a popup.
@@ -337,7 +409,14 @@ pub mod popup {
     )]
     pub enum ToPopup {
         /// The whole tab view (sent on `Watch` and when it changes).
-        Tab(TabView),
+        Tab(Box<TabView>),
+        /// The result of a [`FromPopup::CallApi`].
+        ApiResult {
+            /// The request id.
+            id: u32,
+            /// What the call produced, or why it could not be made.
+            outcome: CallOutcome,
+        },
     }
 
     /// What the popup shows of one tab.
@@ -352,6 +431,12 @@ pub mod popup {
         pub mode: Mode,
         /// How far the extension has got.
         pub status: PageStatus,
+        /// The widget's facts as last known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub facts: Option<WidgetFacts>,
+        /// The sandbox agent's view (sandbox tabs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub agent: Option<Box<AgentView>>,
     }
 }
 

@@ -6,6 +6,7 @@
 //! remember lives in storage.
 
 mod registry;
+mod sandbox_store;
 mod tabs;
 
 use std::cell::RefCell;
@@ -155,16 +156,19 @@ fn on_connect(port: Port) {
     }
 }
 
-/// The page configuration for a content script, from the settings in force.
-fn page_config() -> runtime::PageConfig {
-    BG.with(|bg| {
+/// The page configuration for a content script, from the settings in force (and, in sandbox
+/// mode, the site's stored sandbox state).
+async fn page_config(url: &str) -> runtime::PageConfig {
+    let (mode, spa) = BG.with(|bg| {
         let bg = bg.borrow();
         let s = bg.effective.settings();
-        runtime::PageConfig {
-            mode: s.mode(),
-            spa: s.spa().clone(),
-        }
-    })
+        (s.mode(), s.spa().clone())
+    });
+    let sandbox = match mode {
+        crate::protocol::Mode::Sandbox => Some(sandbox_store::seed(url).await),
+        crate::protocol::Mode::JivoChat => None,
+    };
+    runtime::PageConfig { mode, spa, sandbox }
 }
 
 /// Decodes a message from a content script or popup; `None` drops it.

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 use super::{decode_from, page_config, post, BG};
+use crate::protocol::page::CallOutcome;
 use crate::protocol::popup::{FromPopup, TabView, ToPopup};
 use crate::protocol::runtime::{FromContent, ToContent};
 use crate::protocol::PageStatus;
@@ -19,8 +20,8 @@ use crate::shell::ext::{self, Port};
 #[derive(Default)]
 pub struct Tabs {
     views: HashMap<i32, TabView>,
-    /// The connection id of the page port that currently speaks for each tab.
-    page_ports: HashMap<i32, u32>,
+    /// The page port that currently speaks for each tab, with its connection id.
+    page_ports: HashMap<i32, (u32, Port)>,
     popups: Vec<(u32, i32, Port)>,
     next_port: u32,
 }
@@ -57,25 +58,18 @@ fn sender_tab(port: &Port) -> Option<i32> {
 
 /// Applies `change` to a tab's record, stores it and shows it to the popups watching the tab.
 fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
-    let (view, watchers) = BG.with(|bg| {
+    let view = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         let view = bg.tabs.views.entry(tab).or_insert_with(|| TabView {
             tab,
             ..TabView::default()
         });
         change(view);
-        let view = view.clone();
-        let watchers: Vec<Port> = bg
-            .tabs
-            .popups
-            .iter()
-            .filter(|(_, t, _)| *t == tab)
-            .map(|(_, _, p)| p.clone())
-            .collect();
-        (view, watchers)
+        view.clone()
     });
+    let watchers = watchers_of(tab);
     for port in &watchers {
-        post(port, &ToPopup::Tab(view.clone()));
+        post(port, &ToPopup::Tab(Box::new(view.clone())));
     }
     let item = json!({ storage_key(tab): view });
     spawn_local(async move {
@@ -92,7 +86,7 @@ pub fn on_page_port(port: Port) {
     let id = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         let id = bg.tabs.next_id();
-        bg.tabs.page_ports.insert(tab, id);
+        bg.tabs.page_ports.insert(tab, (id, port.clone()));
         id
     });
     let reply_port = port.clone();
@@ -102,22 +96,47 @@ pub fn on_page_port(port: Port) {
         };
         match msg {
             FromContent::Hello { url, .. } => {
-                let config = page_config();
-                let mode = config.mode;
-                post(&reply_port, &ToContent::Config(config));
-                update(tab, |v| {
-                    v.url = Some(url);
-                    v.mode = mode;
+                let port = reply_port.clone();
+                spawn_local(async move {
+                    let config = page_config(&url).await;
+                    let mode = config.mode;
+                    post(&port, &ToContent::Config(Box::new(config)));
+                    update(tab, |v| {
+                        v.url = Some(url);
+                        v.mode = mode;
+                    });
                 });
             }
             FromContent::Status { status } => update(tab, |v| v.status = status),
+            FromContent::SandboxSave {
+                origin,
+                record,
+                agent,
+            } => {
+                spawn_local(super::sandbox_store::save(origin, record, agent));
+            }
+            FromContent::SandboxView { view, facts } => update(tab, |v| {
+                v.agent = Some(view);
+                v.facts = Some(facts);
+            }),
+            FromContent::ApiResult { id, outcome } => {
+                for port in watchers_of(tab) {
+                    post(
+                        &port,
+                        &ToPopup::ApiResult {
+                            id,
+                            outcome: outcome.clone(),
+                        },
+                    );
+                }
+            }
         }
     });
     port.on_message()
         .add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
-        let current = BG.with(|bg| bg.borrow().tabs.page_ports.get(&tab) == Some(&id));
+        let current = BG.with(|bg| bg.borrow().tabs.page_ports.get(&tab).map(|p| p.0) == Some(id));
         if current {
             BG.with(|bg| bg.borrow_mut().tabs.page_ports.remove(&tab));
             update(tab, |v| v.status = PageStatus::NotMatched);
@@ -126,6 +145,34 @@ pub fn on_page_port(port: Port) {
     port.on_disconnect()
         .add_listener(on_disconnect.as_ref().unchecked_ref());
     on_disconnect.forget();
+}
+
+/// The popups watching a tab.
+fn watchers_of(tab: i32) -> Vec<Port> {
+    BG.with(|bg| {
+        bg.borrow()
+            .tabs
+            .popups
+            .iter()
+            .filter(|(_, t, _)| *t == tab)
+            .map(|(_, _, p)| p.clone())
+            .collect()
+    })
+}
+
+/// Sends a message to the content script speaking for a tab; false if there is none.
+fn to_page(tab: i32, msg: &ToContent) -> bool {
+    let port = BG.with(|bg| {
+        bg.borrow()
+            .tabs
+            .page_ports
+            .get(&tab)
+            .map(|(_, p)| p.clone())
+    });
+    match port {
+        Some(port) => port.post(&crate::protocol::encode(msg)),
+        None => false,
+    }
 }
 
 /// A popup connected: it names the tab it shows with `Watch`.
@@ -137,13 +184,25 @@ pub fn on_popup_port(port: Port) {
             return;
         };
         match msg {
+            FromPopup::Agent { tab, action } => {
+                to_page(tab, &ToContent::Agent { action });
+            }
+            FromPopup::CallApi { tab, id, call } => {
+                if !to_page(tab, &ToContent::CallApi { id, call }) {
+                    let outcome = CallOutcome {
+                        threw: Some("the extension is not running on this tab".into()),
+                        ..CallOutcome::default()
+                    };
+                    post(&keep, &ToPopup::ApiResult { id, outcome });
+                }
+            }
             FromPopup::Watch { tab } => {
                 let watcher = keep.clone();
                 BG.with(|bg| bg.borrow_mut().tabs.popups.push((id, tab, watcher)));
                 let port = keep.clone();
                 spawn_local(async move {
                     let view = current_view(tab).await;
-                    post(&port, &ToPopup::Tab(view));
+                    post(&port, &ToPopup::Tab(Box::new(view)));
                 });
             }
         }

@@ -16,6 +16,7 @@ const FROM_PAGE: &str = "jwi:from-page";
 const TO_PAGE: &str = "jwi:to-page";
 
 /// The open channel to the page shim.
+#[derive(Clone)]
 pub struct PageChannel {
     node: EventTarget,
 }

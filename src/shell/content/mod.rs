@@ -1,11 +1,13 @@
 //! The content script: runs in the isolated world of a matched page (top frame only).
 //!
-//! It completes the handshake with the page shim, keeps a port to the background, and (in later
-//! layers) runs the sandbox model and the SPA tracker. Every message from the page is decoded
-//! with [`protocol::decode`] under [`limits::PAGE_MESSAGE_BYTES`]; anything else is dropped and
-//! counted.
+//! It completes the handshake with the page shim, keeps a port to the background, and runs the
+//! sandbox widget ([`crate::sandbox`]) when the page is in sandbox mode. Every message from the
+//! page is decoded with [`protocol::decode`] under [`limits::PAGE_MESSAGE_BYTES`]; anything else
+//! is dropped and counted.
 
 mod channel;
+mod sandbox_driver;
+mod widget_ui;
 
 use std::cell::RefCell;
 
@@ -13,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::protocol::page::{FromPage, ToPage};
 use crate::protocol::runtime::{FromContent, PageConfig, ToContent};
-use crate::protocol::{self, decode, limits, PageStatus};
+use crate::protocol::{self, decode, limits, Mode, PageStatus};
 use crate::shell::ext::{self, Port};
 
 use channel::PageChannel;
@@ -22,9 +24,13 @@ use channel::PageChannel;
 #[derive(Default)]
 struct Content {
     channel: Option<PageChannel>,
+    /// Whether the shim answered the handshake.
+    shim_ready: bool,
     port: Option<Port>,
     status: PageStatus,
     config: Option<PageConfig>,
+    /// Whether the widget for this page was started (once per page).
+    widget_started: bool,
     /// Messages from the page that failed to decode.
     dropped: u32,
 }
@@ -46,8 +52,16 @@ pub fn start_content() {
 
 fn on_channel_open(channel: PageChannel) {
     channel.on_message(on_page_message);
+    CONTENT.with(|c| c.borrow_mut().channel = Some(channel.clone()));
     channel.send(&ToPage::Connected);
-    CONTENT.with(|c| c.borrow_mut().channel = Some(channel));
+}
+
+/// Sends a message to the shim, if the channel is open.
+fn send_to_page(msg: &ToPage) {
+    let channel = CONTENT.with(|c| c.borrow().channel.clone());
+    if let Some(channel) = channel {
+        channel.send(msg);
+    }
 }
 
 fn on_page_message(text: String) {
@@ -58,8 +72,44 @@ fn on_page_message(text: String) {
             return;
         }
     };
-    if let FromPage::Ready { .. } = msg {
-        set_status(PageStatus::Connected);
+    match msg {
+        FromPage::Ready { .. } => {
+            CONTENT.with(|c| c.borrow_mut().shim_ready = true);
+            set_status(PageStatus::Connected);
+            maybe_start_widget();
+        }
+        FromPage::SandboxCall { method, args } => {
+            let outcome = sandbox_driver::page_call(method, &args);
+            send_to_page(&ToPage::Reply { outcome });
+            sandbox_driver::flush();
+        }
+        FromPage::Callback { .. }
+        | FromPage::CallbackThrew { .. }
+        | FromPage::ApiCalled { .. }
+        | FromPage::History { .. }
+        | FromPage::ApiResult { .. } => {}
+    }
+}
+
+/// Starts the page's widget once both the settings and the shim are there.
+fn maybe_start_widget() {
+    let config = CONTENT.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.widget_started || !c.shim_ready {
+            return None;
+        }
+        let config = c.config.clone()?;
+        c.widget_started = true;
+        Some(config)
+    });
+    let Some(config) = config else { return };
+    match (config.mode, config.sandbox) {
+        (Mode::Sandbox, Some(seed)) => {
+            set_status(PageStatus::Loading);
+            send_to_page(&ToPage::InstallSandboxApi);
+            sandbox_driver::start(seed);
+        }
+        _ => {}
     }
 }
 
@@ -133,6 +183,25 @@ fn on_background_message(text: &str) {
         return;
     };
     match msg {
-        ToContent::Config(config) => CONTENT.with(|c| c.borrow_mut().config = Some(config)),
+        ToContent::Config(config) => {
+            let first = CONTENT.with(|c| {
+                let mut c = c.borrow_mut();
+                let first = c.config.is_none();
+                c.config = Some(*config);
+                first
+            });
+            if first {
+                maybe_start_widget();
+            }
+        }
+        ToContent::Agent { action } => {
+            sandbox_driver::agent(action);
+            sandbox_driver::flush();
+        }
+        ToContent::CallApi { id, call } => {
+            let outcome = sandbox_driver::page_call(call.method, &call.args);
+            send_to_background(&FromContent::ApiResult { id, outcome });
+            sandbox_driver::flush();
+        }
     }
 }

@@ -7,9 +7,10 @@
 use e2e::runner::Scenario;
 
 mod harness;
+mod sandbox;
 mod smoke;
 
 /// All registered scenarios, in run order.
 pub fn all() -> Vec<Scenario> {
-    [harness::SCENARIOS, smoke::SCENARIOS].concat()
+    [harness::SCENARIOS, smoke::SCENARIOS, sandbox::SCENARIOS].concat()
 }

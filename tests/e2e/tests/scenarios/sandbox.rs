@@ -1,0 +1,279 @@
+//! The sandbox widget as a site's own integration sees it: `tests/fixtures/site-integration.*`
+//! defines all 13 callbacks and calls the API from `jivo_onLoadCallback`, on a normal page and
+//! under a strict CSP. The agent is driven through the protocol, as the popup does.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context as _, Result};
+use e2e::runner::{Ctx, Scenario};
+use serde_json::{json, Value};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "sandbox::loads_and_answers_the_site",
+        loads_and_answers_the_site,
+    ),
+    Scenario::new("sandbox::loads_under_strict_csp", loads_under_strict_csp),
+    Scenario::new(
+        "sandbox::open_and_close_fire_callbacks",
+        open_and_close_fire_callbacks,
+    ),
+    Scenario::new(
+        "sandbox::agent_messages_reach_the_site",
+        agent_messages_reach_the_site,
+    ),
+    Scenario::new(
+        "sandbox::visitor_number_persists_per_site",
+        visitor_number_persists_per_site,
+    ),
+    Scenario::new(
+        "sandbox::wrong_arguments_never_throw",
+        wrong_arguments_never_throw,
+    ),
+];
+
+const SITES: [&str; 2] = [
+    "http://127.0.0.1/site-integration*",
+    "http://127.0.0.1/strict/*",
+];
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+fn use_sandbox(ctx: &Ctx) -> Result<()> {
+    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
+    ctx.wait_for("content scripts registered", TIMEOUT, |b| {
+        let matches = b.ext_eval(
+            "return api.scripting.getRegisteredContentScripts().then(l => l.map(s => s.matches || []).flat());",
+            vec![],
+        )?;
+        let matches = matches.as_array().cloned().unwrap_or_default();
+        Ok(SITES.iter().all(|s| matches.contains(&json!(s))).then_some(()))
+    })
+}
+
+/// The site's log, once it has an entry named `name`.
+fn site_log_with(ctx: &Ctx, name: &str) -> Result<Vec<Value>> {
+    let mut log = Vec::new();
+    ctx.wait_for(&format!("siteLog entry {name}"), TIMEOUT, |b| {
+        log = b
+            .eval("return window.siteLog || [];")?
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Ok(log.iter().any(|e| e["name"] == name).then_some(()))
+    })
+    .with_context(|| format!("siteLog: {}", Value::Array(log.clone())))?;
+    Ok(log)
+}
+
+fn entry<'a>(log: &'a [Value], name: &str) -> Option<&'a Value> {
+    log.iter().find(|e| e["name"] == name)
+}
+
+fn names(log: &[Value]) -> Vec<String> {
+    log.iter()
+        .filter_map(|e| e["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn check_loaded_site(ctx: &Ctx) -> Result<()> {
+    let log = site_log_with(ctx, "isCallbackEnabled")?;
+    let load = entry(&log, "jivo_onLoadCallback").context("jivo_onLoadCallback")?;
+    ensure!(
+        load["thisIsWindow"] == true,
+        "jivo_onLoadCallback ran with this !== window"
+    );
+    let calls = &entry(&log, "calls").context("the site's API calls")?["results"];
+    ensure!(
+        calls["chatMode"] == "online",
+        "chatMode(): {}",
+        calls["chatMode"]
+    );
+    ensure!(
+        calls["unread"] == 0,
+        "getUnreadMessagesCount(): {}",
+        calls["unread"]
+    );
+    for key in ["source", "medium", "campaign", "content", "term"] {
+        ensure!(
+            calls["utm"].get(key).is_some(),
+            "getUtm() lacks {key}: {}",
+            calls["utm"]
+        );
+    }
+    ensure!(
+        calls["contact"]
+            == json!({"client_name": null, "email": null, "phone": null, "description": null}),
+        "getContactInfo(): {}",
+        calls["contact"]
+    );
+    ensure!(
+        calls["badColor"].is_null(),
+        "setWidgetColor('red') returned {}",
+        calls["badColor"]
+    );
+    let number = entry(&log, "getVisitorNumber").context("getVisitorNumber callback")?;
+    ensure!(
+        number["err"].is_null() && number["number"].as_u64().unwrap_or(0) >= 1,
+        "getVisitorNumber: {number}"
+    );
+    let enabled = entry(&log, "isCallbackEnabled").context("isCallbackEnabled callback")?;
+    ensure!(
+        enabled["result"] == json!({"result": "ok"}),
+        "isCallbackEnabled: {enabled}"
+    );
+    Ok(())
+}
+
+fn loads_and_answers_the_site(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    ctx.goto(&ctx.url("/site-integration.html"))?;
+    check_loaded_site(ctx)
+}
+
+fn loads_under_strict_csp(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    ctx.goto(&ctx.url("/strict/site-integration.html"))?;
+    check_loaded_site(ctx)
+}
+
+fn open_and_close_fire_callbacks(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    ctx.goto(&ctx.url("/site-integration.html"))?;
+    site_log_with(ctx, "jivo_onLoadCallback")?;
+    let opened = ctx.eval("siteLog.length = 0; return jivo_api.open({start: 'chat'});")?;
+    ensure!(
+        opened == json!({"result": "ok"}),
+        "open() returned {opened}"
+    );
+    let log = site_log_with(ctx, "jivo_onResizeCallback")?;
+    let seen = names(&log);
+    ensure!(
+        seen == ["jivo_onOpen", "jivo_onChangeState", "jivo_onResizeCallback"],
+        "after open(): {seen:?}"
+    );
+    ensure!(
+        entry(&log, "jivo_onChangeState").unwrap()["args"] == json!(["chat"]),
+        "state: {log:?}"
+    );
+    ensure!(
+        log.iter().all(|e| e["thisIsWindow"] == true),
+        "a callback ran with this !== window"
+    );
+    let closed = ctx.eval("siteLog.length = 0; return jivo_api.close();")?;
+    ensure!(
+        closed == json!({"result": "ok"}),
+        "close() returned {closed}"
+    );
+    let log = site_log_with(ctx, "jivo_onResizeCallback")?;
+    ensure!(
+        names(&log)[0] == "jivo_onClose",
+        "after close(): {:?}",
+        names(&log)
+    );
+    Ok(())
+}
+
+/// Sends one agent action for the tab showing `url`, through a popup port (as the popup does).
+fn agent(ctx: &Ctx, url: &str, action: Value) -> Result<()> {
+    let tab = ctx.tab_id_of(url)?;
+    ctx.ext_eval(
+        "const port = api.runtime.connect({name: 'popup'});\
+         port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
+         port.postMessage(JSON.stringify({type: 'agent', tab: arguments[0], action: arguments[1]}));\
+         return new Promise(r => setTimeout(() => { port.disconnect(); r(true); }, 200));",
+        vec![json!(tab), action],
+    )?;
+    Ok(())
+}
+
+fn agent_messages_reach_the_site(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    let url = ctx.url("/site-integration.html");
+    ctx.goto(&url)?;
+    site_log_with(ctx, "jivo_onLoadCallback")?;
+    ctx.eval("siteLog.length = 0;")?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Hello from the agent"}),
+    )?;
+    let log = site_log_with(ctx, "jivo_onMessageReceived")?;
+    ensure!(
+        names(&log).contains(&"jivo_onAccept".to_owned()),
+        "no jivo_onAccept: {:?}",
+        names(&log)
+    );
+    let unread = ctx.eval("return jivo_api.getUnreadMessagesCount();")?;
+    ensure!(
+        unread == 1,
+        "unread after one agent message while minimised: {unread}"
+    );
+    agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
+    ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
+        Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
+    })?;
+    Ok(())
+}
+
+fn visitor_number_persists_per_site(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    let number = |ctx: &Ctx| -> Result<Value> {
+        let log = site_log_with(ctx, "getVisitorNumber")?;
+        Ok(entry(&log, "getVisitorNumber").unwrap()["number"].clone())
+    };
+    ctx.goto(&ctx.url("/site-integration.html"))?;
+    let first = number(ctx)?;
+    ctx.goto(&ctx.url("/site-integration.html?again"))?;
+    let second = number(ctx)?;
+    ensure!(
+        first == second,
+        "visitor number changed on reload: {first} then {second}"
+    );
+    ctx.eval("jivo_api.clearHistory();")?;
+    ctx.goto(&ctx.url("/site-integration.html?after-clear"))?;
+    let third = number(ctx)?;
+    ensure!(third != first, "clearHistory kept visitor number {first}");
+    Ok(())
+}
+
+fn wrong_arguments_never_throw(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    ctx.goto(&ctx.url("/site-integration.html"))?;
+    site_log_with(ctx, "jivo_onLoadCallback")?;
+    let results = ctx.eval(
+        "const out = {};\
+         const calls = {\
+           startCall: () => jivo_api.startCall('not a phone'),\
+           offline: () => jivo_api.sendOfflineMessage(42),\
+           open: () => jivo_api.open({start: 'nowhere'}),\
+           rules: () => jivo_api.setRules('not json'),\
+           invitation: () => jivo_api.showProactiveInvitation(''),\
+           data: () => jivo_api.setCustomData({nope: true}),\
+           title: () => jivo_api.sendPageTitle(),\
+         };\
+         for (const k in calls) { try { out[k] = calls[k](); if (out[k] === undefined) out[k] = 'undefined'; } catch (e) { out[k] = 'THREW ' + e; } }\
+         return out;",
+    )?;
+    for (k, v) in results.as_object().context("results")? {
+        ensure!(
+            !v.as_str().unwrap_or("").starts_with("THREW"),
+            "{k} threw: {v}"
+        );
+    }
+    ensure!(
+        results["startCall"]["result"] == "fail",
+        "startCall('not a phone'): {}",
+        results["startCall"]
+    );
+    ensure!(
+        results["offline"]["result"] == "fail" && results["offline"].get("error").is_some(),
+        "sendOfflineMessage(42): {}",
+        results["offline"]
+    );
+    ensure!(
+        results["open"]["result"] == "fail",
+        "open(nowhere): {}",
+        results["open"]
+    );
+    Ok(())
+}
