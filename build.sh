@@ -239,7 +239,7 @@ run_tests() {
 case "${1:-build}" in
   build) build ;;
   test) build; run_tests ;;
-  bench) build; ensure_test_tools; JWI_EXTENSION_DIR="$EXT" cargo run -q --release -p e2e --bin bench -- "${@:2}" ;;
+  bench) build; ensure_test_tools; JWI_EXTENSION_DIR="$EXT" cargo run -q -p e2e --bin bench -- "${@:2}" ;;
   -h|--help|help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try: ./build.sh, ./build.sh test, ./build.sh bench)" ;;
 esac
