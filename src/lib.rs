@@ -5,7 +5,7 @@
 //!
 //! - the core modules ([`api`], [`protocol`], [`settings`], [`site_rule`], [`spa`], [`sandbox`],
 //!   [`event_log`]) are plain Rust with no browser types and are tested natively by `cargo test`;
-//! - [`shell`] (only with the `content` or `pages` feature, built for wasm32) turns browser events
+//! - `shell` (only with the `content` or `pages` feature, built for wasm32) turns browser events
 //!   into core inputs and core outputs into browser calls.
 //!
 //! See `docs/architecture.md` for how the contexts fit together.
