@@ -7,16 +7,21 @@
 
 mod channel;
 mod sandbox_driver;
+mod spa_driver;
 mod widget_ui;
 
 use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::protocol::page::{FromPage, ToPage};
+use serde_json::Value;
+
+use crate::api::Method;
+use crate::protocol::page::{FromPage, HistoryKind, ToPage};
 use crate::protocol::runtime::{FromContent, PageConfig, ToContent};
 use crate::protocol::{self, decode, limits, Mode, PageStatus};
 use crate::shell::ext::{self, Port};
+use crate::spa::{PageReport, UrlCause};
 
 use channel::PageChannel;
 
@@ -47,8 +52,34 @@ pub fn start_content() {
     send_to_background(&FromContent::Status {
         status: PageStatus::Connecting,
     });
+    spa_driver::start(deliver_page_report);
     channel::listen_for_shim(on_channel_open);
 }
+
+/// Sends an SPA report to the widget as `sendPageTitle(title, true, url)`.
+fn deliver_page_report(report: PageReport) {
+    let args = vec![
+        Value::from(report.title),
+        Value::from(true),
+        Value::from(report.url),
+    ];
+    let mode = CONTENT.with(|c| c.borrow().config.as_ref().map(|c| c.mode));
+    match mode {
+        Some(Mode::Sandbox) => {
+            sandbox_driver::page_call(Method::SendPageTitle, &args);
+            sandbox_driver::flush();
+        }
+        Some(Mode::JivoChat) => send_to_page(&ToPage::CallApi {
+            id: SPA_CALL_ID,
+            method: Method::SendPageTitle,
+            args,
+        }),
+        None => {}
+    }
+}
+
+/// The request id of `sendPageTitle` calls made by the SPA tracker.
+const SPA_CALL_ID: u32 = 0;
 
 fn on_channel_open(channel: PageChannel) {
     channel.on_message(on_page_message);
@@ -83,10 +114,13 @@ fn on_page_message(text: String) {
             send_to_page(&ToPage::Reply { outcome });
             sandbox_driver::flush();
         }
+        FromPage::History { kind } => spa_driver::url_changed(match kind {
+            HistoryKind::Push => UrlCause::Push,
+            HistoryKind::Replace => UrlCause::Replace,
+        }),
         FromPage::Callback { .. }
         | FromPage::CallbackThrew { .. }
         | FromPage::ApiCalled { .. }
-        | FromPage::History { .. }
         | FromPage::ApiResult { .. } => {}
     }
 }
@@ -184,12 +218,14 @@ fn on_background_message(text: &str) {
     };
     match msg {
         ToContent::Config(config) => {
+            let spa = config.spa.clone();
             let first = CONTENT.with(|c| {
                 let mut c = c.borrow_mut();
                 let first = c.config.is_none();
                 c.config = Some(*config);
                 first
             });
+            spa_driver::set_config(spa);
             if first {
                 maybe_start_widget();
             }

@@ -175,9 +175,11 @@ pub fn flush() {
     }
     if destroyed {
         set_status(PageStatus::Connected);
+        super::spa_driver::widget_destroyed();
     }
     if loaded {
         set_status(PageStatus::Loaded);
+        super::spa_driver::widget_loaded();
     }
     if !callbacks.is_empty() {
         send_to_page(&ToPage::Fire { callbacks });

@@ -9,8 +9,15 @@ use e2e::runner::Scenario;
 mod harness;
 mod sandbox;
 mod smoke;
+mod spa;
 
 /// All registered scenarios, in run order.
 pub fn all() -> Vec<Scenario> {
-    [harness::SCENARIOS, smoke::SCENARIOS, sandbox::SCENARIOS].concat()
+    [
+        harness::SCENARIOS,
+        smoke::SCENARIOS,
+        sandbox::SCENARIOS,
+        spa::SCENARIOS,
+    ]
+    .concat()
 }
