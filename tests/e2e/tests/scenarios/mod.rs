@@ -7,6 +7,7 @@
 use e2e::runner::Scenario;
 
 mod harness;
+mod popup;
 mod sandbox;
 mod smoke;
 mod spa;
@@ -18,6 +19,7 @@ pub fn all() -> Vec<Scenario> {
         smoke::SCENARIOS,
         sandbox::SCENARIOS,
         spa::SCENARIOS,
+        popup::SCENARIOS,
     ]
     .concat()
 }
