@@ -301,7 +301,7 @@ fn screenshots_light_and_dark(ctx: &mut Ctx) -> Result<()> {
     ctx.type_into("#api-arg-color", "red")?;
     ctx.click("#api-call")?;
     wait_text(ctx, "#api-err-color", "the colour error", |t| !t.is_empty())?;
-    ctx.session().set_window_size(560, 1400)?;
+    ctx.session().set_window_size(480, 1000)?;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
     std::thread::sleep(Duration::from_millis(300));
     ctx.screenshot(&dir.join("popup-light.png"))?;
