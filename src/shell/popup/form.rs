@@ -207,7 +207,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn form(pairs: &[(&str, &str)]) -> impl Fn(&str) -> String + '_ {
+    fn form<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> String + 'a {
         move |name: &str| {
             pairs
                 .iter()
