@@ -7,6 +7,7 @@
 use e2e::runner::Scenario;
 
 mod harness;
+mod options;
 mod popup;
 mod sandbox;
 mod smoke;
@@ -20,6 +21,7 @@ pub fn all() -> Vec<Scenario> {
         sandbox::SCENARIOS,
         spa::SCENARIOS,
         popup::SCENARIOS,
+        options::SCENARIOS,
     ]
     .concat()
 }
