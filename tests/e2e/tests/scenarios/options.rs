@@ -727,6 +727,14 @@ fn screenshots(ctx: &mut Ctx) -> Result<()> {
         ctx.session().send_keys(&ctx.find("#widget-id")?, TAB)?;
         wait_for_problem(ctx, "field-error-widgetId")?;
         ctx.eval("document.activeElement.blur(); window.scrollTo(0, 0); return null;")?;
+        // Just tall enough for the whole page.
+        let height = ctx.eval(
+            "return Math.ceil(document.querySelector('main').getBoundingClientRect().bottom) + 8 \
+             + window.outerHeight - window.innerHeight;",
+        )?;
+        if let Some(height) = height.as_u64() {
+            ctx.session().set_window_size(1100, height as u32)?;
+        }
         let dir = e2e::artifacts_dir();
         ctx.screenshot(&dir.join("options-light.png"))?;
         ctx.session().cdp(
