@@ -142,6 +142,7 @@
     else if (type === 'installSandboxApi') installSandboxApi();
     else if (type === 'fire') setTimeout_(fire, 0, msg.callbacks);
     else if (type === 'callApi') callApi(msg.id, msg.method, msg.args);
+    else if (type === 'checkApi') sendReady();
   }
 
   function announce() {
@@ -156,7 +157,11 @@
     if (connected) return;
     connected = true;
     apply(removeListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
-    send('{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined) + '}');
+    sendReady();
+  }
+
+  function sendReady() {
+    send('{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}');
   }
 
   apply(addListener, node, [TO_PAGE, (e) => {

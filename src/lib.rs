@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod event_log;
+pub mod jivochat;
 pub mod protocol;
 pub mod sandbox;
 pub mod settings;

@@ -237,6 +237,8 @@ pub mod page {
         },
         /// Define `window.jivo_api`, `jivo_init` and `jivo_destroy` backed by the sandbox.
         InstallSandboxApi,
+        /// Say again whether `window.jivo_api` exists ([`FromPage::Ready`]).
+        CheckApi,
         /// Call these page callbacks, in order, through `window[name]` (so they are recorded).
         Fire {
             /// The callbacks and their arguments.
@@ -290,7 +292,7 @@ pub mod runtime {
             /// The site (`scheme://host[:port]`) the record belongs to.
             origin: String,
             /// The visitor's record.
-            record: VisitorRecord,
+            record: Box<VisitorRecord>,
             /// The agent's side.
             agent: AgentState,
         },
@@ -307,6 +309,11 @@ pub mod runtime {
             id: u32,
             /// What the call produced.
             outcome: CallOutcome,
+        },
+        /// The loader script failed to load: find out why (the page only sees an `error` event).
+        ProbeLoader {
+            /// The loader URL.
+            url: String,
         },
     }
 
@@ -332,6 +339,11 @@ pub mod runtime {
             /// The call (validated again by the content script).
             call: RawCall,
         },
+        /// Why the loader failed, as the background saw it fetching the same URL.
+        LoaderProbe {
+            /// In plain words, e.g. "HTTP 404 Not Found" or "network error".
+            reason: String,
+        },
     }
 
     /// How one page is to be run, from the settings in force.
@@ -345,6 +357,19 @@ pub mod runtime {
         /// The sandbox's stored state for this site (sandbox mode only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sandbox: Option<SandboxSeed>,
+        /// The JivoChat loader to inject (JivoChat mode only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub loader: Option<LoaderConfig>,
+    }
+
+    /// The real widget's loader, from the settings.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct LoaderConfig {
+        /// `loaderUrl` with `{id}` replaced by `widgetId`.
+        pub url: String,
+        /// How long to wait for `jivo_onLoadCallback` before calling the load failed.
+        pub timeout_ms: u32,
     }
 
     /// What the sandbox widget starts from on a page.
@@ -388,6 +413,12 @@ pub mod popup {
             tab: i32,
             /// The action.
             action: AgentAction,
+        },
+        /// Inject the extension into this tab now ("inject into this tab"), even if no site
+        /// rule matches it.
+        InjectIntoTab {
+            /// The tab id.
+            tab: i32,
         },
         /// The API console calls an entry point on the tab's widget.
         CallApi {

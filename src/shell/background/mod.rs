@@ -148,6 +148,38 @@ async fn load_settings_once() {
     registry::sync(effective.settings()).await;
 }
 
+/// Fetches the loader URL to say why the page could not load it: an HTTP status, or a network
+/// error.
+async fn probe_loader(url: &str) -> String {
+    let global = js_sys::global();
+    let Some(fetch) = js_sys::Reflect::get(&global, &"fetch".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return "network error".into();
+    };
+    let init = ext::to_js(&serde_json::json!({ "cache": "no-store", "credentials": "omit" }));
+    let Ok(promise) = fetch.call2(&global, &url.into(), &init) else {
+        return "network error".into();
+    };
+    match ext::call(promise.unchecked_into()).await {
+        Ok(response) => {
+            let status = js_sys::Reflect::get(&response, &"status".into())
+                .ok()
+                .and_then(|s| s.as_f64())
+                .unwrap_or(0.0) as u16;
+            let text = js_sys::Reflect::get(&response, &"statusText".into())
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            crate::jivochat::describe_http_status(status, &text).unwrap_or_else(|| {
+                format!("the server answered HTTP {status}, but the page could not run the script")
+            })
+        }
+        Err(e) => format!("network error ({e})"),
+    }
+}
+
 fn on_connect(port: Port) {
     match port.name().as_str() {
         "page" => tabs::on_page_port(port),
@@ -159,16 +191,29 @@ fn on_connect(port: Port) {
 /// The page configuration for a content script, from the settings in force (and, in sandbox
 /// mode, the site's stored sandbox state).
 async fn page_config(url: &str) -> runtime::PageConfig {
-    let (mode, spa) = BG.with(|bg| {
+    let (mode, spa, loader) = BG.with(|bg| {
         let bg = bg.borrow();
         let s = bg.effective.settings();
-        (s.mode(), s.spa().clone())
+        let loader = s.jivochat_loader_url().map(|url| runtime::LoaderConfig {
+            url,
+            timeout_ms: s.loader_timeout_ms(),
+        });
+        (s.mode(), s.spa().clone(), loader)
     });
     let sandbox = match mode {
         crate::protocol::Mode::Sandbox => Some(sandbox_store::seed(url).await),
         crate::protocol::Mode::JivoChat => None,
     };
-    runtime::PageConfig { mode, spa, sandbox }
+    let loader = match mode {
+        crate::protocol::Mode::JivoChat => loader,
+        crate::protocol::Mode::Sandbox => None,
+    };
+    runtime::PageConfig {
+        mode,
+        spa,
+        sandbox,
+        loader,
+    }
 }
 
 /// Decodes a message from a content script or popup; `None` drops it.

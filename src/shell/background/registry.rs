@@ -93,3 +93,20 @@ pub async fn sync(settings: &Settings) {
         }
     }
 }
+
+/// Injects the shim and the content script into one tab now ("inject into this tab"): the
+/// page need not match a site rule. Uses the `scripting` permission with the tab's host
+/// permission (or `activeTab`, granted by the popup click).
+pub async fn inject_into_tab(tab: i32) {
+    let shim = json!({ "target": { "tabId": tab }, "files": ["shim.js"], "world": "MAIN", "injectImmediately": true });
+    let content =
+        json!({ "target": { "tabId": tab }, "files": [content_file()], "injectImmediately": true });
+    for injection in [shim, content] {
+        if let Err(e) = ext::call(ext::execute_script(&ext::to_js(&injection))).await {
+            web_sys::console::warn_1(
+                &format!("Jivo Widget Injector: could not inject into tab {tab}: {e}").into(),
+            );
+            return;
+        }
+    }
+}

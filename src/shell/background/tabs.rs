@@ -113,12 +113,19 @@ pub fn on_page_port(port: Port) {
                 record,
                 agent,
             } => {
-                spawn_local(super::sandbox_store::save(origin, record, agent));
+                spawn_local(super::sandbox_store::save(origin, *record, agent));
             }
             FromContent::SandboxView { view, facts } => update(tab, |v| {
                 v.agent = Some(view);
                 v.facts = Some(facts);
             }),
+            FromContent::ProbeLoader { url } => {
+                let port = reply_port.clone();
+                spawn_local(async move {
+                    let reason = super::probe_loader(&url).await;
+                    post(&port, &ToContent::LoaderProbe { reason });
+                });
+            }
             FromContent::ApiResult { id, outcome } => {
                 for port in watchers_of(tab) {
                     post(
@@ -184,6 +191,12 @@ pub fn on_popup_port(port: Port) {
             return;
         };
         match msg {
+            FromPopup::InjectIntoTab { tab } => {
+                let already = BG.with(|bg| bg.borrow().tabs.page_ports.contains_key(&tab));
+                if !already {
+                    spawn_local(super::registry::inject_into_tab(tab));
+                }
+            }
             FromPopup::Agent { tab, action } => {
                 to_page(tab, &ToContent::Agent { action });
             }

@@ -6,6 +6,7 @@
 //! is dropped and counted.
 
 mod channel;
+mod jivochat_driver;
 mod sandbox_driver;
 mod spa_driver;
 mod widget_ui;
@@ -31,6 +32,8 @@ struct Content {
     channel: Option<PageChannel>,
     /// Whether the shim answered the handshake.
     shim_ready: bool,
+    /// Whether `window.jivo_api` existed when the shim last looked.
+    api_present: bool,
     port: Option<Port>,
     status: PageStatus,
     config: Option<PageConfig>,
@@ -63,8 +66,7 @@ fn deliver_page_report(report: PageReport) {
         Value::from(true),
         Value::from(report.url),
     ];
-    let mode = CONTENT.with(|c| c.borrow().config.as_ref().map(|c| c.mode));
-    match mode {
+    match current_mode() {
         Some(Mode::Sandbox) => {
             sandbox_driver::page_call(Method::SendPageTitle, &args);
             sandbox_driver::flush();
@@ -104,10 +106,16 @@ fn on_page_message(text: String) {
         }
     };
     match msg {
-        FromPage::Ready { .. } => {
-            CONTENT.with(|c| c.borrow_mut().shim_ready = true);
-            set_status(PageStatus::Connected);
-            maybe_start_widget();
+        FromPage::Ready { jivo_api_present } => {
+            let first = CONTENT.with(|c| {
+                let mut c = c.borrow_mut();
+                c.api_present = jivo_api_present;
+                !std::mem::replace(&mut c.shim_ready, true)
+            });
+            if first {
+                set_status(PageStatus::Connected);
+                maybe_start_widget();
+            }
         }
         FromPage::SandboxCall { method, args } => {
             let outcome = sandbox_driver::page_call(method, &args);
@@ -118,10 +126,17 @@ fn on_page_message(text: String) {
             HistoryKind::Push => UrlCause::Push,
             HistoryKind::Replace => UrlCause::Replace,
         }),
-        FromPage::Callback { .. }
-        | FromPage::CallbackThrew { .. }
-        | FromPage::ApiCalled { .. }
-        | FromPage::ApiResult { .. } => {}
+        FromPage::Callback { name, .. } => {
+            if current_mode() == Some(Mode::JivoChat) {
+                jivochat_driver::on_callback(name);
+            }
+        }
+        FromPage::ApiResult { id, outcome } => {
+            if id != SPA_CALL_ID {
+                send_to_background(&FromContent::ApiResult { id, outcome });
+            }
+        }
+        FromPage::CallbackThrew { .. } | FromPage::ApiCalled { .. } => {}
     }
 }
 
@@ -137,14 +152,25 @@ fn maybe_start_widget() {
         Some(config)
     });
     let Some(config) = config else { return };
-    match (config.mode, config.sandbox) {
-        (Mode::Sandbox, Some(seed)) => {
+    match config.mode {
+        Mode::Sandbox => {
+            let Some(seed) = config.sandbox else { return };
             set_status(PageStatus::Loading);
             send_to_page(&ToPage::InstallSandboxApi);
             sandbox_driver::start(seed);
         }
-        _ => {}
+        Mode::JivoChat => jivochat_driver::start(config.loader, api_present),
     }
+}
+
+/// Asks the shim whether `window.jivo_api` exists now (it answers within the dispatch).
+fn api_present() -> bool {
+    send_to_page(&ToPage::CheckApi);
+    CONTENT.with(|c| c.borrow().api_present)
+}
+
+fn current_mode() -> Option<Mode> {
+    CONTENT.with(|c| c.borrow().config.as_ref().map(|c| c.mode))
 }
 
 fn set_status(status: PageStatus) {
@@ -234,10 +260,14 @@ fn on_background_message(text: &str) {
             sandbox_driver::agent(action);
             sandbox_driver::flush();
         }
-        ToContent::CallApi { id, call } => {
-            let outcome = sandbox_driver::page_call(call.method, &call.args);
-            send_to_background(&FromContent::ApiResult { id, outcome });
-            sandbox_driver::flush();
-        }
+        ToContent::CallApi { id, call } => match current_mode() {
+            Some(Mode::JivoChat) => jivochat_driver::console_call(id, call),
+            _ => {
+                let outcome = sandbox_driver::page_call(call.method, &call.args);
+                send_to_background(&FromContent::ApiResult { id, outcome });
+                sandbox_driver::flush();
+            }
+        },
+        ToContent::LoaderProbe { reason } => jivochat_driver::on_probe(reason),
     }
 }

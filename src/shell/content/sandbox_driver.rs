@@ -162,7 +162,7 @@ pub fn flush() {
         if let Some((origin, record, agent)) = with(|d| {
             (
                 d.sandbox.site().origin.clone(),
-                d.sandbox.record().clone(),
+                Box::new(d.sandbox.record().clone()),
                 d.sandbox.agent_state(),
             )
         }) {

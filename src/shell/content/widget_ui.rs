@@ -252,27 +252,6 @@ impl WidgetUi {
         }
     }
 
-    /// The widget's current size in CSS px: the open window or the label as laid out, else the
-    /// model's geometry; `(0, 0)` while not attached.
-    pub fn size(&self) -> (f64, f64) {
-        if self.s.host.parent_node().is_none() {
-            return (0.0, 0.0);
-        }
-        let g = self.s.geo.get();
-        let laid_out = self
-            .root
-            .as_ref()
-            .and_then(|r| find(r, ".win,.lb"))
-            .map(|e| {
-                let e = e.unchecked_ref::<HtmlElement>();
-                (e.offset_width(), e.offset_height())
-            });
-        match laid_out {
-            Some((w, h)) if w > 0 && h > 0 => (f64::from(w), f64::from(h)),
-            _ => (f64::from(g.width), f64::from(g.height)),
-        }
-    }
-
     /// Reads out what is new for someone who cannot see it: the last new agent or system line,
     /// or a grown unread count on the label.
     fn announce(&self, view: &WidgetView, old: Option<&[Message]>, new: Option<&[Message]>) {

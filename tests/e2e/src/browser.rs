@@ -568,6 +568,30 @@ impl Browser {
         self.storage_set("local", json!({ "settings": settings }))
     }
 
+    /// Writes the settings document and waits until the background has registered content
+    /// scripts for exactly its `sites` (so the next page load is injected, or not).
+    pub fn configure(&self, settings: Value) -> Result<()> {
+        let mut sites: Vec<Value> = settings["sites"].as_array().cloned().unwrap_or_default();
+        sites.sort_by_key(|v| v.to_string());
+        self.set_settings(settings)?;
+        let mut seen = Value::Null;
+        self.wait_for(
+            "content scripts registered for the configured sites",
+            Duration::from_secs(15),
+            |b| {
+                seen = b.ext_eval(
+                    "return api.scripting.getRegisteredContentScripts()\
+                 .then(l => (l.find(s => s.id === 'jwi-content') || {matches: []}).matches);",
+                    vec![],
+                )?;
+                let mut now: Vec<Value> = seen.as_array().cloned().unwrap_or_default();
+                now.sort_by_key(|v| v.to_string());
+                Ok((now == sites).then_some(()))
+            },
+        )
+        .with_context(|| format!("registered matches: {seen}"))
+    }
+
     /// Restores default settings by clearing `storage.local` (the extension's first-run state).
     /// The runner does this before each scenario.
     pub fn restore_defaults(&self) -> Result<()> {

@@ -7,6 +7,7 @@
 use e2e::runner::Scenario;
 
 mod harness;
+mod jivochat;
 mod options;
 mod popup;
 mod sandbox;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Scenario> {
         sandbox::SCENARIOS,
         spa::SCENARIOS,
         popup::SCENARIOS,
+        jivochat::SCENARIOS,
         options::SCENARIOS,
     ]
     .concat()

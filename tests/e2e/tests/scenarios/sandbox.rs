@@ -39,15 +39,7 @@ const SITES: [&str; 2] = [
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 fn use_sandbox(ctx: &Ctx) -> Result<()> {
-    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
-    ctx.wait_for("content scripts registered", TIMEOUT, |b| {
-        let matches = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.map(s => s.matches || []).flat());",
-            vec![],
-        )?;
-        let matches = matches.as_array().cloned().unwrap_or_default();
-        Ok(SITES.iter().all(|s| matches.contains(&json!(s))).then_some(()))
-    })
+    ctx.configure(json!({ "mode": "sandbox", "sites": SITES }))
 }
 
 /// The site's log, once it has an entry named `name`.

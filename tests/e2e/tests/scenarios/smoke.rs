@@ -67,25 +67,7 @@ const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Sets sandbox mode for [`SITES`] and waits until the background registered content scripts
 /// for them, so the next page load is injected.
 fn use_sandbox_settings(ctx: &Ctx) -> Result<()> {
-    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
-    let mut registered = Value::Null;
-    ctx.wait_for(
-        "content scripts registered for the configured sites",
-        STATUS_TIMEOUT,
-        |b| {
-            registered = b.ext_eval(
-                "return api.scripting.getRegisteredContentScripts()\
-                 .then(list => list.map(s => s.matches || []).flat());",
-                vec![],
-            )?;
-            let matches = registered.as_array().cloned().unwrap_or_default();
-            Ok(SITES
-                .iter()
-                .all(|site| matches.contains(&json!(site)))
-                .then_some(()))
-        },
-    )
-    .with_context(|| format!("registered matches: {registered}"))
+    ctx.configure(json!({ "mode": "sandbox", "sites": SITES }))
 }
 
 /// Loads `path` in the current tab, opens the popup for that tab in a new tab and waits for
