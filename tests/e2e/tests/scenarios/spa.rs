@@ -1,124 +1,64 @@
 //! SPA title/URL tracking, end to end: the page navigates without loading, and the widget
-//! gets exactly the `sendPageTitle(title, true, url)` calls the rules call for. In sandbox mode
-//! they are read from the site's stored visitor record (`pages`), which lists every
+//! gets exactly the `sendPageTitle(title, true, url)` calls the rules call for.
+//!
+//! One scenario per pattern and mode, `spa::MODE::PATTERN`. The patterns (what the page does
+//! and the calls it must produce) are `e2e::spa_patterns::PATTERNS`, played by
+//! `tests/fixtures/spa-patterns.js`; the benchmark (`bench spa`) runs the same ones. In sandbox
+//! mode the calls are read from the site's stored visitor record (`pages`), which lists every
 //! `sendPageTitle` the widget received.
+//!
+//! Each scenario loads its page once and plays one pattern. Patterns that do not depend on the
+//! settle window's length run with a short one ([`spa_patterns::SHORT_SETTLE_MS`]); those that
+//! define the rules (the title 50 ms, 300 ms and 1.5 s after the push, the flicker, the scroll)
+//! run with the default 500 ms.
 
-use std::time::Duration;
-
-use anyhow::{ensure, Context as _, Result};
+use anyhow::Result;
 use e2e::runner::{Ctx, Scenario};
-use serde_json::json;
+use e2e::spa_patterns::{self, Mode};
 
-pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "spa::title_right_after_push_is_one_report",
-        title_right_after_push,
-    ),
-    Scenario::new("spa::title_before_push_is_one_report", title_before_push),
-    Scenario::new("spa::late_title_gives_a_second_report", late_title),
+/// Plays pattern `name` in `mode` and checks the calls.
+fn check(ctx: &mut Ctx, mode: Mode, name: &str) -> Result<()> {
+    let pattern = spa_patterns::find(name)?;
+    spa_patterns::run(&ctx.browser, &ctx.server, mode, pattern)?.check(pattern)
+}
+
+/// One scenario function per pattern in `mod sandbox`, and [`SCENARIOS`] listing them. To add a
+/// mode: a module like `sandbox` with its `Mode`, and its entries in the list.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod sandbox {
+            use super::*;
+            $(
+                pub fn $name(ctx: &mut Ctx) -> Result<()> {
+                    check(ctx, Mode::Sandbox, stringify!($name))
+                }
+            )*
+        }
+
+        pub const SCENARIOS: &[Scenario] = &[
+            $(Scenario::new(concat!("spa::sandbox::", stringify!($name)), sandbox::$name),)*
+        ];
+    };
+}
+
+scenarios![
+    title_before_push,
+    title_right_after_push,
+    title_50ms_after_push,
+    title_300ms_after_push,
+    title_1500ms_after_push,
+    push_then_replace,
+    three_quick_pushes,
+    replace_state_same_url,
+    back_and_forward,
+    hash_route,
+    anchor,
+    query_only,
+    same_url_again,
+    title_flicker,
+    scroll_replace,
+    page_wraps_push_state,
+    destroy_navigate_init,
+    before_load,
+    slow_deferred_script,
 ];
-
-const TIMEOUT: Duration = Duration::from_secs(5);
-
-fn open_spa(ctx: &Ctx) -> Result<String> {
-    ctx.set_settings(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/spa*"] }))?;
-    ctx.wait_for("content scripts registered", TIMEOUT, |b| {
-        let n = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.length);",
-            vec![],
-        )?;
-        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
-    })?;
-    let url = ctx.url("/spa.html");
-    ctx.goto(&url)?;
-    ctx.wait_for("the sandbox to load", TIMEOUT, |b| {
-        Ok(
-            (b.eval("return typeof jivo_api === 'object' && jivo_api !== null;")? == true)
-                .then_some(()),
-        )
-    })?;
-    // Let the load settle (the page's own title is what the widget saw at load).
-    std::thread::sleep(Duration::from_millis(300));
-    Ok(ctx.server.origin())
-}
-
-/// The `(title, url path)` pairs the widget received, once there are `n` of them.
-fn reports(ctx: &Ctx, origin: &str, n: usize) -> Result<Vec<(String, String)>> {
-    let key = format!("sandbox:{origin}");
-    let mut seen = Vec::new();
-    ctx.wait_for(&format!("{n} sendPageTitle report(s)"), TIMEOUT, |b| {
-        let stored = b.storage_get("local", &key)?;
-        let pages = stored["record"]["pages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        seen = pages
-            .iter()
-            .map(|p| {
-                let url = p["url"].as_str().unwrap_or("");
-                let path = url
-                    .splitn(4, '/')
-                    .nth(3)
-                    .map(|p| format!("/{p}"))
-                    .unwrap_or_default();
-                (p["title"].as_str().unwrap_or("").to_owned(), path)
-            })
-            .collect();
-        Ok((seen.len() >= n).then_some(()))
-    })
-    .with_context(|| format!("reports so far: {seen:?}"))?;
-    Ok(seen)
-}
-
-fn expect_exactly(
-    ctx: &Ctx,
-    origin: &str,
-    expected: &[(&str, &str)],
-    quiet: Duration,
-) -> Result<()> {
-    let got = reports(ctx, origin, expected.len())?;
-    std::thread::sleep(quiet);
-    let after = reports(ctx, origin, expected.len())?;
-    let want: Vec<(String, String)> = expected
-        .iter()
-        .map(|(t, u)| (t.to_string(), u.to_string()))
-        .collect();
-    ensure!(
-        after == want,
-        "sendPageTitle calls: {after:?}, expected {want:?} (first seen {got:?})"
-    );
-    Ok(())
-}
-
-fn title_right_after_push(ctx: &mut Ctx) -> Result<()> {
-    let origin = open_spa(ctx)?;
-    ctx.eval("spaNav('/spa/products', 'Products', 0);")?;
-    expect_exactly(
-        ctx,
-        &origin,
-        &[("Products", "/spa/products")],
-        Duration::from_millis(800),
-    )
-}
-
-fn title_before_push(ctx: &mut Ctx) -> Result<()> {
-    let origin = open_spa(ctx)?;
-    ctx.eval("spaNav('/spa/cart', 'Cart', -1);")?;
-    expect_exactly(
-        ctx,
-        &origin,
-        &[("Cart", "/spa/cart")],
-        Duration::from_millis(800),
-    )
-}
-
-fn late_title(ctx: &mut Ctx) -> Result<()> {
-    let origin = open_spa(ctx)?;
-    ctx.eval("spaNav('/spa/slow', 'Slow page', 1500);")?;
-    expect_exactly(
-        ctx,
-        &origin,
-        &[("SPA home", "/spa/slow"), ("Slow page", "/spa/slow")],
-        Duration::from_millis(500),
-    )
-}
