@@ -10,7 +10,8 @@ pub fn t(key: &str, subs: &[&str]) -> String {
     bindings::message(key, subs).unwrap_or_else(|| key.to_owned())
 }
 
-/// Puts the messages into the page: the text of every `[data-i18n]` element, and the
+/// Puts the messages into the page: the text of every `[data-i18n]` element (`` `…` `` parts
+/// as code), and the
 /// attributes named by `data-i18n-title`, `data-i18n-placeholder` and `data-i18n-aria-label`.
 /// English stays where a message is missing. Also sets `<html lang>`.
 pub fn localize_page() {
@@ -47,7 +48,7 @@ pub fn localize_page() {
                 continue;
             };
             match attr {
-                None => el.set_text_content(Some(&text)),
+                None => super::view::set_rich_text(&el, &text),
                 Some(attr) => {
                     let _ = el.set_attribute(attr, &text);
                 }

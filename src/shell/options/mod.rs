@@ -18,9 +18,10 @@ mod i18n;
 mod model;
 mod view;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
+use js_sys::{Array, Promise, Reflect};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -45,6 +46,8 @@ struct App {
     baseline: Value,
     /// `storage.local["settings"]` as last read or written.
     stored: Value,
+    /// The background's last accepted document (`settingsInForce`).
+    in_force: Value,
     /// A document this page is writing, so its own change event is not taken for someone
     /// else's.
     pending_write: Option<Value>,
@@ -69,6 +72,9 @@ struct App {
 
 thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+    /// Counts the storage changes that concern the page, so a load can tell that it read
+    /// something already out of date.
+    static CHANGES: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Runs `f` on the page's state. If the state is in use (an event fired synchronously by a DOM
@@ -98,29 +104,50 @@ pub fn start_options() {
 
 // ----- loading -----------------------------------------------------------------------------
 
+/// How long the first load waits for `storage.managed` before showing the form without it.
+/// Chromium can take about two seconds to answer the first call after the browser starts;
+/// the administrator's values are put in when they arrive.
+const MANAGED_WAIT_MS: i32 = 250;
+
+/// What the page reads from storage.
+struct Read {
+    stored: Value,
+    in_force: Value,
+    status: Status,
+    managed: Managed,
+}
+
+/// The policy: known (`None` when there is none), or still on its way.
+enum Managed {
+    Known(Option<Value>),
+    Pending(Promise),
+}
+
 /// Reads the settings, the policy and the background's report, and shows them; `note` goes in
-/// the save bar afterwards.
+/// the save bar afterwards. A change that arrives while reading makes it read again, so the
+/// page never settles on what storage held before.
 async fn load_all(note: Option<(&'static str, String)>) {
-    let keys = ext::to_js(&json!([crate::settings::STORAGE_KEY, model::IN_FORCE_KEY]));
-    let local = match ext::call(ext::storage_local_get(&keys)).await {
-        Ok(v) => ext::from_js(&v),
-        Err(e) => {
-            view::set_page_state("ready");
-            view::set_save_status("error", &t("options_loadFailed", &[&e]));
-            return;
+    let mut read = None;
+    for _ in 0..4 {
+        let generation = CHANGES.with(Cell::get);
+        match read_storage().await {
+            Ok(r) => read = Some(r),
+            Err(e) => {
+                view::set_page_state("ready");
+                view::set_save_status("error", &t("options_loadFailed", &[&e]));
+                return;
+            }
         }
+        if CHANGES.with(Cell::get) == generation {
+            break;
+        }
+    }
+    let Some(read) = read else { return };
+    let (managed, pending) = match read.managed {
+        Managed::Known(m) => (m, None),
+        Managed::Pending(p) => (None, Some(p)),
     };
-    let stored = local
-        .get(crate::settings::STORAGE_KEY)
-        .cloned()
-        .unwrap_or(Value::Null);
-    let in_force = local
-        .get(model::IN_FORCE_KEY)
-        .cloned()
-        .unwrap_or(Value::Null);
-    let managed = read_managed().await;
-    let status = read_status().await;
-    let loaded = model::load(&stored, &in_force, managed.as_ref());
+    let loaded = model::load(&read.stored, &read.in_force, managed.as_ref());
 
     APP.with(|cell| {
         let mut cell = cell.borrow_mut();
@@ -131,10 +158,11 @@ async fn load_all(note: Option<(&'static str, String)>) {
             loaded_form: loaded.form.clone(),
             form: loaded.form,
             effective: loaded.effective,
-            stored,
+            stored: read.stored,
+            in_force: read.in_force,
             pending_write: None,
             stored_problems: loaded.stored_problems,
-            status,
+            status: read.status,
             touched: BTreeSet::new(),
             show_all: false,
             saving: false,
@@ -147,27 +175,101 @@ async fn load_all(note: Option<(&'static str, String)>) {
         *cell = Some(app);
     });
     view::set_page_state("ready");
+    if let Some(promise) = pending {
+        let managed = ext::call(promise)
+            .await
+            .ok()
+            .and_then(|v| model::managed_document(ext::from_js(&v)));
+        with_app(move |app| apply_managed(app, managed));
+    }
     check_permissions().await;
 }
 
-/// `storage.managed`, or `None` when there is no policy (Firefox rejects the call then).
-async fn read_managed() -> Option<Value> {
-    let promise = ext::storage_managed_get(&JsValue::NULL).ok()?;
-    let value = ext::call(promise).await.ok()?;
-    model::managed_document(ext::from_js(&value))
+/// Reads both storage areas at once, and the policy for at most [`MANAGED_WAIT_MS`].
+async fn read_storage() -> Result<Read, String> {
+    let local_keys = ext::to_js(&json!([crate::settings::STORAGE_KEY, model::IN_FORCE_KEY]));
+    let session_keys = ext::to_js(&json!([model::STATUS_KEY]));
+    // No policy: Firefox rejects, Chromium answers `{}`; both mean none.
+    let managed = ext::storage_managed_get(&JsValue::NULL)
+        .ok()
+        .map(rejection_as_nothing);
+    let session = rejection_as_nothing(ext::storage_session_get(&session_keys));
+    let both = Array::of2(&ext::storage_local_get(&local_keys), &session);
+    let both = ext::call(Promise::all(&both)).await?;
+    let local = ext::from_js(&Reflect::get(&both, &0.into()).unwrap_or_default());
+    let session = ext::from_js(&Reflect::get(&both, &1.into()).unwrap_or_default());
+    let field = |doc: &Value, key: &str| doc.get(key).cloned().unwrap_or(Value::Null);
+
+    let managed = match managed {
+        None => Managed::Known(None),
+        Some(promise) => {
+            let waiting = JsValue::from_str("jwi-managed-pending");
+            let timer = {
+                let waiting = waiting.clone();
+                Promise::new(&mut |resolve, _| {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
+                            &resolve,
+                            MANAGED_WAIT_MS,
+                            &waiting,
+                        );
+                    }
+                })
+            };
+            let first = ext::call(Promise::race(&Array::of2(&promise, &timer))).await?;
+            if first.as_string().as_deref() == waiting.as_string().as_deref() {
+                Managed::Pending(promise)
+            } else {
+                Managed::Known(model::managed_document(ext::from_js(&first)))
+            }
+        }
+    };
+    Ok(Read {
+        stored: field(&local, crate::settings::STORAGE_KEY),
+        in_force: field(&local, model::IN_FORCE_KEY),
+        status: Status::from_value(&field(&session, model::STATUS_KEY)),
+        managed,
+    })
 }
 
-/// The background's report, or an empty one.
-async fn read_status() -> Status {
-    let keys = ext::to_js(&json!([model::STATUS_KEY]));
-    match ext::call(ext::storage_session_get(&keys)).await {
-        Ok(v) => Status::from_value(
-            ext::from_js(&v)
-                .get(model::STATUS_KEY)
-                .unwrap_or(&Value::Null),
-        ),
-        Err(_) => Status::default(),
+/// The promise, with a rejection turned into `undefined` (read as "nothing there").
+fn rejection_as_nothing(promise: Promise) -> Promise {
+    let on_rejected = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+    let settled = promise.catch(&on_rejected);
+    on_rejected.forget();
+    settled
+}
+
+/// Puts a new policy in place without touching the user's edits: locks, shown values and
+/// problems follow it; the form's own values are replaced only if nothing was edited.
+fn apply_managed(app: &mut App, managed: Option<Value>) {
+    if managed == app.managed {
+        return;
     }
+    let clean = app.form.to_document() == app.baseline;
+    app.managed = managed;
+    let loaded = model::load(&app.stored, &app.in_force, app.managed.as_ref());
+    app.effective = loaded.effective;
+    app.stored_problems = loaded.stored_problems;
+    if clean {
+        app.baseline = loaded.form.to_document();
+        app.loaded_form = loaded.form.clone();
+        app.form = loaded.form;
+    }
+    render_all(app);
+    spawn_local(check_permissions());
+}
+
+/// Reads `storage.managed` again after it changed.
+async fn reload_managed() {
+    let managed = match ext::storage_managed_get(&JsValue::NULL) {
+        Ok(promise) => ext::call(promise)
+            .await
+            .ok()
+            .and_then(|v| model::managed_document(ext::from_js(&v))),
+        Err(_) => None,
+    };
+    with_app(move |app| apply_managed(app, managed));
 }
 
 // ----- drawing -------------------------------------------------------------------------------
@@ -365,6 +467,12 @@ fn listen() {
     let on_storage =
         Closure::<dyn FnMut(JsValue, String)>::new(|changes: JsValue, area: String| {
             let changes = ext::from_js(&changes);
+            let concerns_page = area == "managed"
+                || changes.get(crate::settings::STORAGE_KEY).is_some()
+                || changes.get(model::STATUS_KEY).is_some();
+            if concerns_page {
+                CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
+            }
             with_app(move |app| on_storage_changed(app, &changes, &area));
         });
     ext::STORAGE_ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
@@ -414,7 +522,7 @@ fn on_storage_changed(app: &mut App, changes: &Value, area: &str) {
             }
             someone_else_changed(app);
         }
-        "managed" => someone_else_changed(app),
+        "managed" => spawn_local(reload_managed()),
         "session" => {
             if let Some(change) = changes.get(model::STATUS_KEY) {
                 app.status = Status::from_value(change.get("newValue").unwrap_or(&Value::Null));

@@ -23,6 +23,32 @@ fn create(tag: &str) -> Option<Element> {
     document()?.create_element(tag).ok()
 }
 
+/// Puts `text` into `el` as text, with each `` `…` `` part (how the settings module quotes
+/// keys, patterns and characters) as a `<code>` element. Never HTML.
+pub fn set_rich_text(el: &Element, text: &str) {
+    el.set_text_content(None);
+    for (i, part) in text.split('`').enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        // An odd part is inside backticks, unless the text ends before its closing one.
+        if i % 2 == 1 && text.split('`').count() > i + 1 {
+            if let Some(code) = create("code") {
+                code.set_text_content(Some(part));
+                let _ = el.append_child(&code);
+            }
+        } else {
+            let _ = el.insert_adjacent_text("beforeend", part);
+        }
+    }
+}
+
+fn set_rich_text_by_id(id: &str, text: &str) {
+    if let Some(el) = dom::by_id(id) {
+        set_rich_text(&el, text);
+    }
+}
+
 /// The `<input>` with this id.
 pub fn input(id: &str) -> Option<HtmlInputElement> {
     dom::by_id(id)?.dyn_into().ok()
@@ -240,7 +266,7 @@ pub fn render_errors(errors: &[FieldError], visible: impl Fn(&str) -> bool) {
         }
     }
     for (id, texts) in by_box {
-        dom::set_text(&id, &texts.join(" "));
+        set_rich_text_by_id(&id, &texts.join(" "));
         show(&id, true);
     }
 }
@@ -252,7 +278,7 @@ pub fn render_add_error(problems: &[FieldError]) {
         .map(model::inline_message)
         .collect::<Vec<_>>()
         .join(" ");
-    dom::set_text("field-error-site-add", &text);
+    set_rich_text_by_id("field-error-site-add", &text);
     show("field-error-site-add", !problems.is_empty());
     match problems.is_empty() {
         true => {
@@ -273,11 +299,9 @@ pub fn render_problems(list_id: &str, problems: &[FieldError]) {
     for problem in problems {
         let Some(li) = create("li") else { continue };
         if problem.path.is_empty() {
-            li.set_text_content(Some(&problem.message));
-        } else if let Some(code) = create("code") {
-            code.set_text_content(Some(&problem.path));
-            let _ = li.append_child(&code);
-            let _ = li.insert_adjacent_text("beforeend", &format!(": {}", problem.message));
+            set_rich_text(&li, &problem.message);
+        } else {
+            set_rich_text(&li, &format!("`{}`: {}", problem.path, problem.message));
         }
         let _ = list.append_child(&li);
     }
@@ -326,7 +350,7 @@ pub fn set_test_result(result: Option<(&str, String)>) {
     match result {
         Some((state, text)) => {
             dom::set_attr("site-test-result", "data-result", state);
-            dom::set_text("site-test-result", &text);
+            set_rich_text_by_id("site-test-result", &text);
         }
         None => {
             if let Some(el) = dom::by_id("site-test-result") {
