@@ -263,6 +263,45 @@ fn shows_stored_settings(ctx: &mut Ctx) -> Result<()> {
         ctx.prop("#permission-banner", "hidden")? == json!(true),
         "permission banner shown"
     );
+
+    // Settings written elsewhere show up at once while nothing is being edited…
+    ctx.set_settings(json!({ "sites": ["https://elsewhere.example/*"] }))?;
+    ctx.wait_for_noting("the new settings on the page", TIMEOUT, |b, seen| {
+        let sites = listed_sites(b)?;
+        *seen = format!("{sites:?}");
+        Ok((sites == ["https://elsewhere.example/*"]).then_some(()))
+    })?;
+    ensure!(
+        ctx.prop("#mode-sandbox", "checked")? == json!(true),
+        "mode not updated"
+    );
+
+    // …and do not replace unsaved edits, which the page says.
+    ctx.type_into("#widget-id", "Mine1234")?;
+    ctx.set_settings(json!({ "sites": ["https://third.example/*"] }))?;
+    ctx.wait_for_js(
+        "return !document.getElementById('external-change').hidden",
+        TIMEOUT,
+    )
+    .context("no notice of the outside change")?;
+    ensure!(
+        ctx.prop("#widget-id", "value")? == json!("Mine1234"),
+        "the edit was lost"
+    );
+    click(ctx, "#external-reload")?;
+    ctx.wait_for_noting(
+        "the outside settings after discarding",
+        TIMEOUT,
+        |b, seen| {
+            let sites = listed_sites(b)?;
+            *seen = format!("{sites:?}");
+            Ok((sites == ["https://third.example/*"]).then_some(()))
+        },
+    )?;
+    ensure!(
+        ctx.prop("#widget-id", "value")? == json!(""),
+        "the edit is still there"
+    );
     Ok(())
 }
 
@@ -687,7 +726,11 @@ fn permission_button(ctx: &mut Ctx) -> Result<()> {
 
 /// Asks for `origins` again from a click (a user gesture, as `permissions.request` needs).
 fn restore_host_permissions(ctx: &Ctx, origins: &[&str]) -> Result<()> {
+    // A new tab: reopening the page in the same tab could leave the old document in place
+    // for a moment.
+    ctx.new_tab()?;
     ctx.open_extension_page("options.html")?;
+    ctx.wait_for_attr("body", "data-state", "ready", TIMEOUT)?;
     ctx.eval_with(
         "const b = document.createElement('button'); b.id = 'jwi-restore'; \
          b.textContent = 'restore'; \
