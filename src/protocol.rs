@@ -261,9 +261,12 @@ pub mod page {
 pub mod runtime {
     use serde::{Deserialize, Serialize};
 
+    use std::num::NonZeroU64;
+
     use super::page::CallOutcome;
     use super::{Mode, PageStatus};
     use crate::api::call::RawCall;
+    use crate::event_log::{Event, PageId};
     use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
     use crate::spa::SpaConfig;
 
@@ -310,6 +313,14 @@ pub mod runtime {
             /// What the call produced.
             outcome: CallOutcome,
         },
+        /// Events for the tab's log, numbered per page so that a resend after the background
+        /// restarted is recognised; answered with [`ToContent::Ack`].
+        Events {
+            /// This page instance (a fresh id per page load).
+            page: PageId,
+            /// The events, in order.
+            events: Vec<SequencedEvent>,
+        },
         /// The loader script failed to load: find out why (the page only sees an `error` event).
         ProbeLoader {
             /// The loader URL.
@@ -339,11 +350,30 @@ pub mod runtime {
             /// The call (validated again by the content script).
             call: RawCall,
         },
+        /// Every event of `page` up to `upto` is stored: the content script may forget them.
+        Ack {
+            /// The page instance.
+            page: PageId,
+            /// The highest sequence number stored.
+            upto: u64,
+        },
         /// Why the loader failed, as the background saw it fetching the same URL.
         LoaderProbe {
             /// In plain words, e.g. "HTTP 404 Not Found" or "network error".
             reason: String,
         },
+    }
+
+    /// One event for the log, with its page-local sequence number and time.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SequencedEvent {
+        /// 1, 2, 3… per page instance.
+        pub seq: NonZeroU64,
+        /// When it happened, in milliseconds since the Unix epoch.
+        pub at: f64,
+        /// What happened.
+        pub event: Event,
     }
 
     /// How one page is to be run, from the settings in force.
@@ -392,6 +422,7 @@ pub mod popup {
     use super::page::CallOutcome;
     use super::{Mode, PageStatus};
     use crate::api::call::RawCall;
+    use crate::event_log::{Entry, Export, Summary};
     use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
 
     /// What a popup sends to the background.
@@ -413,6 +444,16 @@ pub mod popup {
             tab: i32,
             /// The action.
             action: AgentAction,
+        },
+        /// Empty the tab's log.
+        ClearLog {
+            /// The tab id.
+            tab: i32,
+        },
+        /// Send the tab's whole log in the export format ([`ToPopup::LogExport`]).
+        ExportLog {
+            /// The tab id.
+            tab: i32,
         },
         /// Inject the extension into this tab now ("inject into this tab"), even if no site
         /// rule matches it.
@@ -441,6 +482,21 @@ pub mod popup {
     pub enum ToPopup {
         /// The whole tab view (sent on `Watch` and when it changes).
         Tab(Box<TabView>),
+        /// Log entries: on `Watch` and after a clear the whole log (`reset`), then each batch
+        /// of new entries as it is stored.
+        Log {
+            /// Whether these entries replace what the popup shows.
+            reset: bool,
+            /// The log's counts (length, cap, dropped…) after these entries.
+            summary: Summary,
+            /// The entries, oldest first.
+            entries: Vec<Entry>,
+        },
+        /// The whole log in the documented export format (`docs/log-format.md`).
+        LogExport {
+            /// The export document ([`Export::to_value`]).
+            export: serde_json::Value,
+        },
         /// The result of a [`FromPopup::CallApi`].
         ApiResult {
             /// The request id.
