@@ -422,7 +422,7 @@ pub mod popup {
     use super::page::CallOutcome;
     use super::{Mode, PageStatus};
     use crate::api::call::RawCall;
-    use crate::event_log::{Entry, Export, Summary};
+    use crate::event_log::{Entry, Summary};
     use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
 
     /// What a popup sends to the background.
@@ -494,7 +494,7 @@ pub mod popup {
         },
         /// The whole log in the documented export format (`docs/log-format.md`).
         LogExport {
-            /// The export document ([`Export::to_value`]).
+            /// The export document ([`Export::to_value`](crate::event_log::Export::to_value)).
             export: serde_json::Value,
         },
         /// The result of a [`FromPopup::CallApi`].
