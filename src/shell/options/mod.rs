@@ -638,6 +638,7 @@ fn save(app: &mut App) {
                     app.show_all = false;
                     app.external_change = false;
                     app.note = Some(("saved", t("options_saved", &[])));
+                    view::show("import-status", false);
                     render_all(app);
                     spawn_local(check_permissions());
                 }
