@@ -30,16 +30,27 @@ pub enum Mode {
     /// The built-in sandbox widget: the calls are the stored visitor record's `pages`
     /// (`storage.local["sandbox:<origin>"].record.pages`), each with its `timeMs` (`Date.now()`).
     Sandbox,
+    /// JivoChat mode with the fake loader (`tests/fixtures/fake-loader.js`) as the widget: the
+    /// calls are what it recorded in the page (`fakeJivo.pages`, with `Date.now()` and
+    /// `performance.now()`).
+    JivoChat,
 }
 
 impl Mode {
+    /// Both modes.
+    pub const ALL: [Mode; 2] = [Mode::Sandbox, Mode::JivoChat];
+
     /// The `mode` value of the settings, also used in scenario names.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Sandbox => "sandbox",
+            Mode::JivoChat => "jivochat",
         }
     }
 }
+
+/// The widget ID of JivoChat mode; the fake loader is served at `/loader/<id>.js`.
+pub const WIDGET_ID: &str = "SpaWidget42";
 
 /// The settle window the settings give when a pattern does not depend on its length: short, so
 /// the suite waits less, yet long enough that a loaded machine keeps a pattern's steps (20 ms
@@ -51,7 +62,7 @@ pub const DEFAULT_SETTLE_MS: u32 = 500;
 
 /// How long after a pattern's last change the suite keeps waiting for further calls, beyond
 /// the settle window (the latest a call can be due).
-pub const QUIET_MARGIN_MS: u64 = 300;
+pub const QUIET_MARGIN_MS: u64 = 200;
 
 /// One expected `sendPageTitle(title, true, url)` call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +97,7 @@ pub struct Pattern {
 }
 
 /// The deferred bundle of `spa-deferred.html`, and how late the fixture server sends it.
-pub const SLOW_SCRIPT: (&str, Duration) = ("/spa-deferred-app.js", Duration::from_millis(1500));
+pub const SLOW_SCRIPT: (&str, Duration) = ("/spa-deferred-app.js", Duration::from_millis(1000));
 
 const START: &str = "/spa-patterns.html";
 const START_TITLE: &str = "Start page";
@@ -259,7 +270,7 @@ pub const PATTERNS: &[Pattern] = &[
         settle_ms: SHORT_SETTLE_MS,
         expected: &[call("Deferred", "/spa/deferred")],
         both_change: false,
-        about: "the page's deferred bundle arrives 1.5 s late, so the widget can load after \
+        about: "the page's deferred bundle arrives 1 s late, so the widget can load after \
                 parsing but before DOMContentLoaded: no call at load; a navigation is called",
     },
 ];
@@ -397,13 +408,19 @@ pub fn path_of(url: &str) -> String {
 }
 
 /// The settings for `mode` with the settle window `settle_ms`, matching the fixture pages and a
-/// host unique to this call (see [`apply_settings`]).
-pub fn settings(mode: Mode, settle_ms: u32, marker: &str) -> Value {
-    json!({
+/// host unique to this call (see [`apply_settings`]); in JivoChat mode the loader is the fake
+/// one on `server`.
+pub fn settings(server: &Server, mode: Mode, settle_ms: u32, marker: &str) -> Value {
+    let mut settings = json!({
         "mode": mode.name(),
         "sites": ["http://127.0.0.1/spa*", marker],
         "spa": { "settleMs": settle_ms },
-    })
+    });
+    if mode == Mode::JivoChat {
+        settings["widgetId"] = json!(WIDGET_ID);
+        settings["loaderUrl"] = json!(server.url("/loader/{id}.js"));
+    }
+    settings
 }
 
 static SETTINGS_WRITTEN: AtomicU64 = AtomicU64::new(0);
@@ -415,10 +432,15 @@ static SETTINGS_WRITTEN: AtomicU64 = AtomicU64::new(0);
 /// Right after Chromium starts, the background sometimes takes half a minute to apply the
 /// first settings written (nothing registered, no `settingsInForce`), on a loaded machine: the
 /// settings are written again every 10 s, for at most 40 s in all.
-pub fn apply_settings(browser: &Browser, mode: Mode, settle_ms: u32) -> Result<()> {
+pub fn apply_settings(
+    browser: &Browser,
+    server: &Server,
+    mode: Mode,
+    settle_ms: u32,
+) -> Result<()> {
     let mut errors = Vec::new();
     for _ in 0..4 {
-        match write_and_wait(browser, mode, settle_ms, Duration::from_secs(10)) {
+        match write_and_wait(browser, server, mode, settle_ms, Duration::from_secs(10)) {
             Ok(()) => return Ok(()),
             Err(err) => errors.push(format!("{err:#}")),
         }
@@ -426,10 +448,16 @@ pub fn apply_settings(browser: &Browser, mode: Mode, settle_ms: u32) -> Result<(
     bail!("{}", errors.join("\n"))
 }
 
-fn write_and_wait(browser: &Browser, mode: Mode, settle_ms: u32, timeout: Duration) -> Result<()> {
+fn write_and_wait(
+    browser: &Browser,
+    server: &Server,
+    mode: Mode,
+    settle_ms: u32,
+    timeout: Duration,
+) -> Result<()> {
     let n = SETTINGS_WRITTEN.fetch_add(1, Ordering::Relaxed);
     let marker = format!("*://run-{}-{n}.jwi-e2e.invalid/*", std::process::id());
-    browser.set_settings(settings(mode, settle_ms, &marker))?;
+    browser.set_settings(settings(server, mode, settle_ms, &marker))?;
     browser.wait_for_noting(
         "the settings to be applied (content scripts registered for them)",
         timeout,
@@ -472,8 +500,8 @@ pub fn play(browser: &Browser, pattern: &Pattern, suffix: &str) -> Result<Final>
     Final::from_json(&v)
 }
 
-/// The widget's `sendPageTitle` calls on the fixture server's origin so far (the sandbox keeps
-/// the latest 50).
+/// The widget's `sendPageTitle` calls so far: on the fixture server's origin in sandbox mode
+/// (the latest 50 are kept), in the current page in JivoChat mode.
 pub fn calls(browser: &Browser, server: &Server, mode: Mode) -> Result<Vec<Call>> {
     match mode {
         Mode::Sandbox => {
@@ -489,6 +517,21 @@ pub fn calls(browser: &Browser, server: &Server, mode: Mode) -> Result<Vec<Call>
                     url: path_of(p["url"].as_str().unwrap_or("")),
                     at: p["timeMs"].as_f64().unwrap_or(f64::NAN),
                     perf: None,
+                })
+                .collect())
+        }
+        Mode::JivoChat => {
+            let pages = browser.eval("return (window.fakeJivo && window.fakeJivo.pages) || [];")?;
+            Ok(pages
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| Call {
+                    title: p["title"].as_str().unwrap_or("").to_owned(),
+                    url: path_of(p["url"].as_str().unwrap_or("")),
+                    at: p["at"].as_f64().unwrap_or(f64::NAN),
+                    perf: p["perf"].as_f64(),
                 })
                 .collect())
         }
@@ -515,6 +558,23 @@ pub fn peer_calls(browser: &Browser, from: usize) -> Result<Vec<Call>> {
         .collect())
 }
 
+/// Serves what the fixture pages need on `server`: the late deferred bundle
+/// ([`SLOW_SCRIPT`]) and, in JivoChat mode, the fake loader.
+pub fn serve(server: &Server, mode: Mode) -> Result<()> {
+    let (path, delay) = SLOW_SCRIPT;
+    server.route(
+        path,
+        Response::js("window.spa.deferredRan = true;").delay(delay),
+    );
+    if mode == Mode::JivoChat {
+        let loader = crate::server::fixtures_dir().join("fake-loader.js");
+        let js = std::fs::read_to_string(&loader)
+            .with_context(|| format!("read {}", loader.display()))?;
+        server.route(&format!("/loader/{WIDGET_ID}.js"), Response::js(js));
+    }
+    Ok(())
+}
+
 /// Plays `pattern` once, from settings to calls: applies its settings, opens its start page,
 /// plays it, waits until no further call can be due (the settle window plus
 /// [`QUIET_MARGIN_MS`] after the last change, without touching the page), then reads the calls
@@ -523,12 +583,8 @@ pub fn peer_calls(browser: &Browser, from: usize) -> Result<Vec<Call>> {
 /// Expects a clean slate (no calls stored for the origin): the e2e runner's reset, or
 /// [`Browser::reset`].
 pub fn run(browser: &Browser, server: &Server, mode: Mode, pattern: &Pattern) -> Result<Outcome> {
-    apply_settings(browser, mode, pattern.settle_ms)?;
-    let (path, delay) = SLOW_SCRIPT;
-    server.route(
-        path,
-        Response::js("window.spa.deferredRan = true;").delay(delay),
-    );
+    serve(server, mode)?;
+    apply_settings(browser, server, mode, pattern.settle_ms)?;
     open(browser, server, pattern)?;
     let last = play(browser, pattern, "")?;
     std::thread::sleep(Duration::from_millis(

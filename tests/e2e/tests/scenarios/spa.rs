@@ -5,7 +5,8 @@
 //! and the calls it must produce) are `e2e::spa_patterns::PATTERNS`, played by
 //! `tests/fixtures/spa-patterns.js`; the benchmark (`bench spa`) runs the same ones. In sandbox
 //! mode the calls are read from the site's stored visitor record (`pages`), which lists every
-//! `sendPageTitle` the widget received.
+//! `sendPageTitle` the widget received; in JivoChat mode the widget is the fake loader
+//! (`tests/fixtures/fake-loader.js`), which records them in the page (`fakeJivo.pages`).
 //!
 //! Each scenario loads its page once and plays one pattern. Patterns that do not depend on the
 //! settle window's length run with a short one ([`spa_patterns::SHORT_SETTLE_MS`]); those that
@@ -22,8 +23,8 @@ fn check(ctx: &mut Ctx, mode: Mode, name: &str) -> Result<()> {
     spa_patterns::run(&ctx.browser, &ctx.server, mode, pattern)?.check(pattern)
 }
 
-/// One scenario function per pattern in `mod sandbox`, and [`SCENARIOS`] listing them. To add a
-/// mode: a module like `sandbox` with its `Mode`, and its entries in the list.
+/// One scenario function per pattern in `mod sandbox` and in `mod jivochat`, and [`SCENARIOS`]
+/// listing them.
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {
         mod sandbox {
@@ -35,8 +36,18 @@ macro_rules! scenarios {
             )*
         }
 
+        mod jivochat {
+            use super::*;
+            $(
+                pub fn $name(ctx: &mut Ctx) -> Result<()> {
+                    check(ctx, Mode::JivoChat, stringify!($name))
+                }
+            )*
+        }
+
         pub const SCENARIOS: &[Scenario] = &[
             $(Scenario::new(concat!("spa::sandbox::", stringify!($name)), sandbox::$name),)*
+            $(Scenario::new(concat!("spa::jivochat::", stringify!($name)), jivochat::$name),)*
         ];
     };
 }
