@@ -5,6 +5,7 @@
 //! module synchronously), so events that woke the worker are not missed; everything it must
 //! remember lives in storage.
 
+mod logs;
 mod registry;
 mod sandbox_store;
 mod tabs;
@@ -32,6 +33,8 @@ struct Background {
     load_again: bool,
     /// Whether settings were read since this background started.
     started: bool,
+    /// The administrator's settings (`storage.managed`), once read; `None` if there are none.
+    managed: Option<Value>,
     tabs: tabs::Tabs,
 }
 
@@ -41,6 +44,7 @@ thread_local! {
         loading: false,
         load_again: false,
         started: false,
+        managed: None,
         tabs: tabs::Tabs::default(),
     });
 }
@@ -56,7 +60,9 @@ pub fn start_background() {
         Closure::<dyn FnMut(JsValue, String)>::new(|changes: JsValue, area: String| {
             if area == "local" || area == "managed" {
                 let touched = ext::from_js(&changes);
-                if touched.get("settings").is_some() || area == "managed" {
+                if area == "managed" {
+                    spawn_local(load_managed());
+                } else if touched.get("settings").is_some() {
                     spawn_local(load_settings());
                 }
             }
@@ -66,11 +72,39 @@ pub fn start_background() {
 
     let on_removed = Closure::<dyn FnMut(i32)>::new(|tab: i32| {
         BG.with(|bg| bg.borrow_mut().tabs.remove(tab));
+        logs::remove(tab);
     });
     ext::TABS_ON_REMOVED.with(|e| e.add_listener(on_removed.as_ref().unchecked_ref()));
     on_removed.forget();
 
     spawn_local(load_settings());
+    spawn_local(load_managed());
+}
+
+/// Reads the administrator's settings. Kept off the path of [`load_settings`]: the first
+/// `storage.managed.get()` after a browser starts can take seconds, and the user's settings
+/// must not wait for it; they are applied at once and the managed ones folded in on arrival.
+async fn load_managed() {
+    let managed = match ext::storage_managed_get(&JsValue::NULL) {
+        Ok(p) => ext::call(p)
+            .await
+            .map(|v| ext::from_js(&v))
+            .unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    let managed = managed
+        .as_object()
+        .filter(|m| !m.is_empty())
+        .map(|_| managed.clone());
+    let changed = BG.with(|bg| {
+        let mut bg = bg.borrow_mut();
+        let changed = bg.managed != managed;
+        bg.managed = managed;
+        changed
+    });
+    if changed {
+        load_settings().await;
+    }
 }
 
 /// Reads the user's and the administrator's settings, keeps the previous ones if the new
@@ -110,17 +144,6 @@ async fn load_settings_once() {
         .unwrap_or(Value::Null);
     let user = stored.get("settings").cloned().unwrap_or(Value::Null);
     let last_good = stored.get(LAST_GOOD_KEY).cloned().unwrap_or(Value::Null);
-    let managed = match ext::storage_managed_get(&JsValue::NULL) {
-        Ok(p) => ext::call(p)
-            .await
-            .map(|v| ext::from_js(&v))
-            .unwrap_or(Value::Null),
-        Err(_) => Value::Null,
-    };
-    let managed = managed
-        .as_object()
-        .filter(|m| !m.is_empty())
-        .map(|_| managed.clone());
     let effective = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         if !bg.started {
@@ -129,6 +152,7 @@ async fn load_settings_once() {
             bg.started = true;
             bg.effective = EffectiveSettings::resolve(Some(&last_good), None);
         }
+        let managed = bg.managed.clone();
         bg.effective = bg
             .effective
             .with_managed_document(managed.as_ref())

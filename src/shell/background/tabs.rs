@@ -67,6 +67,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
         change(view);
         view.clone()
     });
+    show_unread_on_badge(tab, &view);
     let watchers = watchers_of(tab);
     for port in &watchers {
         post(port, &ToPopup::Tab(Box::new(view.clone())));
@@ -119,6 +120,9 @@ pub fn on_page_port(port: Port) {
                 v.agent = Some(view);
                 v.facts = Some(facts);
             }),
+            FromContent::Events { page, events } => {
+                super::logs::append(tab, page, events, reply_port.clone());
+            }
             FromContent::ProbeLoader { url } => {
                 let port = reply_port.clone();
                 spawn_local(async move {
@@ -154,8 +158,22 @@ pub fn on_page_port(port: Port) {
     on_disconnect.forget();
 }
 
+/// The toolbar badge shows the tab's unread agent messages, when there are any.
+fn show_unread_on_badge(tab: i32, view: &TabView) {
+    let unread = view.facts.as_ref().map(|f| f.unread).unwrap_or(0);
+    let text = if unread > 0 {
+        unread.to_string()
+    } else {
+        String::new()
+    };
+    let details = json!({ "tabId": tab, "text": text });
+    spawn_local(async move {
+        let _ = ext::call(ext::action_set_badge_text(&ext::to_js(&details))).await;
+    });
+}
+
 /// The popups watching a tab.
-fn watchers_of(tab: i32) -> Vec<Port> {
+pub(super) fn watchers_of(tab: i32) -> Vec<Port> {
     BG.with(|bg| {
         bg.borrow()
             .tabs
@@ -191,6 +209,8 @@ pub fn on_popup_port(port: Port) {
             return;
         };
         match msg {
+            FromPopup::ClearLog { tab } => super::logs::clear(tab),
+            FromPopup::ExportLog { tab } => super::logs::export(tab, keep.clone()),
             FromPopup::InjectIntoTab { tab } => {
                 let already = BG.with(|bg| bg.borrow().tabs.page_ports.contains_key(&tab));
                 if !already {
@@ -217,6 +237,7 @@ pub fn on_popup_port(port: Port) {
                     let view = current_view(tab).await;
                     post(&port, &ToPopup::Tab(Box::new(view)));
                 });
+                super::logs::show(tab, keep.clone());
             }
         }
     });

@@ -8,11 +8,11 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::{send_to_background, send_to_page, set_status, spa_driver};
+use super::{send_to_background, set_status, spa_driver};
 use crate::api::call::{function_marker, is_function_marker, ApiCall, RawCall};
 use crate::api::Callback;
 use crate::jivochat::{is_loader_src, violation_blocks, LoaderFailure};
-use crate::protocol::page::{CallOutcome, ToPage};
+use crate::protocol::page::CallOutcome;
 use crate::protocol::runtime::{FromContent, LoaderConfig};
 use crate::protocol::PageStatus;
 
@@ -227,11 +227,7 @@ fn loaded() {
     });
     spa_driver::widget_loaded();
     for (id, call) in waiting {
-        send_to_page(&ToPage::CallApi {
-            id,
-            method: call.method,
-            args: call.args,
-        });
+        super::call_page_widget(id, call.method, call.args);
     }
 }
 
@@ -260,10 +256,6 @@ pub fn console_call(id: u32, call: RawCall) {
         }
     });
     if ready == Some(true) {
-        send_to_page(&ToPage::CallApi {
-            id,
-            method: call.method,
-            args: call.args,
-        });
+        super::call_page_widget(id, call.method, call.args);
     }
 }

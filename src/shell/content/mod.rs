@@ -7,18 +7,21 @@
 
 mod channel;
 mod jivochat_driver;
+mod recorder;
 mod sandbox_driver;
 mod spa_driver;
 mod widget_ui;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use wasm_bindgen::prelude::*;
 
 use serde_json::Value;
 
 use crate::api::Method;
-use crate::protocol::page::{FromPage, HistoryKind, ToPage};
+use crate::event_log::{Event, Origin};
+use crate::protocol::page::{CallOutcome, FromPage, HistoryKind, ToPage};
 use crate::protocol::runtime::{FromContent, PageConfig, ToContent};
 use crate::protocol::{self, decode, limits, Mode, PageStatus};
 use crate::shell::ext::{self, Port};
@@ -39,6 +42,10 @@ struct Content {
     config: Option<PageConfig>,
     /// Whether the widget for this page was started (once per page).
     widget_started: bool,
+    /// Calls made on the page's widget through the shim, by request id, until they answer.
+    pending_calls: HashMap<u32, (Method, Vec<Value>, Origin)>,
+    /// The next id for a call of the SPA tracker (console ids come from popups, below 2^31).
+    next_spa_call: u32,
     /// Messages from the page that failed to decode.
     dropped: u32,
 }
@@ -51,7 +58,14 @@ thread_local! {
 #[wasm_bindgen]
 pub fn start_content() {
     CONTENT.with(|c| c.borrow_mut().status = PageStatus::Connecting);
-    send_to_background(&hello());
+    let hello = hello();
+    if let FromContent::Hello { url, title } = &hello {
+        recorder::record(Event::PageLoad {
+            url: url.clone(),
+            title: title.clone(),
+        });
+    }
+    send_to_background(&hello);
     send_to_background(&FromContent::Status {
         status: PageStatus::Connecting,
     });
@@ -61,6 +75,7 @@ pub fn start_content() {
 
 /// Sends an SPA report to the widget as `sendPageTitle(title, true, url)`.
 fn deliver_page_report(report: PageReport) {
+    recorder::record(Event::reported(&report));
     let args = vec![
         Value::from(report.title),
         Value::from(true),
@@ -68,20 +83,48 @@ fn deliver_page_report(report: PageReport) {
     ];
     match current_mode() {
         Some(Mode::Sandbox) => {
-            sandbox_driver::page_call(Method::SendPageTitle, &args);
+            let reply = sandbox_driver::page_call(Method::SendPageTitle, &args);
+            recorder::record(Event::api_call(
+                Method::SendPageTitle,
+                args,
+                Origin::SpaTracker,
+                &reply,
+            ));
             sandbox_driver::flush();
         }
-        Some(Mode::JivoChat) => send_to_page(&ToPage::CallApi {
-            id: SPA_CALL_ID,
-            method: Method::SendPageTitle,
-            args,
-        }),
+        Some(Mode::JivoChat) => {
+            let id = CONTENT.with(|c| {
+                let mut c = c.borrow_mut();
+                c.next_spa_call = c.next_spa_call.wrapping_add(1);
+                let id = SPA_CALL_IDS | c.next_spa_call;
+                c.pending_calls.insert(
+                    id,
+                    (Method::SendPageTitle, args.clone(), Origin::SpaTracker),
+                );
+                id
+            });
+            send_to_page(&ToPage::CallApi {
+                id,
+                method: Method::SendPageTitle,
+                args,
+            });
+        }
         None => {}
     }
 }
 
-/// The request id of `sendPageTitle` calls made by the SPA tracker.
-const SPA_CALL_ID: u32 = 0;
+/// Calls the page's widget through the shim on behalf of the popup's console.
+pub(crate) fn call_page_widget(id: u32, method: Method, args: Vec<Value>) {
+    CONTENT.with(|c| {
+        c.borrow_mut()
+            .pending_calls
+            .insert(id, (method, args.clone(), Origin::Popup))
+    });
+    send_to_page(&ToPage::CallApi { id, method, args });
+}
+
+/// The high bit marks the request ids of the SPA tracker's calls.
+const SPA_CALL_IDS: u32 = 1 << 31;
 
 fn on_channel_open(channel: PageChannel) {
     channel.on_message(on_page_message);
@@ -118,25 +161,60 @@ fn on_page_message(text: String) {
             }
         }
         FromPage::SandboxCall { method, args } => {
-            let outcome = sandbox_driver::page_call(method, &args);
-            send_to_page(&ToPage::Reply { outcome });
+            let reply = sandbox_driver::page_call(method, &args);
+            send_to_page(&ToPage::Reply {
+                outcome: sandbox_driver::outcome_of(&reply),
+            });
+            recorder::record(Event::api_call(method, args, Origin::Page, &reply));
             sandbox_driver::flush();
         }
         FromPage::History { kind } => spa_driver::url_changed(match kind {
             HistoryKind::Push => UrlCause::Push,
             HistoryKind::Replace => UrlCause::Replace,
         }),
-        FromPage::Callback { name, .. } => {
+        FromPage::Callback { name, args } => {
+            recorder::record(Event::Callback { name, args });
             if current_mode() == Some(Mode::JivoChat) {
                 jivochat_driver::on_callback(name);
             }
         }
+        FromPage::CallbackThrew { name, message } => {
+            recorder::record(Event::CallbackThrew { name, message });
+        }
+        FromPage::ApiCalled {
+            method,
+            args,
+            returned,
+        } => {
+            let outcome = CallOutcome {
+                returned,
+                ..CallOutcome::default()
+            };
+            recorder::record(Event::ApiCall {
+                method,
+                args,
+                origin: Origin::Page,
+                outcome,
+                note: None,
+            });
+        }
         FromPage::ApiResult { id, outcome } => {
-            if id != SPA_CALL_ID {
+            let Some((method, args, origin)) =
+                CONTENT.with(|c| c.borrow_mut().pending_calls.remove(&id))
+            else {
+                return;
+            };
+            recorder::record(Event::ApiCall {
+                method,
+                args,
+                origin,
+                outcome: outcome.clone(),
+                note: None,
+            });
+            if origin == Origin::Popup {
                 send_to_background(&FromContent::ApiResult { id, outcome });
             }
         }
-        FromPage::CallbackThrew { .. } | FromPage::ApiCalled { .. } => {}
     }
 }
 
@@ -181,6 +259,14 @@ fn set_status(status: PageStatus) {
         changed
     });
     if changed {
+        recorder::record(match &status {
+            PageStatus::Failed { reason } => Event::Error {
+                message: reason.clone(),
+            },
+            other => Event::Status {
+                text: other.id().replace('-', " "),
+            },
+        });
         send_to_background(&FromContent::Status { status });
     }
 }
@@ -233,9 +319,13 @@ fn send_to_background(msg: &FromContent) {
         if !matches!(msg, FromContent::Status { .. }) {
             port.post(&protocol::encode(&FromContent::Status { status }));
         }
-        port.post(&json);
+        if !matches!(msg, FromContent::Events { .. }) {
+            port.post(&json);
+        }
     }
     CONTENT.with(|c| c.borrow_mut().port = Some(port));
+    // Everything the background has not acknowledged goes again (it drops repeats).
+    recorder::resend_all();
 }
 
 fn on_background_message(text: &str) {
@@ -263,11 +353,19 @@ fn on_background_message(text: &str) {
         ToContent::CallApi { id, call } => match current_mode() {
             Some(Mode::JivoChat) => jivochat_driver::console_call(id, call),
             _ => {
-                let outcome = sandbox_driver::page_call(call.method, &call.args);
+                let reply = sandbox_driver::page_call(call.method, &call.args);
+                let outcome = sandbox_driver::outcome_of(&reply);
+                recorder::record(Event::api_call(
+                    call.method,
+                    call.args,
+                    Origin::Popup,
+                    &reply,
+                ));
                 send_to_background(&FromContent::ApiResult { id, outcome });
                 sandbox_driver::flush();
             }
         },
+        ToContent::Ack { page, upto } => recorder::acked(&page, upto),
         ToContent::LoaderProbe { reason } => jivochat_driver::on_probe(reason),
     }
 }

@@ -14,7 +14,7 @@ use crate::api::{Callback, Method};
 use crate::protocol::page::{CallOutcome, ToPage};
 use crate::protocol::runtime::{FromContent, SandboxSeed};
 use crate::protocol::PageStatus;
-use crate::sandbox::{AgentAction, Effect, Sandbox, SiteContext, VisitorAction};
+use crate::sandbox::{AgentAction, Effect, Reply, Sandbox, SiteContext, VisitorAction};
 
 struct Driver {
     sandbox: Sandbox,
@@ -83,24 +83,25 @@ fn load() {
     flush();
 }
 
-/// Answers a call of an entry point (from the page, or the popup's console).
-pub fn page_call(method: Method, args: &[Value]) -> CallOutcome {
+/// Answers a call of an entry point (from the page, the popup's console or the SPA tracker).
+pub fn page_call(method: Method, args: &[Value]) -> Reply {
     let reply = with(|d| {
         d.sandbox.set_now(now());
         let (reply, fx) = d.sandbox.call_raw(method, args);
-        d.pending.extend(fx.as_slice().iter().cloned());
+        d.pending.extend(fx.into_vec());
         reply
     });
-    match reply {
-        Some(reply) => CallOutcome {
-            returned: reply.returns,
-            callback_args: reply.callback_args,
-            threw: None,
-        },
-        None => CallOutcome {
-            threw: Some("the sandbox widget is not running on this page".into()),
-            ..CallOutcome::default()
-        },
+    reply.unwrap_or_else(|| {
+        Reply::undefined().with_note("the sandbox widget is not running on this page")
+    })
+}
+
+/// What a reply looks like to the page.
+pub fn outcome_of(reply: &Reply) -> CallOutcome {
+    CallOutcome {
+        returned: reply.returns.clone(),
+        callback_args: reply.callback_args.clone(),
+        threw: None,
     }
 }
 

@@ -80,6 +80,8 @@ pub fn start_popup() {
             match decode::<ToPopup>(&text, limits::RUNTIME_MESSAGE_BYTES) {
                 Ok(ToPopup::Tab(view)) => render(&view),
                 Ok(ToPopup::ApiResult { id, outcome }) => show_result(id, &outcome),
+                // The log panel is being added; until then the popup ignores log messages.
+                Ok(ToPopup::Log { .. } | ToPopup::LogExport { .. }) => {}
                 Err(_) => {}
             }
         });

@@ -8,6 +8,7 @@ use e2e::runner::Scenario;
 
 mod harness;
 mod jivochat;
+mod log;
 mod options;
 mod popup;
 mod sandbox;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<Scenario> {
         spa::SCENARIOS,
         popup::SCENARIOS,
         jivochat::SCENARIOS,
+        log::SCENARIOS,
         options::SCENARIOS,
     ]
     .concat()
