@@ -229,6 +229,8 @@ run_tests() {
     || die "clippy found problems in the shells"
   step "Native tests (core)"
   cargo test -q -p jivo-widget-injector || die "native tests failed"
+  step "Native tests (the shells' DOM-free parts: popup and options forms)"
+  cargo test -q -p jivo-widget-injector --lib --features pages shell:: || die "shell tests failed"
   step "web-ext lint"
   web-ext lint --source-dir "$EXT" --output text --self-hosted || die "web-ext lint found errors"
   step "End-to-end tests (headless Chromium and Firefox)"

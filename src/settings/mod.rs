@@ -49,6 +49,11 @@ pub use values::{LoaderUrl, LogConfig, Mode, WidgetId};
 
 /// The `storage.local` key that holds the settings document.
 pub const STORAGE_KEY: &str = "settings";
+
+/// The key under which the background keeps the last valid user document it applied
+/// (`storage.local`), so that an invalid document cannot take the settings in force away,
+/// not even across a restart. The options page reads it to show what is in force.
+pub const IN_FORCE_KEY: &str = "settingsInForce";
 /// The largest settings document accepted, in bytes of JSON text (256 KiB). Import files and
 /// storage writes come from outside, so this is checked before anything else.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;

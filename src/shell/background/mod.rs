@@ -20,8 +20,7 @@ use crate::protocol::{self, decode, limits, popup, runtime};
 use crate::settings::EffectiveSettings;
 use crate::shell::ext::{self, Port};
 
-/// Where the last valid user settings document is kept (`storage.local`).
-const LAST_GOOD_KEY: &str = "settingsInForce";
+use crate::settings::IN_FORCE_KEY as LAST_GOOD_KEY;
 
 /// The background's in-memory state; rebuilt from storage after every restart.
 struct Background {

@@ -10,9 +10,8 @@ use serde_json::{json, Value};
 use crate::settings::{EffectiveSettings, FieldError, Settings, PATHS};
 use crate::site_rule::{RuleTest, SiteRule, SiteRules};
 
-/// Where the background keeps the last user document it accepted (`storage.local`): what is
-/// in force when `storage.local["settings"]` has been replaced by an invalid document.
-pub const IN_FORCE_KEY: &str = "settingsInForce";
+pub use crate::settings::IN_FORCE_KEY;
+
 /// Where the background reports on the settings (`storage.session`).
 pub const STATUS_KEY: &str = "settingsStatus";
 
