@@ -148,6 +148,15 @@ build_bundles() {
   # follow the instantiation line — the glue instantiates it instead.
   grep -q '^var retasmFunc = asmFunc(' "$work/content/asm.mjs" || die "unexpected wasm2js output"
   sed -e '/^import /d' -e '/^var retasmFunc = asmFunc(/,$d' "$work/content/asm.mjs" > "$work/content/asm.js"
+  # wasm2js grows memory into a new ArrayBuffer and leaves the old one attached, but
+  # wasm-bindgen's glue refreshes its cached byte view only when the old buffer is detached
+  # (as real wasm leaves it). Grow with ArrayBuffer.prototype.transfer, which copies and
+  # detaches: without this, the first memory growth corrupts every later string.
+  local grow='var newBuffer = new ArrayBuffer(newPages << 16);'
+  grep -qF "$grow" "$work/content/asm.js" || die "unexpected wasm2js memory growth code"
+  local copy='newHEAP8.set(HEAP8);'
+  grep -qF "$copy" "$work/content/asm.js" || die "unexpected wasm2js memory growth code"
+  sed -i -e "s|$grow|var newBuffer = buffer.transfer(newPages << 16);|" -e "s|$copy||" "$work/content/asm.js"
   {
     echo '(() => {'
     echo '"use strict";'

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -19,14 +18,10 @@ pub const SCENARIOS: &[Scenario] = &[
         "log::survives_a_background_restart_without_loss_or_repeats",
         survives_restart,
     ),
-    // Open bug: in Chromium a 250-callback flood on a page whose log cap is 100 does not reach
-    // the log at all (a 50-event stream does; the same sequence replayed into TabLog natively is
-    // fine). Until it is found, this runs in Firefox only.
     Scenario::new(
         "log::cap_keeps_the_newest_and_counts_the_dropped",
         cap_and_dropped,
-    )
-    .only(BrowserKind::Firefox),
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
