@@ -1,10 +1,13 @@
 //! The popup: shows one tab (the active one, or `?tab=<id>`) and keeps it live over a port —
-//! the page's status, the widget's facts, the sandbox agent's console and the API console.
+//! the page's status, the widget's facts, the live event log, the sandbox agent's console and
+//! the API console.
 //!
 //! Everything that came from a page is put into the DOM with `textContent`, never as HTML;
 //! a custom-data link becomes an `<a>` only when it is http(s), set with `setAttribute`.
 
 mod form;
+mod log_panel;
+mod log_view;
 
 use std::cell::RefCell;
 
@@ -27,6 +30,12 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["browser", "i18n"], js_name = getMessage, catch)]
     fn i18n_get_message(key: &str) -> Result<String, JsValue>;
 }
+
+/// The biggest message the popup reads from the background: a whole log (at most
+/// [`MAX_LOG_BYTES`](crate::event_log::MAX_LOG_BYTES) of compact JSON) as a `Log` reset, or
+/// pretty-printed as a `LogExport`, with room to spare.
+const POPUP_MESSAGE_BYTES: usize =
+    3 * crate::event_log::MAX_LOG_BYTES + limits::RUNTIME_MESSAGE_BYTES;
 
 /// The popup's state between events.
 struct Popup {
@@ -65,6 +74,7 @@ pub fn start_popup() {
             let _ = ext::call(ext::runtime_open_options_page()).await;
         });
     });
+    log_panel::setup();
     setup_agent_console();
     setup_api_console();
     spawn_local(async {
@@ -77,11 +87,15 @@ pub fn start_popup() {
         };
         let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
             let Some(text) = msg.as_string() else { return };
-            match decode::<ToPopup>(&text, limits::RUNTIME_MESSAGE_BYTES) {
+            match decode::<ToPopup>(&text, POPUP_MESSAGE_BYTES) {
                 Ok(ToPopup::Tab(view)) => render(&view),
                 Ok(ToPopup::ApiResult { id, outcome }) => show_result(id, &outcome),
-                // The log panel is being added; until then the popup ignores log messages.
-                Ok(ToPopup::Log { .. } | ToPopup::LogExport { .. }) => {}
+                Ok(ToPopup::Log {
+                    reset,
+                    summary,
+                    entries,
+                }) => log_panel::on_log(reset, summary, entries),
+                Ok(ToPopup::LogExport { export }) => log_panel::on_export(&export),
                 Err(_) => {}
             }
         });

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::browser::BrowserKind;
+use e2e::browser::{Browser, BrowserKind};
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -16,6 +16,22 @@ pub const SCENARIOS: &[Scenario] = &[
         api_console_calls_the_page,
     ),
     Scenario::new("popup::page_data_is_inert_text", page_data_is_inert_text),
+    Scenario::new("popup::log_shows_live_events", log_shows_live_events),
+    Scenario::new(
+        "popup::log_history_filter_search_clear",
+        log_history_filter_search_clear,
+    ),
+    Scenario::new("popup::log_export", log_export),
+    Scenario::new("popup::log_page_data_is_inert", log_page_data_is_inert),
+    // Chromium: a flood of page events does not reach the log yet (the known open bug noted
+    // in `log.rs`); these two run in Firefox only until it is fixed.
+    Scenario::new(
+        "popup::log_trims_and_counts_dropped",
+        log_trims_and_counts_dropped,
+    )
+    .only(BrowserKind::Firefox),
+    Scenario::new("popup::log_full_log_opens_fast", log_full_log_opens_fast)
+        .only(BrowserKind::Firefox),
     Scenario::new(
         "popup::screenshots_light_and_dark",
         screenshots_light_and_dark,
@@ -288,9 +304,17 @@ fn screenshots_light_and_dark(ctx: &mut Ctx) -> Result<()> {
         "jivo_api.setContactInfo({name: 'Alex', email: 'alex@example.com', phone: '+15551234567'});\
          jivo_api.sendPageTitle('Checkout', true, 'https://shop.example/checkout');\
          jivo_api.setRules({greeting: 'Hi', delay: 5});\
+         jivo_api.open(); jivo_api.setWidgetColor('#1a2b3c'); jivo_api.chatMode();\
+         history.pushState({}, '', location.pathname + '?step=cart'); document.title = 'Cart';\
          return null;",
     )?;
     ctx.switch_to(&tabs.popup)?;
+    wait_row(ctx, "callback", "jivo_onOpen")?;
+    std::thread::sleep(Duration::from_millis(300));
+    ctx.eval(
+        "const rows = document.querySelectorAll('#log-list li[data-kind=apiCall]');\
+         if (rows.length) rows[rows.length - 1].click(); return null;",
+    )?;
     ctx.type_into("#agent-message", "Hello! How can I help?\u{E007}")?;
     wait_text(ctx, "#agent-conversation", "the message", |t| {
         t.contains("How can I help")
@@ -302,6 +326,11 @@ fn screenshots_light_and_dark(ctx: &mut Ctx) -> Result<()> {
     ctx.click("#api-call")?;
     wait_text(ctx, "#api-err-color", "the colour error", |t| !t.is_empty())?;
     ctx.session().set_window_size(480, 1000)?;
+    ctx.eval(
+        "document.activeElement.blur(); window.scrollTo(0, 0);\
+         const list = document.getElementById('log-list'); list.scrollTop = list.scrollHeight;\
+         return null;",
+    )?;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
     std::thread::sleep(Duration::from_millis(300));
     ctx.screenshot(&dir.join("popup-light.png"))?;
@@ -313,5 +342,436 @@ fn screenshots_light_and_dark(ctx: &mut Ctx) -> Result<()> {
     ctx.screenshot(&dir.join("popup-dark.png"))?;
     ctx.session()
         .cdp("Emulation.setEmulatedMedia", json!({"features": []}))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The log panel
+// ---------------------------------------------------------------------------------------------
+
+/// The log's rows as `[{id, kind, name, text}]`.
+fn rows(ctx: &Browser) -> Result<Vec<Value>> {
+    Ok(ctx
+        .eval(
+            "return [...document.querySelectorAll('#log-list li[data-id]')].map(li => ({\
+               id: Number(li.dataset.id), kind: li.dataset.kind,\
+               name: li.querySelector('.log-name')?.textContent || '',\
+               text: li.textContent}));",
+        )?
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Waits for a row of `kind` named `name`; returns all rows then.
+fn wait_row(ctx: &Ctx, kind: &str, name: &str) -> Result<Vec<Value>> {
+    let mut seen = Vec::new();
+    ctx.wait_for(&format!("a {kind} row {name}"), TIMEOUT, |b| {
+        seen = rows(b)?;
+        Ok(seen
+            .iter()
+            .any(|r| r["kind"] == kind && r["name"] == name)
+            .then_some(()))
+    })
+    .with_context(|| {
+        let names: Vec<String> = seen
+            .iter()
+            .map(|r| format!("{}:{}", r["kind"], r["name"]))
+            .collect();
+        format!("rows: {names:?}")
+    })?;
+    Ok(seen)
+}
+
+fn log_shows_live_events(ctx: &mut Ctx) -> Result<()> {
+    let (tabs, _) = open_popup(ctx)?;
+    ctx.wait_for_element("#log-list li[data-id]", TIMEOUT)?;
+    ctx.switch_to(&tabs.page)?;
+    ctx.eval("jivo_api.open(); return null;")?;
+    ctx.switch_to(&tabs.popup)?;
+    let rows = wait_row(ctx, "callback", "jivo_onOpen")?;
+    let open = rows
+        .iter()
+        .find(|r| r["kind"] == "apiCall" && r["name"] == "open")
+        .context("no apiCall row for open()")?;
+    ensure!(
+        open["text"].as_str().unwrap_or("").contains("page"),
+        "the open() row does not say its origin: {open}"
+    );
+    let ids: Vec<u64> = rows.iter().filter_map(|r| r["id"].as_u64()).collect();
+    ensure!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "rows out of order: {ids:?}"
+    );
+    let count = ctx.text("#log-count")?;
+    ensure!(
+        count.starts_with(&ids.len().to_string()),
+        "#log-count {count:?} for {} rows",
+        ids.len()
+    );
+    ensure!(
+        ctx.text("#log-dropped")?.starts_with('0'),
+        "#log-dropped: {}",
+        ctx.text("#log-dropped")?
+    );
+
+    // Enter on a row shows its JSON; its Copy button says so.
+    ctx.eval(
+        "const li = [...document.querySelectorAll('#log-list li[data-kind=callback]')]\
+           .find(li => li.querySelector('.log-name').textContent === 'jivo_onOpen');\
+         li.focus(); li.id = 'the-row'; return null;",
+    )?;
+    ctx.eval(
+        "document.getElementById('the-row').dispatchEvent(\
+           new KeyboardEvent('keydown', {key: 'Enter', bubbles: true})); return null;",
+    )?;
+    ctx.wait_for_attr("#the-row", "aria-expanded", "true", TIMEOUT)?;
+    let json: Value = serde_json::from_str(&ctx.text("#the-row .log-json")?)
+        .context("the expanded row is not JSON")?;
+    ensure!(
+        json["kind"] == "callback" && json["name"] == "jivo_onOpen",
+        "expanded: {json}"
+    );
+    ctx.eval(
+        "window.copied = null; navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); };\
+         return null;",
+    )?;
+    ctx.click("#the-row .log-copy")?;
+    wait_text(ctx, "#the-row .log-copy", "Copied", |t| t == "Copied")?;
+    let copied = ctx.eval("return window.copied;")?;
+    let copied: Value = serde_json::from_str(copied.as_str().unwrap_or(""))?;
+    ensure!(copied == json, "copied {copied}");
+    Ok(())
+}
+
+fn set_filter(ctx: &Ctx, id: &str, on: bool) -> Result<()> {
+    if ctx.prop(&format!("#log-filter-{id}"), "checked")? != json!(on) {
+        ctx.click(&format!("#log-filter-{id}"))?;
+    }
+    Ok(())
+}
+
+fn log_history_filter_search_clear(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    let url = ctx.url("/site-integration.html");
+    ctx.goto(&url)?;
+    site_log_with(ctx, "getVisitorNumber")?;
+    ctx.eval("jivo_api.open(); jivo_api.close(); return null;")?;
+    site_log_with(ctx, "jivo_onClose")?;
+    let tab = ctx.tab_id_of(&url)?;
+    let page = ctx.current_tab()?;
+    // A popup opened afterwards shows what happened before.
+    let popup = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    let all = wait_row(ctx, "callback", "jivo_onClose")?;
+    ensure!(
+        all.iter().any(|r| r["kind"] == "apiCall"),
+        "no API call rows"
+    );
+
+    for (id, on) in [
+        ("callback", true),
+        ("api", false),
+        ("navigation", false),
+        ("status", false),
+        ("error", false),
+    ] {
+        set_filter(ctx, id, on)?;
+    }
+    let only = rows(ctx)?;
+    ensure!(
+        !only.is_empty() && only.iter().all(|r| r["kind"] == "callback"),
+        "callbacks only: {only:?}"
+    );
+    ctx.type_into("#log-search", "ONOPEN")?;
+    let mut found = Vec::new();
+    ctx.wait_for("search narrows", TIMEOUT, |b| {
+        found = rows(b)?;
+        Ok((!found.is_empty() && found.iter().all(|r| r["name"] == "jivo_onOpen")).then_some(()))
+    })
+    .with_context(|| format!("rows: {found:?}"))?;
+    ctx.eval(
+        "const s = document.getElementById('log-search'); s.value = 'no such text anywhere';\
+         s.dispatchEvent(new Event('input')); return null;",
+    )?;
+    ctx.wait_for("no rows", TIMEOUT, |b| {
+        Ok(rows(b)?.is_empty().then_some(()))
+    })?;
+    ensure!(
+        ctx.eval("return !document.getElementById('log-empty').hidden;")? == json!(true),
+        "no 'nothing matches' note"
+    );
+    ctx.eval(
+        "const s = document.getElementById('log-search'); s.value = '';\
+         s.dispatchEvent(new Event('input')); return null;",
+    )?;
+    for id in ["api", "navigation", "status", "error"] {
+        set_filter(ctx, id, true)?;
+    }
+    ctx.wait_for("all rows back", TIMEOUT, |b| {
+        Ok((rows(b)?.len() >= all.len()).then_some(()))
+    })?;
+
+    // Pause holds new rows back and counts them; resume shows them.
+    ctx.click("#log-pause")?;
+    ctx.wait_for_attr("#log-pause", "aria-pressed", "true", TIMEOUT)?;
+    let before = rows(ctx)?.len();
+    ctx.switch_to(&page)?;
+    ctx.eval("jivo_api.open(); return null;")?;
+    ctx.switch_to(&popup)?;
+    wait_text(ctx, "#log-new", "N new", |t| {
+        t.split(' ')
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n > 0)
+    })?;
+    ensure!(rows(ctx)?.len() == before, "rows were added while paused");
+    ctx.click("#log-pause")?;
+    ctx.wait_for("rows after resume", TIMEOUT, |b| {
+        Ok((rows(b)?.len() > before).then_some(()))
+    })?;
+    ensure!(ctx.text("#log-new")?.is_empty(), "#log-new after resume");
+
+    ctx.click("#log-clear")?;
+    ctx.wait_for("an empty log", TIMEOUT, |b| {
+        Ok(rows(b)?.is_empty().then_some(()))
+    })?;
+    wait_text(ctx, "#log-count", "0 entries", |t| t.starts_with('0'))?;
+    ensure!(
+        ctx.text("#log-dropped")?.starts_with('0'),
+        "dropped after clear"
+    );
+    Ok(())
+}
+
+fn log_export(ctx: &mut Ctx) -> Result<()> {
+    let (_tabs, _) = open_popup(ctx)?;
+    let url = ctx.url("/site-integration.html");
+    let tab = ctx.tab_id_of(&url)?;
+    ctx.wait_for_element("#log-list li[data-id]", TIMEOUT)?;
+
+    // The background's answer to ExportLog, over a port of our own.
+    let export = ctx.ext_eval(
+        "const tab = arguments[0];\
+         return new Promise((resolve, reject) => {\
+           const port = api.runtime.connect({name: 'popup'});\
+           const timer = setTimeout(() => { port.disconnect(); reject(new Error('no logExport')); }, 5000);\
+           port.onMessage.addListener(m => {\
+             const v = JSON.parse(m);\
+             if (v.type === 'logExport') { clearTimeout(timer); port.disconnect(); resolve(v.export); }\
+           });\
+           port.postMessage(JSON.stringify({type: 'watch', tab}));\
+           port.postMessage(JSON.stringify({type: 'exportLog', tab}));\
+         });",
+        vec![json!(tab)],
+    )?;
+    check_export(&export, tab)?;
+
+    // The button downloads it: an <a download> with a blob: URL holding the same document.
+    ctx.eval(
+        "window.downloads = [];\
+         HTMLAnchorElement.prototype.click = function () {\
+           window.downloads.push({href: this.href, download: this.download, inDoc: this.isConnected});\
+         }; return null;",
+    )?;
+    ctx.click("#log-export")?;
+    let mut dl = Value::Null;
+    ctx.wait_for("a download", TIMEOUT, |b| {
+        dl = b.eval("return window.downloads[0] || null;")?;
+        Ok((!dl.is_null()).then_some(()))
+    })?;
+    let href = dl["href"].as_str().unwrap_or("");
+    ensure!(href.starts_with("blob:"), "download href {href}");
+    let name = dl["download"].as_str().unwrap_or("");
+    let prefix = format!("jivo-log-tab{tab}-");
+    let stamp = name
+        .strip_prefix(&prefix)
+        .and_then(|s| s.strip_suffix(".json"))
+        .unwrap_or("");
+    ensure!(
+        stamp.len() == 15
+            && stamp.as_bytes()[8] == b'-'
+            && stamp.chars().filter(char::is_ascii_digit).count() == 14,
+        "file name {name}"
+    );
+    let text = ctx.eval_with(
+        "return fetch(arguments[0]).then(r => r.text());",
+        vec![json!(href)],
+    )?;
+    let text = text.as_str().unwrap_or("");
+    ensure!(
+        text.starts_with("{\n  \"format\": \"jivo-widget-injector/log\",\n  \"version\": 1,"),
+        "the file does not start as documented: {}",
+        &text[..text.len().min(120)]
+    );
+    check_export(&serde_json::from_str(text)?, tab)?;
+    Ok(())
+}
+
+/// The documented export format (`docs/log-format.md`).
+fn check_export(export: &Value, tab: i64) -> Result<()> {
+    let obj = export.as_object().context("the export is not an object")?;
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    ensure!(
+        keys == [
+            "dropped",
+            "entries",
+            "exportedAt",
+            "format",
+            "missed",
+            "tab",
+            "version"
+        ],
+        "export keys {keys:?}"
+    );
+    ensure!(
+        export["format"] == "jivo-widget-injector/log"
+            && export["version"] == 1
+            && export["tab"] == tab
+            && export["exportedAt"].is_number()
+            && export["dropped"].is_u64()
+            && export["missed"].is_u64(),
+        "export head {}",
+        json!({"format": export["format"], "version": export["version"], "tab": export["tab"]})
+    );
+    let entries = export["entries"].as_array().context("no entries array")?;
+    ensure!(!entries.is_empty(), "no entries exported");
+    let ids: Vec<u64> = entries.iter().filter_map(|e| e["id"].as_u64()).collect();
+    ensure!(
+        ids.len() == entries.len() && ids.windows(2).all(|w| w[0] < w[1]),
+        "entry ids {ids:?}"
+    );
+    ensure!(
+        entries
+            .iter()
+            .all(|e| e["at"].is_number() && e["kind"].is_string()),
+        "an entry without at/kind"
+    );
+    ensure!(
+        entries
+            .iter()
+            .any(|e| e["kind"] == "callback" && e["name"] == "jivo_onLoadCallback"),
+        "no jivo_onLoadCallback entry"
+    );
+    Ok(())
+}
+
+fn log_page_data_is_inert(ctx: &mut Ctx) -> Result<()> {
+    let (tabs, _) = open_popup(ctx)?;
+    ctx.switch_to(&tabs.page)?;
+    ctx.eval_with(
+        "const x = arguments[0];\
+         jivo_api.setCustomData([{title: x, key: x, content: x}]);\
+         jivo_api.startCall('+15551234567');\
+         document.title = x;\
+         history.pushState({}, '', location.pathname + '?xss=1');\
+         return null;",
+        vec![json!(XSS)],
+    )?;
+    ctx.switch_to(&tabs.popup)?;
+    ctx.wait_for("a call in progress", TIMEOUT, |b| {
+        Ok((b.prop("#agent-call-fail", "disabled")? == json!(false)).then_some(()))
+    })?;
+    ctx.type_into("#agent-call-reason", XSS)?;
+    ctx.click("#agent-call-fail")?;
+    wait_row(ctx, "callback", "jivo_onCallEnd")?;
+    wait_row(ctx, "apiCall", "setCustomData")?;
+    let mut seen = Vec::new();
+    ctx.wait_for("a navigation row with the title", TIMEOUT, |b| {
+        seen = rows(b)?;
+        Ok(seen
+            .iter()
+            .any(|r| r["kind"] == "navigation" && r["text"].as_str().unwrap_or("").contains(XSS))
+            .then_some(()))
+    })
+    .with_context(|| format!("rows: {seen:?}"))?;
+    // Expand every row: the JSON is text too.
+    ctx.eval("document.querySelectorAll('#log-list li[data-id]').forEach(li => li.click()); return null;")?;
+    // Inside JSON values the payload's quotes are escaped; its tag is there as typed.
+    let with_payload = ctx.eval_with(
+        "return [...document.querySelectorAll('#log-list li[data-id]')]\
+           .filter(li => li.textContent.includes(arguments[0])).map(li => li.dataset.kind);",
+        vec![json!("<img src=x onerror=")],
+    )?;
+    for kind in ["callback", "apiCall", "navigation"] {
+        ensure!(
+            with_payload
+                .as_array()
+                .is_some_and(|a| a.iter().any(|k| k == kind)),
+            "no {kind} row shows the payload as text: {with_payload}"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let imgs = ctx.eval("return document.querySelectorAll('img').length;")?;
+    ensure!(imgs == 0, "{imgs} img elements in the popup");
+    ensure!(ctx.title()? != "pwned", "the payload ran");
+    Ok(())
+}
+
+fn log_trims_and_counts_dropped(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES, "log": { "maxEntries": 100 } }))?;
+    let url = ctx.url("/site-integration.html");
+    ctx.goto(&url)?;
+    site_log_with(ctx, "getVisitorNumber")?;
+    let page = ctx.current_tab()?;
+    let tab = ctx.tab_id_of(&url)?;
+    let popup = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_element("#log-list li[data-id]", TIMEOUT)?;
+    ctx.switch_to(&page)?;
+    ctx.eval("for (let i = 0; i < 150; i++) jivo_api.chatMode(); return null;")?;
+    ctx.switch_to(&popup)?;
+    wait_text(ctx, "#log-dropped", "entries dropped", |t| {
+        t.split(' ')
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n >= 50)
+    })?;
+    wait_text(ctx, "#log-count", "100 entries", |t| t.starts_with("100 "))?;
+    let rows = rows(ctx)?;
+    ensure!(rows.len() <= 100, "{} rows for a cap of 100", rows.len());
+    Ok(())
+}
+
+fn log_full_log_opens_fast(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox(ctx)?;
+    let url = ctx.url("/site-integration.html");
+    ctx.goto(&url)?;
+    site_log_with(ctx, "getVisitorNumber")?;
+    ctx.eval("for (let i = 0; i < 2100; i++) jivo_api.chatMode(); return null;")?;
+    let tab = ctx.tab_id_of(&url)?;
+    ctx.new_tab()?;
+    // Let the background store them all first: a popup opened meanwhile says so.
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    wait_text(ctx, "#log-count", "2000 entries", |t| {
+        t.starts_with("2000 ")
+    })?;
+    ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    wait_text(ctx, "#log-count", "2000 entries", |t| {
+        t.starts_with("2000 ")
+    })?;
+    let shown = rows(ctx)?.len();
+    ensure!(shown == 300, "{shown} rows shown of 2000");
+    // The earlier ones come on demand, in pages.
+    let more = ctx.text("#log-more")?;
+    ensure!(more.contains("1700"), "#log-more: {more:?}");
+    ctx.click("#log-more")?;
+    ensure!(
+        rows(ctx)?.len() == 600,
+        "after Show earlier: {}",
+        rows(ctx)?.len()
+    );
+    let render: f64 = ctx
+        .attr("#log-list", "data-render-ms")?
+        .and_then(|s| s.parse().ok())
+        .context("no render time")?;
+    let since_start = ctx.eval("return performance.now();")?;
+    eprintln!(
+        "    popup with 2000 entries: rendered in {render:.1} ms; now {since_start} ms after navigation start"
+    );
+    ensure!(render < 200.0, "rendering 2000 rows took {render} ms");
     Ok(())
 }

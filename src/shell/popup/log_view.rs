@@ -1,0 +1,406 @@
+//! The popup's log panel without the DOM: the mirror of the background's log (reset, append,
+//! trim), what a row says (time, name, one-line summary) and the export file's name.
+
+use serde_json::Value;
+
+use crate::event_log::{Entry, Event, Summary};
+
+/// The most characters a row's one-line summary shows.
+pub const SUMMARY_CHARS: usize = 160;
+
+/// The popup's copy of one tab's log: the background sends the whole log (`reset`) and then
+/// each batch of new entries; the copy keeps what the background keeps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mirror {
+    entries: Vec<Entry>,
+    summary: Summary,
+}
+
+/// What [`Mirror::apply`] changed, for the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Everything was replaced: render all entries again.
+    Reset,
+    /// Entries were added at the end, starting at this index of [`Mirror::entries`]; entries
+    /// with ids below [`Mirror::first_id`] went from the front.
+    Appended {
+        /// The index of the first new entry.
+        from: usize,
+    },
+}
+
+impl Mirror {
+    /// An empty mirror.
+    pub fn new() -> Mirror {
+        Mirror::default()
+    }
+
+    /// Takes one `ToPopup::Log` message: `reset` replaces the entries, otherwise the new ones
+    /// (ids above the last one held) are appended. Then the oldest go until the mirror holds
+    /// no entry below `summary.first_id` and at most `summary.cap` entries.
+    pub fn apply(&mut self, reset: bool, summary: Summary, entries: Vec<Entry>) -> Applied {
+        self.summary = summary;
+        let kept = if reset {
+            self.entries = entries;
+            None
+        } else {
+            let before = self.entries.len();
+            let last = self.entries.last().map_or(0, |e| e.id);
+            self.entries
+                .extend(entries.into_iter().filter(|e| e.id > last));
+            Some(before)
+        };
+        let below = self.entries.partition_point(|e| e.id < summary.first_id);
+        let over = (self.entries.len() - below).saturating_sub(summary.cap.max(1) as usize);
+        let cut = below + over;
+        self.entries.drain(..cut);
+        match kept {
+            None => Applied::Reset,
+            Some(before) => Applied::Appended {
+                from: before.saturating_sub(cut),
+            },
+        }
+    }
+
+    /// The entries held, oldest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The last summary received.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// The id of the oldest entry held (the summary's `first_id` when empty).
+    pub fn first_id(&self) -> u64 {
+        self.entries.first().map_or(self.summary.first_id, |e| e.id)
+    }
+
+    /// The entry with this id, if held.
+    pub fn get(&self, id: u64) -> Option<&Entry> {
+        let i = self.entries.partition_point(|e| e.id < id);
+        self.entries.get(i).filter(|e| e.id == id)
+    }
+}
+
+/// `HH:MM:SS.mmm` of a time in ms since the epoch, shifted by `offset_min` minutes (local time
+/// is UTC + offset).
+pub fn clock(at: f64, offset_min: i32) -> String {
+    let ms = local_ms(at, offset_min);
+    let day_ms = ms.rem_euclid(86_400_000);
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        day_ms / 3_600_000,
+        day_ms / 60_000 % 60,
+        day_ms / 1000 % 60,
+        day_ms % 1000
+    )
+}
+
+fn local_ms(at: f64, offset_min: i32) -> i64 {
+    let at = if at.is_finite() { at } else { 0.0 };
+    at.floor() as i64 + i64::from(offset_min) * 60_000
+}
+
+/// The civil date (year, month, day) of a day count since 1970-01-01.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// The export file's name: `jivo-log-tab<id>-<yyyymmdd-hhmmss>.json`, in local time.
+pub fn export_file_name(tab: i32, at: f64, offset_min: i32) -> String {
+    let ms = local_ms(at, offset_min);
+    let (y, m, d) = civil(ms.div_euclid(86_400_000));
+    let s = ms.rem_euclid(86_400_000) / 1000;
+    format!(
+        "jivo-log-tab{tab}-{y:04}{m:02}{d:02}-{:02}{:02}{:02}.json",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// The badge a row shows for its entry.
+pub fn badge(event: &Event) -> &'static str {
+    match event {
+        Event::Callback { .. } => "callback",
+        Event::CallbackThrew { .. } => "threw",
+        Event::ApiCall { .. } => "api",
+        Event::PageLoad { .. } => "load",
+        Event::Navigation { .. } => "nav",
+        Event::Status { .. } => "status",
+        Event::Error { .. } => "error",
+    }
+}
+
+/// The row's name: the callback or method name, else what happened.
+pub fn row_name(event: &Event) -> &'static str {
+    event.name().unwrap_or(match event {
+        Event::PageLoad { .. } => "page load",
+        Event::Navigation { .. } => "navigation",
+        Event::Status { .. } => "status",
+        _ => "error",
+    })
+}
+
+fn compact(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn list(args: &[Value]) -> String {
+    args.iter().map(compact).collect::<Vec<_>>().join(", ")
+}
+
+/// The row's one-line summary: the arguments and outcome, the URL and title, the message;
+/// at most [`SUMMARY_CHARS`] characters, line breaks as spaces.
+pub fn row_summary(event: &Event) -> String {
+    let text = match event {
+        Event::Callback { args, .. } => format!("({})", list(args)),
+        Event::CallbackThrew { message, .. } => format!("threw: {message}"),
+        Event::ApiCall {
+            args,
+            outcome,
+            note,
+            ..
+        } => {
+            let mut s = format!("({})", list(args));
+            if let Some(threw) = &outcome.threw {
+                s.push_str(&format!(" threw: {threw}"));
+            } else if let Some(cb) = &outcome.callback_args {
+                s.push_str(&format!(" → callback({})", list(cb)));
+            } else if let Some(v) = &outcome.returned {
+                s.push_str(&format!(" → {}", compact(v)));
+            }
+            if let Some(note) = note {
+                s.push_str(&format!(" — {note}"));
+            }
+            s
+        }
+        Event::PageLoad { url, title } => format!("{title} — {url}"),
+        Event::Navigation {
+            url,
+            title,
+            cause,
+            reported,
+        } => {
+            let mut s = format!("{title} — {url}");
+            if let Some(c) = cause {
+                s.push_str(&format!(" ({})", c.name()));
+            }
+            if *reported {
+                s.push_str(" · reported");
+            }
+            s
+        }
+        Event::Status { text } => text.clone(),
+        Event::Error { message } => message.clone(),
+    };
+    one_line(&text, SUMMARY_CHARS)
+}
+
+/// `text` on one line (control characters as spaces), cut to `max` characters with `…`.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
+/// The entry as the row's expanded view and the Copy button show it: pretty JSON.
+pub fn pretty(entry: &Entry) -> String {
+    serde_json::to_string_pretty(entry).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Callback, Method};
+    use crate::event_log::{KindCounts, Origin};
+    use crate::protocol::page::CallOutcome;
+    use serde_json::json;
+
+    fn entry(id: u64) -> Entry {
+        Entry {
+            id,
+            at: 1_718_000_000_000.0 + id as f64,
+            event: Event::Status {
+                text: format!("s{id}"),
+            },
+        }
+    }
+
+    fn summary(first_id: u64, next_id: u64, cap: u32) -> Summary {
+        Summary {
+            len: (next_id - first_id) as u32,
+            cap,
+            dropped: 0,
+            missed: 0,
+            counts: KindCounts::default(),
+            first_id,
+            next_id,
+        }
+    }
+
+    fn ids(m: &Mirror) -> Vec<u64> {
+        m.entries().iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn reset_replaces_and_append_adds() {
+        let mut m = Mirror::new();
+        assert_eq!(
+            m.apply(true, summary(1, 4, 100), (1..4).map(entry).collect()),
+            Applied::Reset
+        );
+        assert_eq!(ids(&m), [1, 2, 3]);
+        assert_eq!(
+            m.apply(false, summary(1, 6, 100), (4..6).map(entry).collect()),
+            Applied::Appended { from: 3 }
+        );
+        assert_eq!(ids(&m), [1, 2, 3, 4, 5]);
+        // A repeat of what is held is ignored.
+        assert_eq!(
+            m.apply(false, summary(1, 6, 100), (5..6).map(entry).collect()),
+            Applied::Appended { from: 5 }
+        );
+        assert_eq!(ids(&m), [1, 2, 3, 4, 5]);
+        // After a clear the background resets with nothing.
+        assert_eq!(m.apply(true, summary(6, 6, 100), vec![]), Applied::Reset);
+        assert!(m.entries().is_empty());
+        assert_eq!(m.first_id(), 6);
+        assert_eq!(m.get(3), None);
+    }
+
+    #[test]
+    fn trims_to_first_id_and_cap() {
+        let mut m = Mirror::new();
+        m.apply(true, summary(1, 6, 5), (1..6).map(entry).collect());
+        // Two more arrive; the background dropped 1 and 2.
+        let a = m.apply(false, summary(3, 8, 5), (6..8).map(entry).collect());
+        assert_eq!(ids(&m), [3, 4, 5, 6, 7]);
+        assert_eq!(a, Applied::Appended { from: 3 });
+        assert_eq!(m.get(6).map(|e| e.id), Some(6));
+        // The cap alone trims too (a summary from a smaller cap).
+        let a = m.apply(false, summary(3, 9, 2), vec![entry(8)]);
+        assert_eq!(ids(&m), [7, 8]);
+        assert_eq!(a, Applied::Appended { from: 1 });
+        // A batch bigger than the cap: only its newest stay, all of them new.
+        let a = m.apply(false, summary(9, 14, 2), (9..14).map(entry).collect());
+        assert_eq!(ids(&m), [12, 13]);
+        assert_eq!(a, Applied::Appended { from: 0 });
+    }
+
+    #[test]
+    fn times_and_file_names() {
+        // 2024-06-10T06:13:20.123Z
+        let at = 1_718_000_000_123.0;
+        assert_eq!(clock(at, 0), "06:13:20.123");
+        assert_eq!(clock(at, 180), "09:13:20.123");
+        assert_eq!(clock(at, -420), "23:13:20.123");
+        assert_eq!(
+            export_file_name(42, at, 0),
+            "jivo-log-tab42-20240610-061320.json"
+        );
+        assert_eq!(
+            export_file_name(7, at, -420),
+            "jivo-log-tab7-20240609-231320.json"
+        );
+        assert_eq!(
+            export_file_name(1, 951_782_400_000.0, 0),
+            "jivo-log-tab1-20000229-000000.json"
+        );
+        assert_eq!(clock(f64::NAN, 0), "00:00:00.000");
+    }
+
+    #[test]
+    fn row_texts() {
+        let cb = Event::Callback {
+            name: Callback::OnChangeState,
+            args: vec![json!("chat"), json!({"a": 1})],
+        };
+        assert_eq!(row_name(&cb), "jivo_onChangeState");
+        assert_eq!(badge(&cb), "callback");
+        assert_eq!(row_summary(&cb), r#"("chat", {"a":1})"#);
+
+        let call = Event::ApiCall {
+            method: Method::GetVisitorNumber,
+            args: vec![json!({"$function": true})],
+            origin: Origin::Page,
+            outcome: CallOutcome {
+                callback_args: Some(vec![Value::Null, json!(42)]),
+                ..CallOutcome::default()
+            },
+            note: None,
+        };
+        assert_eq!(row_name(&call), "getVisitorNumber");
+        assert_eq!(
+            row_summary(&call),
+            r#"({"$function":true}) → callback(null, 42)"#
+        );
+        let refused = Event::ApiCall {
+            method: Method::SetWidgetColor,
+            args: vec![json!("red")],
+            origin: Origin::Popup,
+            outcome: CallOutcome {
+                returned: Some(json!({"result": "fail"})),
+                ..CallOutcome::default()
+            },
+            note: Some("not a hex colour".into()),
+        };
+        assert_eq!(
+            row_summary(&refused),
+            r#"("red") → {"result":"fail"} — not a hex colour"#
+        );
+
+        let nav = Event::Navigation {
+            url: "https://shop.example/cart".into(),
+            title: "Cart\nnow".into(),
+            cause: Some(crate::spa::UrlCause::Push),
+            reported: true,
+        };
+        assert_eq!(row_name(&nav), "navigation");
+        assert_eq!(
+            row_summary(&nav),
+            "Cart now — https://shop.example/cart (push) · reported"
+        );
+        let load = Event::PageLoad {
+            url: "u".into(),
+            title: "<b>t</b>".into(),
+        };
+        assert_eq!(
+            (row_name(&load), row_summary(&load).as_str()),
+            ("page load", "<b>t</b> — u")
+        );
+
+        let long = Event::Error {
+            message: "x".repeat(500),
+        };
+        let s = row_summary(&long);
+        assert_eq!(s.chars().count(), SUMMARY_CHARS + 1);
+        assert!(s.ends_with('…'));
+        assert_eq!(one_line("abc", 3), "abc");
+    }
+
+    #[test]
+    fn pretty_is_the_entry_json() {
+        let e = entry(3);
+        let back: Entry = serde_json::from_str(&pretty(&e)).unwrap();
+        assert_eq!(back, e);
+        assert!(pretty(&e).contains("\n  \"kind\": \"status\""));
+    }
+}
