@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::runner::{Ctx, Scenario};
 use e2e::server::Response;
+use jivo_widget_injector::api::Callback;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -48,21 +49,10 @@ pub const SCENARIOS: &[Scenario] = &[
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 const WIDGET_ID: &str = "TestWidget42";
-const CALLBACKS: [&str; 13] = [
-    "jivo_onLoadCallback",
-    "jivo_onOpen",
-    "jivo_onClose",
-    "jivo_onChangeState",
-    "jivo_onMessageSent",
-    "jivo_onClientStartChat",
-    "jivo_onIntroduction",
-    "jivo_onAccept",
-    "jivo_onMessageReceived",
-    "jivo_onCallStart",
-    "jivo_onCallEnd",
-    "jivo_onResizeCallback",
-    "jivo_onWidgetDestroy",
-];
+/// The 13 callbacks by their documented names.
+fn callbacks() -> Vec<&'static str> {
+    Callback::ALL.iter().map(|c| c.name()).collect()
+}
 
 /// JivoChat mode for `/jivochat-*` (and `/strict/*`), with `loader_path` as the loader.
 fn use_jivochat(ctx: &Ctx, loader_path: &str, timeout_ms: u32) -> Result<()> {
@@ -179,7 +169,7 @@ fn attaches(ctx: &mut Ctx) -> Result<()> {
 /// Fires every callback through the widget and checks what the page's handlers saw.
 fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<()> {
     ctx.eval("window.handled = window.handled || []; handled.length = 0;")?;
-    for name in CALLBACKS {
+    for name in callbacks() {
         ctx.eval_with(
             "fakeJivo.fire(arguments[0], ['arg-' + arguments[0], 7]);",
             vec![json!(name)],
@@ -194,7 +184,7 @@ fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<
         );
         return Ok(());
     }
-    for name in CALLBACKS {
+    for name in callbacks() {
         let calls: Vec<&Value> = handled.iter().filter(|h| h["name"] == name).collect();
         ensure!(
             calls.len() == 1,
@@ -210,7 +200,7 @@ fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<
     }
     let returned = ctx.eval("return fakeJivo.returned;")?;
     let threw = ctx.eval("return fakeJivo.threw;")?;
-    for name in CALLBACKS {
+    for name in callbacks() {
         if expect_throws {
             ensure!(
                 threw[name] == format!("boom from {name}"),
@@ -259,10 +249,10 @@ fn handlers_late(ctx: &mut Ctx) -> Result<()> {
     handlers_page(ctx, "/jivochat-none.html")?;
     let assign = "window.handled = []; function note(n, s, a) { handled.push({name: n, thisIsWindow: s === window, args: [...a]}); return 'ret-' + n; }\
                   for (const n of arguments[0]) window[n] = function () { return note(n, this, arguments); };";
-    ctx.eval_with(assign, vec![json!(CALLBACKS)])?;
+    ctx.eval_with(assign, vec![json!(callbacks())])?;
     check_matrix(ctx, true, false)?;
     // A second reassignment at runtime replaces the first: only the new handlers run.
-    ctx.eval_with(assign, vec![json!(CALLBACKS)])?;
+    ctx.eval_with(assign, vec![json!(callbacks())])?;
     check_matrix(ctx, true, false)
 }
 

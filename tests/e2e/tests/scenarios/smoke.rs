@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
 use e2e::runner::{Ctx, Scenario};
+use jivo_widget_injector::api::Callback;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -43,24 +44,13 @@ const SITES: [&str; 2] = ["http://127.0.0.1/plain*", "http://127.0.0.1/strict/*"
 
 /// The documented names a page may see (`jivo_api`, the methods callable as globals, and the
 /// `jivo_on…` callbacks of the Widget API).
-const API_NAMES: [&str; 16] = [
-    "jivo_api",
-    "jivo_init",
-    "jivo_destroy",
-    "jivo_onLoadCallback",
-    "jivo_onOpen",
-    "jivo_onClose",
-    "jivo_onChangeState",
-    "jivo_onMessageSent",
-    "jivo_onClientStartChat",
-    "jivo_onIntroduction",
-    "jivo_onAccept",
-    "jivo_onMessageReceived",
-    "jivo_onCallStart",
-    "jivo_onCallEnd",
-    "jivo_onResizeCallback",
-    "jivo_onWidgetDestroy",
-];
+fn api_names() -> Vec<&'static str> {
+    let globals = ["jivo_api", "jivo_init", "jivo_destroy"];
+    globals
+        .into_iter()
+        .chain(Callback::ALL.iter().map(|c| c.name()))
+        .collect()
+}
 
 const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -134,7 +124,7 @@ fn page_world_sees_only_api_names(ctx: &mut Ctx) -> Result<()> {
         .as_array()
         .context("Object.keys did not return a list")?
         .iter()
-        .filter(|name| !name.as_str().is_some_and(|n| API_NAMES.contains(&n)))
+        .filter(|name| !name.as_str().is_some_and(|n| api_names().contains(&n)))
         .cloned()
         .collect();
     ensure!(
