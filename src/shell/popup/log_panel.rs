@@ -38,7 +38,7 @@ extern "C" {
 
 /// How many rows a full render shows at most (the newest); "Show earlier" adds as many again.
 /// Building every row of a 2,000-entry log would take longer than the popup may to open.
-const PAGE_ROWS: usize = 300;
+const PAGE_ROWS: usize = 200;
 
 /// The filter checkboxes: element id suffix and kind.
 const FILTERS: [(&str, Kind); 5] = [
