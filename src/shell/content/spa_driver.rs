@@ -18,6 +18,8 @@ struct Driver {
     tracker: SpaTracker,
     timer: Option<i32>,
     deliver: fn(PageReport),
+    /// Whether the `<title>` observer is installed.
+    watching: bool,
 }
 
 thread_local! {
@@ -49,6 +51,7 @@ pub fn start(deliver: fn(PageReport)) {
             tracker,
             timer: None,
             deliver,
+            watching: false,
         })
     });
     let Some(window) = web_sys::window() else {
@@ -62,14 +65,33 @@ pub fn start(deliver: fn(PageReport)) {
         }
     }
     if let Some(document) = window.document() {
+        // Watch the title from the end of parsing ("interactive"), not DOMContentLoaded: a
+        // page's deferred scripts (an SPA's router among them) run in between.
         if document.ready_state() == "loading" {
-            let on_ready = Closure::<dyn FnMut()>::new(watch_title);
+            let on_change = Closure::<dyn FnMut()>::new(|| {
+                let parsed = web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.ready_state() != "loading");
+                let first = SPA.with(|s| {
+                    s.borrow_mut()
+                        .as_mut()
+                        .is_some_and(|d| parsed && !std::mem::replace(&mut d.watching, true))
+                });
+                if first {
+                    watch_title();
+                }
+            });
             let _ = document.add_event_listener_with_callback(
-                "DOMContentLoaded",
-                on_ready.as_ref().unchecked_ref(),
+                "readystatechange",
+                on_change.as_ref().unchecked_ref(),
             );
-            on_ready.forget();
+            on_change.forget();
         } else {
+            SPA.with(|s| {
+                if let Some(d) = s.borrow_mut().as_mut() {
+                    d.watching = true;
+                }
+            });
             watch_title();
         }
     }
@@ -124,6 +146,10 @@ pub fn set_config(config: SpaConfig) {
 
 /// The widget called `jivo_onLoadCallback` having seen the page as it is now.
 pub fn widget_loaded() {
+    // The widget may load before the title observer runs; bring the tracker up to date first,
+    // so that what it holds as the latest state is what the widget saw.
+    title_changed();
+    url_changed(UrlCause::Navigate);
     let seen = current_page();
     step(|t, now| t.widget_loaded(now, seen));
 }

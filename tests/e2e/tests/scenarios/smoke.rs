@@ -52,7 +52,7 @@ fn api_names() -> Vec<&'static str> {
         .collect()
 }
 
-const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
+const STATUS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sets sandbox mode for [`SITES`] and waits until the background registered content scripts
 /// for them, so the next page load is injected.
