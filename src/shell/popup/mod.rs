@@ -74,6 +74,9 @@ pub fn start_popup() {
             let _ = ext::call(ext::runtime_open_options_page()).await;
         });
     });
+    on("inject", "click", |_| {
+        post(|tab| FromPopup::InjectIntoTab { tab })
+    });
     log_panel::setup();
     setup_agent_console();
     setup_api_console();
@@ -274,6 +277,10 @@ fn status_words(status: &PageStatus) -> String {
 fn render(view: &TabView) {
     dom::set_text("page-status", &status_words(&view.status));
     dom::set_attr("page-status", "data-state", view.status.id());
+    // "Inject into this tab" is offered where nothing runs yet.
+    if let Some(button) = dom::by_id("inject") {
+        let _ = button.toggle_attribute_with_force("hidden", view.status != PageStatus::NotMatched);
+    }
     let site = view.url.as_deref().map(site_of).unwrap_or_default();
     dom::set_text("page-site", site);
     dom::set_attr(

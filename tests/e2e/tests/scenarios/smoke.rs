@@ -36,6 +36,10 @@ pub const SCENARIOS: &[Scenario] = &[
         page_world_sees_only_api_names,
     ),
     Scenario::new("smoke::options_page_shows_form", options_page_shows_form),
+    Scenario::new(
+        "smoke::inject_into_an_unmatched_tab_from_the_popup",
+        inject_into_unmatched_tab,
+    ),
 ];
 
 /// Site rules matching `/plain.html` and everything under `/strict/`, but not `/unmatched.html`
@@ -138,5 +142,36 @@ fn page_world_sees_only_api_names(ctx: &mut Ctx) -> Result<()> {
 fn options_page_shows_form(ctx: &mut Ctx) -> Result<()> {
     ctx.open_extension_page("options.html")?;
     ctx.wait_for_element("#settings-form", STATUS_TIMEOUT)?;
+    Ok(())
+}
+
+/// "Inject into this tab": the popup of a tab no site rule matches offers it, and after the
+/// click the page is bridged (the sandbox loads) without any rule.
+fn inject_into_unmatched_tab(ctx: &mut Ctx) -> Result<()> {
+    use_sandbox_settings(ctx)?;
+    let url = ctx.url("/unmatched.html");
+    ctx.goto(&url)?;
+    let page = ctx.current_tab()?;
+    let tab = ctx.tab_id_of(&url)?;
+    ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", "not-matched", STATUS_TIMEOUT)?;
+    ctx.click("#inject")?;
+    let mut seen = None;
+    ctx.wait_for("the injected page to connect", STATUS_TIMEOUT, |b| {
+        seen = b.attr("#page-status", "data-state")?;
+        Ok(seen
+            .as_deref()
+            .filter(|s| ["connected", "loading", "loaded"].contains(s))
+            .map(|_| ()))
+    })
+    .with_context(|| format!("last data-state: {seen:?}"))?;
+    ctx.switch_to(&page)?;
+    ctx.wait_for("jivo_api on the injected page", STATUS_TIMEOUT, |b| {
+        Ok((b
+            .eval("return typeof jivo_api === 'object' && typeof jivo_api.open === 'function';")?
+            == true)
+            .then_some(()))
+    })?;
     Ok(())
 }
