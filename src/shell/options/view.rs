@@ -12,8 +12,18 @@ use crate::settings::{FieldError, PATHS};
 use crate::shell::dom;
 
 /// The remove button's icon (static markup).
-const REMOVE_ICON: &str = "<svg aria-hidden=\"true\" viewBox=\"0 0 16 16\">\
-    <path d=\"M4 4l8 8M12 4l-8 8\"/></svg>";
+/// The remove button's icon: a cross, built as SVG elements (never from markup).
+fn remove_icon() -> Option<web_sys::Element> {
+    const SVG: &str = "http://www.w3.org/2000/svg";
+    let doc = document()?;
+    let svg = doc.create_element_ns(Some(SVG), "svg").ok()?;
+    let _ = svg.set_attribute("aria-hidden", "true");
+    let _ = svg.set_attribute("viewBox", "0 0 16 16");
+    let path = doc.create_element_ns(Some(SVG), "path").ok()?;
+    let _ = path.set_attribute("d", "M4 4l8 8M12 4l-8 8");
+    let _ = svg.append_child(&path);
+    Some(svg)
+}
 
 fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
@@ -199,7 +209,9 @@ pub fn render_sites(sites: &[String], locked: bool) {
                 let label = t("options_siteRemove", &[pattern]);
                 let _ = button.set_attribute("aria-label", &label);
                 let _ = button.set_attribute("title", &label);
-                button.set_inner_html(REMOVE_ICON);
+                if let Some(icon) = remove_icon() {
+                    let _ = button.append_child(&icon);
+                }
                 let _ = li.append_child(&button);
             }
         }
