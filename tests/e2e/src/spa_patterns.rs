@@ -428,24 +428,13 @@ static SETTINGS_WRITTEN: AtomicU64 = AtomicU64::new(0);
 /// Writes the settings and waits until the background has applied them: the registered content
 /// scripts match a site rule unique to this write (so an earlier registration, or settings the
 /// background has not read yet, cannot pass for them).
-///
-/// Right after Chromium starts, the background sometimes takes half a minute to apply the
-/// first settings written (nothing registered, no `settingsInForce`), on a loaded machine: the
-/// settings are written again every 10 s, for at most 40 s in all.
 pub fn apply_settings(
     browser: &Browser,
     server: &Server,
     mode: Mode,
     settle_ms: u32,
 ) -> Result<()> {
-    let mut errors = Vec::new();
-    for _ in 0..4 {
-        match write_and_wait(browser, server, mode, settle_ms, Duration::from_secs(10)) {
-            Ok(()) => return Ok(()),
-            Err(err) => errors.push(format!("{err:#}")),
-        }
-    }
-    bail!("{}", errors.join("\n"))
+    write_and_wait(browser, server, mode, settle_ms, Duration::from_secs(15))
 }
 
 fn write_and_wait(
