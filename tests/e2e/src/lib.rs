@@ -12,6 +12,7 @@ pub mod browser;
 mod reaper;
 pub mod runner;
 pub mod server;
+pub mod site;
 pub mod spa_patterns;
 pub mod webdriver;
 

@@ -44,17 +44,7 @@ fn use_sandbox(ctx: &Ctx) -> Result<()> {
 
 /// The site's log, once it has an entry named `name`.
 fn site_log_with(ctx: &Ctx, name: &str) -> Result<Vec<Value>> {
-    let mut log = Vec::new();
-    ctx.wait_for(&format!("siteLog entry {name}"), TIMEOUT, |b| {
-        log = b
-            .eval("return window.siteLog || [];")?
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        Ok(log.iter().any(|e| e["name"] == name).then_some(()))
-    })
-    .with_context(|| format!("siteLog: {}", Value::Array(log.clone())))?;
-    Ok(log)
+    e2e::site::site_log_with(ctx, name, TIMEOUT)
 }
 
 fn entry<'a>(log: &'a [Value], name: &str) -> Option<&'a Value> {
