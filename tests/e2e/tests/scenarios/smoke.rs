@@ -40,6 +40,10 @@ pub const SCENARIOS: &[Scenario] = &[
         "smoke::inject_into_an_unmatched_tab_from_the_popup",
         inject_into_unmatched_tab,
     ),
+    Scenario::new(
+        "smoke::history_misuse_behaves_as_without_the_extension",
+        history_misuse,
+    ),
 ];
 
 /// Site rules matching `/plain.html` and everything under `/strict/`, but not `/unmatched.html`
@@ -173,5 +177,36 @@ fn inject_into_unmatched_tab(ctx: &mut Ctx) -> Result<()> {
             == true)
             .then_some(()))
     })?;
+    Ok(())
+}
+
+/// A page that freezes `history`, pushes a cross-origin URL (the browser throws), or replaces
+/// `pushState` with one that throws sees exactly what it sees without the extension.
+fn history_misuse(ctx: &mut Ctx) -> Result<()> {
+    const PROBE: &str = "const out = {};\
+        try { history.pushState({}, '', 'http://other.example/x'); out.crossOrigin = 'no error'; }\
+        catch (e) { out.crossOrigin = e.name; }\
+        history.pushState = function () { throw new Error('page says no'); };\
+        try { history.pushState({}, '', '?x'); out.own = 'no error'; } catch (e) { out.own = e.message; }\
+        delete history.pushState;\
+        Object.freeze(history);\
+        history.pushState({}, '', location.pathname + '?frozen');\
+        out.frozen = location.search;\
+        return out;";
+    use_sandbox_settings(ctx)?;
+    ctx.goto(&ctx.url("/unmatched.html"))?;
+    let without = ctx.eval(PROBE)?;
+    popup_state_for(ctx, "/plain.html", "connected")?;
+    let page = ctx.tabs()?.into_iter().next().context("the page's tab")?;
+    ctx.switch_to(&page)?;
+    let with = ctx.eval(PROBE)?;
+    ensure!(
+        with == without,
+        "with the extension {with}, without {without}"
+    );
+    ensure!(
+        without["own"] == "page says no" && without["frozen"] == "?frozen",
+        "probe: {without}"
+    );
     Ok(())
 }
