@@ -5,7 +5,7 @@
 #                       and the packaged archives under dist/
 #   ./build.sh test     build, then fmt, clippy, native tests, web-ext lint, end-to-end tests
 #                       in headless Chromium and Firefox
-#   ./build.sh bench    build, then print the benchmark tables (not a test: it never fails on a figure)
+#   ./build.sh bench [TABLE…]  build, then print the benchmark tables (sandbox, spa, jivochat, log, hostile; not a test: it never fails on a figure)
 #
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail

@@ -6,12 +6,16 @@
 
 use e2e::runner::Scenario;
 
+mod bridge;
+mod faults;
 mod harness;
+mod hostile;
 mod jivochat;
 mod log;
 mod options;
 mod popup;
 mod sandbox;
+mod sandbox_api;
 mod smoke;
 mod spa;
 
@@ -21,11 +25,15 @@ pub fn all() -> Vec<Scenario> {
         harness::SCENARIOS,
         smoke::SCENARIOS,
         sandbox::SCENARIOS,
+        sandbox_api::SCENARIOS,
         spa::SCENARIOS,
         popup::SCENARIOS,
         jivochat::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,
+        bridge::SCENARIOS,
+        hostile::SCENARIOS,
+        faults::SCENARIOS,
     ]
     .concat()
 }

@@ -1,19 +1,11 @@
-//! `./build.sh bench [sandbox|spa]`: prints the benchmark tables (all of them without an
-//! argument). Not a test: it never fails on a figure, only when something can't be measured.
-//!
-//! - `sandbox`: from DOMContentLoaded to the site's `jivo_onLoadCallback`, over 20 loads of the
-//!   site-integration fixture per browser (median and p95), and the bytes the sandbox adds to a
-//!   matched page.
-//! - `spa`: per browser and mode, the SPA suite's score (patterns of
-//!   [`e2e::spa_patterns::PATTERNS`] whose `sendPageTitle` calls matched exactly, each on a fresh
-//!   page) and the latency from the moment a navigation's final title and URL are both in the
-//!   DOM to the call, over [`NAVIGATIONS`] navigations that change both; and the same for a peer
-//!   run side by side on the same pages: Google's autotrack `urlChangeTracker` (npm
-//!   `autotrack`) with a stub `ga` that records each pageview's page and title
-//!   (`tests/fixtures/spa-peer.js`).
+//! `bench spa`: per browser and mode, the SPA suite's score (patterns of
+//! [`e2e::spa_patterns::PATTERNS`] whose `sendPageTitle` calls matched exactly, each on a fresh
+//! page) and the latency from the moment a navigation's final title and URL are both in the DOM to
+//! the call, over [`NAVIGATIONS`] navigations that change both; and the same for a peer run side
+//! by side on the same pages: Google's autotrack `urlChangeTracker` (npm `autotrack`) with a stub
+//! `ga` that records each pageview's page and title (`tests/fixtures/spa-peer.js`).
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use e2e::browser::{Browser, BrowserKind};
@@ -21,7 +13,7 @@ use e2e::server::{Response, Server};
 use e2e::spa_patterns::{self, Call, Final, Mode, Pattern, PATTERNS};
 use serde_json::json;
 
-const LOADS: usize = 20;
+use crate::percentile;
 
 /// Navigations in the SPA latency loop, per browser and mode.
 const NAVIGATIONS: usize = 200;
@@ -32,102 +24,6 @@ const BATCH: usize = 20;
 /// The pause after each navigation of the latency loop: longer than the report interval of the
 /// rate limit (500 ms), so the limit never holds a call back.
 const GAP_MS: u64 = 520;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] => {
-            sandbox_table()?;
-            println!();
-            spa_table()
-        }
-        ["sandbox"] => sandbox_table(),
-        ["spa"] => spa_table(),
-        _ => {
-            eprintln!("usage: bench [sandbox|spa] (no argument: every table)");
-            std::process::exit(2);
-        }
-    }
-}
-
-// ----- sandbox load -----------------------------------------------------------------------
-
-/// Milliseconds from DOMContentLoaded to `jivo_onLoadCallback` for each of `LOADS` loads.
-fn sandbox_load_times(browser: &Browser, server: &Server) -> Result<Vec<f64>> {
-    browser.set_settings(
-        json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }),
-    )?;
-    browser.wait_for("content scripts registered", Duration::from_secs(10), |b| {
-        let n = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.length);",
-            vec![],
-        )?;
-        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
-    })?;
-    let mut times = Vec::with_capacity(LOADS);
-    for i in 0..LOADS {
-        browser.goto(&server.url(&format!("/site-integration.html?load={i}")))?;
-        let ms = browser.wait_for("jivo_onLoadCallback", Duration::from_secs(10), |b| {
-            let v = b.eval(
-                "const l = (window.siteLog || []).find(e => e.name === 'jivo_onLoadCallback');\
-                 const nav = performance.getEntriesByType('navigation')[0];\
-                 return l && nav && nav.domContentLoadedEventStart > 0 ? l.at - nav.domContentLoadedEventStart : null;",
-            )?;
-            Ok(v.as_f64())
-        })?;
-        times.push(ms);
-    }
-    times.sort_by(|a, b| a.total_cmp(b));
-    Ok(times)
-}
-
-fn sandbox_table() -> Result<()> {
-    let dir = e2e::extension_dir();
-    let size = |path: &str| {
-        std::fs::metadata(dir.join(path))
-            .map(|m| m.len())
-            .unwrap_or(0)
-    };
-    println!("Sandbox: DOMContentLoaded → jivo_onLoadCallback ({LOADS} loads of the site-integration fixture)");
-    println!("| browser  | median ms | p95 ms | max ms | bytes added to a page (shim + content bundle) |");
-    println!("|----------|-----------|--------|--------|------------------------------------------------|");
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
-        let server = Server::start()?;
-        let browser =
-            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
-        let times = sandbox_load_times(&browser, &server);
-        browser.shutdown();
-        let times = times?;
-        let bundle = match kind {
-            BrowserKind::Chromium => "content/chromium.js",
-            BrowserKind::Firefox => "content/firefox.js",
-        };
-        println!(
-            "| {:<8} | {:>9.1} | {:>6.1} | {:>6.1} | {:>46} |",
-            kind.name(),
-            percentile(&times, 50.0),
-            percentile(&times, 95.0),
-            times.last().copied().unwrap_or(f64::NAN),
-            size("shim.js") + size(bundle),
-        );
-    }
-    Ok(())
-}
-
-// ----- SPA suite and latency ----------------------------------------------------------------
 
 /// One tracker's figures for one browser and mode.
 #[derive(Default)]
@@ -274,7 +170,7 @@ fn latency_loop(
     Ok(())
 }
 
-fn spa_table() -> Result<()> {
+pub fn table() -> Result<()> {
     let dir = e2e::extension_dir();
     let peer_js = peer_script()?;
     let mut rows = Vec::new();

@@ -1,0 +1,77 @@
+//! `bench sandbox`: from DOMContentLoaded to the site's `jivo_onLoadCallback`, over [`LOADS`]
+//! loads of the site-integration fixture per browser (median and p95), and the bytes the sandbox
+//! adds to a matched page.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use e2e::browser::{Browser, BrowserKind};
+use e2e::server::Server;
+use serde_json::json;
+
+use crate::percentile;
+
+/// Page loads measured per browser.
+const LOADS: usize = 20;
+
+/// Milliseconds from DOMContentLoaded to `jivo_onLoadCallback` for each of `LOADS` loads.
+fn sandbox_load_times(browser: &Browser, server: &Server) -> Result<Vec<f64>> {
+    browser.set_settings(
+        json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }),
+    )?;
+    browser.wait_for("content scripts registered", Duration::from_secs(10), |b| {
+        let n = b.ext_eval(
+            "return api.scripting.getRegisteredContentScripts().then(l => l.length);",
+            vec![],
+        )?;
+        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
+    })?;
+    let mut times = Vec::with_capacity(LOADS);
+    for i in 0..LOADS {
+        browser.goto(&server.url(&format!("/site-integration.html?load={i}")))?;
+        let ms = browser.wait_for("jivo_onLoadCallback", Duration::from_secs(10), |b| {
+            let v = b.eval(
+                "const l = (window.siteLog || []).find(e => e.name === 'jivo_onLoadCallback');\
+                 const nav = performance.getEntriesByType('navigation')[0];\
+                 return l && nav && nav.domContentLoadedEventStart > 0 ? l.at - nav.domContentLoadedEventStart : null;",
+            )?;
+            Ok(v.as_f64())
+        })?;
+        times.push(ms);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    Ok(times)
+}
+
+pub fn table() -> Result<()> {
+    let dir = e2e::extension_dir();
+    let size = |path: &str| {
+        std::fs::metadata(dir.join(path))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    println!("Sandbox: DOMContentLoaded → jivo_onLoadCallback ({LOADS} loads of the site-integration fixture)");
+    println!("| browser  | median ms | p95 ms | max ms | bytes added to a page (shim + content bundle) |");
+    println!("|----------|-----------|--------|--------|------------------------------------------------|");
+    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+        let server = Server::start()?;
+        let browser =
+            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
+        let times = sandbox_load_times(&browser, &server);
+        browser.shutdown();
+        let times = times?;
+        let bundle = match kind {
+            BrowserKind::Chromium => "content/chromium.js",
+            BrowserKind::Firefox => "content/firefox.js",
+        };
+        println!(
+            "| {:<8} | {:>9.1} | {:>6.1} | {:>6.1} | {:>46} |",
+            kind.name(),
+            percentile(&times, 50.0),
+            percentile(&times, 95.0),
+            times.last().copied().unwrap_or(f64::NAN),
+            size("shim.js") + size(bundle),
+        );
+    }
+    Ok(())
+}
