@@ -6,6 +6,7 @@
 
 use e2e::runner::Scenario;
 
+mod breakage;
 mod bridge;
 mod faults;
 mod harness;
@@ -33,6 +34,7 @@ pub fn all() -> Vec<Scenario> {
         options::SCENARIOS,
         bridge::SCENARIOS,
         hostile::SCENARIOS,
+        breakage::SCENARIOS,
         faults::SCENARIOS,
     ]
     .concat()
