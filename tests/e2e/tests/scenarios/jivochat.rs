@@ -48,6 +48,8 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the popup may take to show what the page did (generous: the machine may be busy).
+const LOG_TIMEOUT: Duration = Duration::from_secs(15);
 const WIDGET_ID: &str = "TestWidget42";
 /// The 13 callbacks by their documented names.
 fn callbacks() -> Vec<&'static str> {
@@ -87,24 +89,31 @@ fn wait_loaded(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Opens the popup for the tab showing `url` in a new tab, waits for `expected` and returns
-/// the status text; switches back to the page's tab.
-fn popup_status(ctx: &Ctx, url: &str, expected: &str) -> Result<String> {
+/// Opens the popup for the tab showing `url` in a new tab, runs `f` in it, closes it and
+/// switches back to the page's tab (also when `f` fails).
+fn with_popup<T>(ctx: &Ctx, url: &str, f: impl FnOnce(&Ctx) -> Result<T>) -> Result<T> {
     let page = ctx.current_tab()?;
     let tab = ctx.tab_id_of(url)?;
     ctx.new_tab()?;
-    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
     let result = ctx
-        .wait_for_attr(
+        .open_extension_page(&format!("popup.html?tab={tab}"))
+        .and_then(|_| f(ctx));
+    ctx.close_tab()?;
+    ctx.switch_to(&page)?;
+    result
+}
+
+/// Opens the popup for the tab showing `url`, waits for `expected` and returns the status text.
+fn popup_status(ctx: &Ctx, url: &str, expected: &str) -> Result<String> {
+    with_popup(ctx, url, |ctx| {
+        ctx.wait_for_attr(
             "#page-status",
             "data-state",
             expected,
             Duration::from_secs(8),
-        )
-        .and_then(|_| ctx.text("#page-status"));
-    ctx.close_tab()?;
-    ctx.switch_to(&page)?;
-    result
+        )?;
+        ctx.text("#page-status")
+    })
 }
 
 fn injects_once(ctx: &mut Ctx) -> Result<()> {
@@ -166,13 +175,21 @@ fn attaches(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Fires every callback through the widget and checks what the page's handlers saw.
-fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<()> {
+/// Fires every callback through the widget (round `round`: arguments `("arg-<name>", round)`),
+/// checks what the page's handlers saw and what the widget got back, then that the popup's event
+/// log shows each of these widget calls exactly once ([`check_log`]).
+fn check_matrix(
+    ctx: &Ctx,
+    url: &str,
+    expect_handled: bool,
+    expect_throws: bool,
+    round: u32,
+) -> Result<()> {
     ctx.eval("window.handled = window.handled || []; handled.length = 0;")?;
     for name in callbacks() {
         ctx.eval_with(
-            "fakeJivo.fire(arguments[0], ['arg-' + arguments[0], 7]);",
-            vec![json!(name)],
+            "fakeJivo.fire(arguments[0], ['arg-' + arguments[0], arguments[1]]);",
+            vec![json!(name), json!(round)],
         )?;
     }
     let handled = ctx.eval("return window.handled || [];")?;
@@ -182,83 +199,200 @@ fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<
             handled.is_empty(),
             "handlers ran on a page without handlers: {handled:?}"
         );
-        return Ok(());
-    }
-    for name in callbacks() {
-        let calls: Vec<&Value> = handled.iter().filter(|h| h["name"] == name).collect();
-        ensure!(
-            calls.len() == 1,
-            "{name}: the page's handler ran {} times",
-            calls.len()
-        );
-        ensure!(calls[0]["thisIsWindow"] == true, "{name}: this !== window");
-        ensure!(
-            calls[0]["args"] == json!([format!("arg-{name}"), 7]),
-            "{name}: args {}",
-            calls[0]["args"]
-        );
-    }
-    let returned = ctx.eval("return fakeJivo.returned;")?;
-    let threw = ctx.eval("return fakeJivo.threw;")?;
-    for name in callbacks() {
-        if expect_throws {
+    } else {
+        for name in callbacks() {
+            let calls: Vec<&Value> = handled.iter().filter(|h| h["name"] == name).collect();
             ensure!(
-                threw[name] == format!("boom from {name}"),
-                "{name}: the widget saw exception {}",
-                threw[name]
+                calls.len() == 1,
+                "{name}: the page's handler ran {} times",
+                calls.len()
             );
-        } else {
+            ensure!(calls[0]["thisIsWindow"] == true, "{name}: this !== window");
             ensure!(
-                returned[name] == format!("ret-{name}"),
-                "{name}: the widget got back {}",
-                returned[name]
+                calls[0]["args"] == json!([format!("arg-{name}"), round]),
+                "{name}: args {}",
+                calls[0]["args"]
             );
         }
+        let returned = ctx.eval("return fakeJivo.returned;")?;
+        let threw = ctx.eval("return fakeJivo.threw;")?;
+        for name in callbacks() {
+            if expect_throws {
+                ensure!(
+                    threw[name] == format!("boom from {name}"),
+                    "{name}: the widget saw exception {}",
+                    threw[name]
+                );
+            } else {
+                ensure!(
+                    returned[name] == format!("ret-{name}"),
+                    "{name}: the widget got back {}",
+                    returned[name]
+                );
+            }
+        }
     }
-    Ok(())
+    check_log(ctx, url, round, expect_throws)
 }
 
-fn handlers_page(ctx: &Ctx, page: &str) -> Result<()> {
+/// One row of the popup's event log: its kind, name and one-line summary, as a person sees it.
+#[derive(Debug)]
+struct Row {
+    kind: String,
+    name: String,
+    summary: String,
+}
+
+/// The rows the popup (the current tab) shows in its event log.
+fn log_rows(ctx: &Ctx) -> Result<Vec<Row>> {
+    let rows = ctx.eval(
+        "return [...document.querySelectorAll('#log-list li[data-id]')].map(li => [\
+           li.dataset.kind,\
+           (li.querySelector('.log-name') || {}).textContent || '',\
+           (li.querySelector('.log-sum') || {}).textContent || '']);",
+    )?;
+    Ok(rows
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| Row {
+            kind: r[0].as_str().unwrap_or("").to_owned(),
+            name: r[1].as_str().unwrap_or("").to_owned(),
+            summary: r[2].as_str().unwrap_or("").to_owned(),
+        })
+        .collect())
+}
+
+/// Opens the popup for the page's tab and checks its event log after `round` rounds of
+/// [`check_matrix`]: this round's call of each callback is exactly one row, and each callback
+/// has exactly one row per widget call so far (one per round, plus the widget's own
+/// `jivo_onLoadCallback` at load). With `throws`, each call also has exactly one "threw" row.
+fn check_log(ctx: &Ctx, url: &str, round: u32, throws: bool) -> Result<()> {
+    let calls_of = |name: &str| round as usize + usize::from(name == "jivo_onLoadCallback");
+    let this_round = |name: &str| format!("(\"arg-{name}\", {round})");
+    with_popup(ctx, url, |ctx| {
+        let mut rows = Vec::new();
+        let all_there = |rows: &[Row]| {
+            callbacks().into_iter().all(|name| {
+                let count = |kind: &str| {
+                    rows.iter()
+                        .filter(|r| r.kind == kind && r.name == name)
+                        .count()
+                };
+                rows.iter().any(|r| {
+                    r.kind == "callback" && r.name == name && r.summary == this_round(name)
+                }) && count("callback") >= calls_of(name)
+                    && (!throws || count("callbackThrew") >= calls_of(name))
+            })
+        };
+        ctx.wait_for("every widget call in the popup's log", LOG_TIMEOUT, |b| {
+            let _ = b;
+            rows = log_rows(ctx)?;
+            Ok(all_there(&rows).then_some(()))
+        })
+        .with_context(|| {
+            let seen: Vec<String> = rows
+                .iter()
+                .filter(|r| r.kind.starts_with("callback"))
+                .map(|r| format!("{} {} {}", r.kind, r.name, r.summary))
+                .collect();
+            format!("callback rows shown: {seen:#?}")
+        })?;
+        // A repeat would arrive in the same batch or just after: look again a moment later.
+        std::thread::sleep(Duration::from_millis(500));
+        let rows = log_rows(ctx)?;
+        for name in callbacks() {
+            let mine = rows
+                .iter()
+                .filter(|r| r.kind == "callback" && r.name == name && r.summary == this_round(name))
+                .count();
+            ensure!(
+                mine == 1,
+                "{name}: round {round}'s widget call is {mine} rows in the popup's log"
+            );
+            let all = rows
+                .iter()
+                .filter(|r| r.kind == "callback" && r.name == name)
+                .count();
+            ensure!(
+                all == calls_of(name),
+                "{name}: {all} callback rows in the popup's log for {} widget calls",
+                calls_of(name)
+            );
+            if throws {
+                let threw: Vec<&Row> = rows
+                    .iter()
+                    .filter(|r| r.kind == "callbackThrew" && r.name == name)
+                    .collect();
+                ensure!(
+                    threw.len() == calls_of(name)
+                        && threw
+                            .iter()
+                            .all(|r| r.summary.contains(&format!("boom from {name}"))),
+                    "{name}: threw rows {threw:?} for {} widget calls",
+                    calls_of(name)
+                );
+            } else {
+                let threw = rows
+                    .iter()
+                    .filter(|r| r.kind == "callbackThrew" && r.name == name)
+                    .count();
+                ensure!(threw == 0, "{name}: {threw} threw rows, but nothing threw");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn handlers_page(ctx: &Ctx, page: &str) -> Result<String> {
     serve_fake_loader(ctx)?;
     use_jivochat(ctx, "/loader/{id}.js", 15000)?;
-    ctx.goto(&ctx.url(page))?;
-    wait_loaded(ctx)
+    let url = ctx.url(page);
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    Ok(url)
 }
 
 fn handlers_none(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-none.html")?;
-    check_matrix(ctx, false, false)
+    let url = handlers_page(ctx, "/jivochat-none.html")?;
+    check_matrix(ctx, &url, false, false, 1)
 }
 
 fn handlers_declared(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-declared.html")?;
+    let url = handlers_page(ctx, "/jivochat-declared.html")?;
     let load = ctx.eval("return handled.filter(h => h.name === 'jivo_onLoadCallback').length;")?;
     ensure!(
         load == 1,
         "the declared jivo_onLoadCallback ran {load} times at load"
     );
-    check_matrix(ctx, true, false)
+    check_matrix(ctx, &url, true, false, 1)
 }
 
 fn handlers_assigned(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-assigned.html")?;
-    check_matrix(ctx, true, false)
+    let url = handlers_page(ctx, "/jivochat-assigned.html")?;
+    check_matrix(ctx, &url, true, false, 1)
 }
 
 fn handlers_late(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-none.html")?;
+    let url = handlers_page(ctx, "/jivochat-none.html")?;
     let assign = "window.handled = []; function note(n, s, a) { handled.push({name: n, thisIsWindow: s === window, args: [...a]}); return 'ret-' + n; }\
                   for (const n of arguments[0]) window[n] = function () { return note(n, this, arguments); };";
     ctx.eval_with(assign, vec![json!(callbacks())])?;
-    check_matrix(ctx, true, false)?;
+    check_matrix(ctx, &url, true, false, 1)?;
     // A second reassignment at runtime replaces the first: only the new handlers run.
     ctx.eval_with(assign, vec![json!(callbacks())])?;
-    check_matrix(ctx, true, false)
+    check_matrix(ctx, &url, true, false, 2)
 }
 
 fn handlers_throw(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-throws.html")?;
-    check_matrix(ctx, true, true)
+    let url = handlers_page(ctx, "/jivochat-throws.html")?;
+    let load = ctx.eval("return handled.filter(h => h.name === 'jivo_onLoadCallback').length;")?;
+    ensure!(
+        load == 1,
+        "the throwing jivo_onLoadCallback ran {load} times at load"
+    );
+    check_matrix(ctx, &url, true, true, 1)
 }
 
 fn failure_reason(ctx: &Ctx, page: &str, contains: &str) -> Result<()> {
