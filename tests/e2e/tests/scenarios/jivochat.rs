@@ -19,6 +19,11 @@ pub const SCENARIOS: &[Scenario] = &[
         "jivochat::not_injected_on_unmatched_pages",
         not_on_unmatched,
     ),
+    Scenario::new("jivochat::injects_into_the_top_frame_only", top_frame_only),
+    Scenario::new(
+        "jivochat::inject_into_an_unmatched_tab_from_the_popup",
+        inject_from_popup,
+    ),
     Scenario::new("jivochat::attaches_to_the_pages_own_widget", attaches),
     Scenario::new("jivochat::handlers_none", handlers_none),
     Scenario::new("jivochat::handlers_declared_in_head", handlers_declared),
@@ -146,6 +151,68 @@ fn not_on_unmatched(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         ctx.eval("return typeof window.jivo_api;")? == "undefined",
         "jivo_api on an unmatched page"
+    );
+    Ok(())
+}
+
+fn top_frame_only(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    // Both the page and its frame are matched by the site rules; only the top frame gets a widget.
+    ctx.server.route(
+        "/jivochat-framed.html",
+        Response::html(
+            "<!doctype html><title>Framed</title><h1>Framed</h1><iframe src=\"/jivochat-none.html\"></iframe>",
+        ),
+    );
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/jivochat-framed.html");
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    ctx.wait_for_js(
+        "const f = document.querySelector('iframe'); return !!(f && f.contentDocument && f.contentDocument.readyState === 'complete');",
+        TIMEOUT,
+    )?;
+    // Give a (wrong) injection into the frame time to show.
+    std::thread::sleep(Duration::from_millis(500));
+    let frame = ctx.eval(
+        "const w = document.querySelector('iframe').contentWindow;\
+         return {api: typeof w.jivo_api, scripts: w.document.querySelectorAll('script[src]').length,\
+                 hooked: !!Object.getOwnPropertyDescriptor(w, 'jivo_onOpen')};",
+    )?;
+    ensure!(
+        frame == json!({"api": "undefined", "scripts": 0, "hooked": false}),
+        "the frame got something of ours: {frame}"
+    );
+    ensure!(
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 1,
+        "the loader was requested {} times for one top frame",
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js"))
+    );
+    popup_status(ctx, &url, "loaded")?;
+    Ok(())
+}
+
+/// "Inject into this tab" in JivoChat mode: the popup of a tab no site rule matches offers it,
+/// and after the click the loader is injected once and the widget loads.
+fn inject_from_popup(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/plain.html");
+    ctx.goto(&url)?;
+    ensure!(
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 0,
+        "the loader was requested on an unmatched page"
+    );
+    with_popup(ctx, &url, |ctx| {
+        ctx.wait_for_attr("#page-status", "data-state", "not-matched", LOG_TIMEOUT)?;
+        ctx.click("#inject")?;
+        ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)
+    })?;
+    wait_loaded(ctx)?;
+    ensure!(
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 1,
+        "the loader was requested {} times",
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js"))
     );
     Ok(())
 }
