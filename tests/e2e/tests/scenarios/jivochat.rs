@@ -50,6 +50,14 @@ pub const SCENARIOS: &[Scenario] = &[
         "jivochat::console_calls_reach_the_real_widget",
         console_calls,
     ),
+    Scenario::new(
+        "jivochat::console_every_entry_point",
+        console_every_entry_point,
+    ),
+    Scenario::new(
+        "jivochat::console_call_waits_for_the_widget",
+        console_call_waits_for_the_widget,
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -561,6 +569,529 @@ fn console_calls(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         !calls.as_array().unwrap().contains(&json!("setWidgetColor")),
         "an invalid call reached the widget: {calls}"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The popup's API console in JivoChat mode: all 20 entry points, typed as a person types them
+// ---------------------------------------------------------------------------------------------
+
+/// How one input of the console's form is filled.
+#[derive(Clone, Copy)]
+enum Input {
+    /// Clear the text input (or area) `api-arg-<name>` and type the text.
+    Type(&'static str, &'static str),
+    /// Tick the checkbox `api-arg-<name>`.
+    Tick(&'static str),
+    /// Choose a value of the select `api-arg-<name>` (a value it lacks leaves it empty).
+    Choose(&'static str, &'static str),
+    /// Click "Add field" in `setCustomData`'s form.
+    AddRow,
+}
+
+/// One valid console call: what to type, what the popup must show, what the widget must get.
+struct Valid {
+    method: &'static str,
+    inputs: Vec<Input>,
+    /// `#api-result[data-kind]`: `returned` or `callback`.
+    kind: &'static str,
+    /// `#api-result[data-value]` as JSON (`null` for "Returned undefined").
+    shown: Value,
+    /// The arguments the fake widget recorded (a function as `"<function>"`).
+    received: Value,
+}
+
+/// One invalid console input: what to type and the field whose error slot must explain it.
+struct Invalid {
+    method: &'static str,
+    inputs: Vec<Input>,
+    /// The field named by the error (`api-err-<slot>`).
+    slot: &'static str,
+}
+
+const CONTACT: [Input; 4] = [
+    Input::Type("name", "John Smith"),
+    Input::Type("email", "john@example.com"),
+    Input::Type("phone", "+14084987855"),
+    Input::Type("description", "Description text"),
+];
+
+/// Every entry point once (and `open` with each `start` value), in an order that keeps the
+/// widget usable: `jivo_destroy` and then `jivo_init` come last.
+fn valid_calls() -> Vec<Valid> {
+    use Input::*;
+    let v = |method, inputs: &[Input], kind, shown: Value, received: Value| Valid {
+        method,
+        inputs: inputs.to_vec(),
+        kind,
+        shown,
+        received,
+    };
+    let ok = json!({"result": "ok"});
+    let contact = json!({
+        "name": "John Smith", "email": "john@example.com",
+        "phone": "+14084987855", "description": "Description text",
+    });
+    let mut offline = contact.clone();
+    offline["message"] = json!("Offline message");
+    let offline_inputs: Vec<Input> = CONTACT
+        .iter()
+        .copied()
+        .chain([Type("message", "Offline message")])
+        .collect();
+    vec![
+        v(
+            "open",
+            &[Choose("start", "chat")],
+            "returned",
+            ok.clone(),
+            json!([{"start": "chat"}]),
+        ),
+        v(
+            "open",
+            &[Choose("start", "call")],
+            "returned",
+            ok.clone(),
+            json!([{"start": "call"}]),
+        ),
+        v(
+            "open",
+            &[Choose("start", "menu")],
+            "returned",
+            ok.clone(),
+            json!([{"start": "menu"}]),
+        ),
+        v("close", &[], "returned", ok.clone(), json!([])),
+        v(
+            "showProactiveInvitation",
+            &[
+                Type("invitation_text", "How can I help you?"),
+                Type("department_id", "3"),
+            ],
+            "returned",
+            Value::Null,
+            json!(["How can I help you?", 3]),
+        ),
+        v(
+            "setWidgetColor",
+            &[Type("color", " #FFFFFF"), Type("color2", "#000")],
+            "returned",
+            Value::Null,
+            json!(["#ffffff", "#000"]),
+        ),
+        v("chatMode", &[], "returned", json!("online"), json!([])),
+        v(
+            "startCall",
+            &[Type("phone", "+14084987855")],
+            "returned",
+            ok.clone(),
+            json!(["+14084987855"]),
+        ),
+        v(
+            "sendOfflineMessage",
+            &offline_inputs,
+            "returned",
+            ok.clone(),
+            json!([offline]),
+        ),
+        v(
+            "sendPageTitle",
+            &[
+                Type("title", "Console title"),
+                Tick("fromApi"),
+                Type("url", "https://shop.example/checkout"),
+            ],
+            "returned",
+            Value::Null,
+            json!(["Console title", true, "https://shop.example/checkout"]),
+        ),
+        v(
+            "setContactInfo",
+            &CONTACT,
+            "returned",
+            Value::Null,
+            json!([contact]),
+        ),
+        v(
+            "setCustomData",
+            &[
+                AddRow,
+                Type("fields-0-content", "User balance: $56"),
+                Type("fields-1-title", "Actions"),
+                Type("fields-1-content", "Add contact"),
+                Type("fields-1-link", "https://crm.example/contacts/new"),
+            ],
+            "returned",
+            Value::Null,
+            json!([[
+                {"content": "User balance: $56"},
+                {"title": "Actions", "content": "Add contact", "link": "https://crm.example/contacts/new"},
+            ]]),
+        ),
+        v(
+            "setUserToken",
+            &[Type("token", "user-42")],
+            "returned",
+            Value::Null,
+            json!(["user-42"]),
+        ),
+        v(
+            "setRules",
+            &[Type("rules", r#"{"greeting": "Hi", "delay": 5}"#)],
+            "returned",
+            Value::Null,
+            json!([{"greeting": "Hi", "delay": 5}]),
+        ),
+        v(
+            "getContactInfo",
+            &[],
+            "returned",
+            json!({
+                "client_name": "John Smith", "email": "john@example.com",
+                "phone": "+14084987855", "description": "Description text",
+            }),
+            json!([]),
+        ),
+        v(
+            "getVisitorNumber",
+            &[],
+            "callback",
+            json!([null, 1]),
+            json!(["<function>"]),
+        ),
+        v(
+            "getUnreadMessagesCount",
+            &[],
+            "returned",
+            json!(0),
+            json!([]),
+        ),
+        v(
+            "getUtm",
+            &[],
+            "returned",
+            json!({"source": null, "medium": null, "campaign": null, "content": null, "term": null}),
+            json!([]),
+        ),
+        v(
+            "isCallbackEnabled",
+            &[],
+            "callback",
+            json!([{"result": "ok"}]),
+            json!(["<function>"]),
+        ),
+        v("clearHistory", &[], "returned", Value::Null, json!([])),
+        v("jivo_destroy", &[], "returned", Value::Null, json!([])),
+        v("jivo_init", &[], "returned", Value::Null, json!([])),
+    ]
+}
+
+/// One invalid input of each validated kind.
+fn invalid_calls() -> Vec<Invalid> {
+    use Input::*;
+    let i = |method, inputs: &[Input], slot| Invalid {
+        method,
+        inputs: inputs.to_vec(),
+        slot,
+    };
+    vec![
+        // A select offers only valid values; a value it lacks (a tampered form) is refused too.
+        i("open", &[Choose("start", "sideways")], "start"),
+        i("setWidgetColor", &[Type("color", "red")], "color"),
+        i(
+            "setWidgetColor",
+            &[Type("color", "#fff"), Type("color2", "#12345")],
+            "color2",
+        ),
+        i("startCall", &[Type("phone", "12")], "phone"),
+        i(
+            "setContactInfo",
+            &[Type("email", "john.example.com")],
+            "email",
+        ),
+        i("setContactInfo", &[Type("phone", "call me")], "phone"),
+        i(
+            "sendOfflineMessage",
+            &[Type("email", "john@example.com"), Type("message", "   ")],
+            "message",
+        ),
+        i(
+            "showProactiveInvitation",
+            &[Type("invitation_text", "   ")],
+            "invitation_text",
+        ),
+        i(
+            "showProactiveInvitation",
+            &[Type("invitation_text", "Hi"), Type("department_id", "-1")],
+            "department_id",
+        ),
+        i("setUserToken", &[Type("token", "  ")], "token"),
+        i(
+            "setCustomData",
+            &[Type("fields-0-title", "No content")],
+            "fields-0-content",
+        ),
+        i(
+            "setCustomData",
+            &[
+                Type("fields-0-content", "x"),
+                Type("fields-0-link", "javascript:alert(1)"),
+            ],
+            "fields-0-link",
+        ),
+        i("setRules", &[Type("rules", "[1, 2]")], "rules"),
+        i("setRules", &[Type("rules", "{not json")], "rules"),
+    ]
+}
+
+/// Selects `method` in the console as a person does (the select's value, then `change`), which
+/// rebuilds its form, then fills the form.
+fn fill_console(ctx: &Ctx, method: &str, inputs: &[Input]) -> Result<()> {
+    // The popup fills the method list as it starts; a value it lacks would select nothing.
+    ctx.wait_for_element(&format!("#api-method option[value='{method}']"), TIMEOUT)?;
+    ctx.eval_with(
+        "const s = document.getElementById('api-method'); s.value = arguments[0];\
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(method)],
+    )?;
+    ctx.wait_for_element(
+        &format!("#api-method option[value='{method}']:checked"),
+        TIMEOUT,
+    )?;
+    for input in inputs {
+        match *input {
+            Input::Type(name, text) => ctx.type_into(&format!("#api-arg-{name}"), text)?,
+            Input::Tick(name) => ctx.click(&format!("#api-arg-{name}"))?,
+            Input::Choose(name, value) => {
+                ctx.eval_with(
+                    "const s = document.getElementById('api-arg-' + arguments[0]); s.value = arguments[1];\
+                     s.dispatchEvent(new Event('change', {bubbles: true}));",
+                    vec![json!(name), json!(value)],
+                )?;
+            }
+            Input::AddRow => {
+                let rows = "return document.querySelectorAll('#api-arg-fields fieldset').length;";
+                let before = ctx.eval(rows)?.as_u64().unwrap_or(0);
+                ctx.click("#api-arg-fields-add")?;
+                ctx.wait_for("one more custom-data row", TIMEOUT, |b| {
+                    Ok((b.eval(rows)?.as_u64().unwrap_or(0) == before + 1).then_some(()))
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `#api-result`'s id, kind, value and text.
+fn console_result(ctx: &Ctx) -> Result<(Option<String>, String, String, String)> {
+    Ok((
+        ctx.attr("#api-result", "data-id")?,
+        ctx.attr("#api-result", "data-kind")?.unwrap_or_default(),
+        ctx.attr("#api-result", "data-value")?.unwrap_or_default(),
+        ctx.text("#api-result")?,
+    ))
+}
+
+/// Clicks Call and waits for the answer to this click (a new `data-id`) to be shown.
+fn call_console(ctx: &Ctx, timeout: Duration) -> Result<(String, Value, String)> {
+    let before = ctx.attr("#api-result", "data-id")?;
+    ctx.click("#api-call")?;
+    let mut seen = (None, String::new(), String::new(), String::new());
+    ctx.wait_for("the console's answer", timeout, |_| {
+        seen = console_result(ctx)?;
+        Ok(
+            (seen.0 != before && matches!(seen.1.as_str(), "returned" | "callback" | "threw"))
+                .then_some(()),
+        )
+    })
+    .with_context(|| format!("#api-result shows {seen:?}"))?;
+    let (_, kind, value, text) = seen;
+    let value = if value.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&value).with_context(|| format!("data-value {value:?}"))?
+    };
+    Ok((kind, value, text))
+}
+
+/// What the fake widget recorded, from index `from` on: `[{method, args, loaded}]`.
+fn widget_calls(ctx: &Ctx, from: usize) -> Result<Vec<Value>> {
+    let calls = ctx.eval_with(
+        "return fakeJivo.calls.slice(arguments[0]);",
+        vec![json!(from)],
+    )?;
+    Ok(calls.as_array().cloned().unwrap_or_default())
+}
+
+fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/jivochat-none.html");
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    let page = ctx.current_tab()?;
+    let before = ctx
+        .eval("return fakeJivo.calls.length;")?
+        .as_u64()
+        .unwrap_or(0) as usize;
+    let tab = ctx.tab_id_of(&url)?;
+    let popup = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)?;
+    let listed =
+        ctx.eval("return [...document.querySelectorAll('#api-method option')].map(o => o.value);")?;
+    let names: Vec<&str> = jivo_widget_injector::api::Method::ALL
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    ensure!(listed == json!(names), "the console lists {listed}");
+
+    // Invalid input of every validated kind: refused next to its field, nothing sent.
+    for case in invalid_calls() {
+        let what = format!("{}({:?})", case.method, case.slot);
+        fill_console(ctx, case.method, &case.inputs).with_context(|| what.clone())?;
+        let id_before = ctx.attr("#api-result", "data-id")?;
+        ctx.click("#api-call")?;
+        let err_css = format!("#api-err-{}", case.slot);
+        let mut err = String::new();
+        ctx.wait_for(
+            &format!("{what}: an error next to the field"),
+            TIMEOUT,
+            |b| {
+                err = b.text(&err_css)?;
+                Ok((!err.trim().is_empty()).then_some(()))
+            },
+        )?;
+        ensure!(
+            ctx.attr(&format!("#api-arg-{}", case.slot), "aria-invalid")?
+                .as_deref()
+                == Some("true"),
+            "{what}: the field is not marked invalid ({err})"
+        );
+        let (id, kind, _, _) = console_result(ctx)?;
+        ensure!(
+            kind == "refused" && id == id_before,
+            "{what}: the popup sent it (#api-result {kind}, id {id:?} was {id_before:?})"
+        );
+    }
+    // Nothing of that reached the page's widget.
+    std::thread::sleep(Duration::from_millis(500));
+    ctx.switch_to(&page)?;
+    let reached = widget_calls(ctx, before)?;
+    ensure!(
+        reached.is_empty(),
+        "refused console input reached the widget: {reached:?}"
+    );
+
+    // Every entry point, with its result shown as the widget answered.
+    ctx.switch_to(&popup)?;
+    let cases = valid_calls();
+    for case in &cases {
+        fill_console(ctx, case.method, &case.inputs).with_context(|| case.method)?;
+        ensure!(
+            ctx.text("#api-error")?.trim().is_empty(),
+            "{}: the console shows an error: {}",
+            case.method,
+            ctx.text("#api-error")?
+        );
+        let (kind, value, text) = call_console(ctx, LOG_TIMEOUT).with_context(|| case.method)?;
+        ensure!(
+            kind == case.kind && value == case.shown,
+            "{}: the popup shows {kind} {value} ({text:?}), expected {} {}",
+            case.method,
+            case.kind,
+            case.shown
+        );
+        let expected_text = if case.shown.is_null() && case.kind == "returned" {
+            "undefined".to_owned()
+        } else {
+            serde_json::to_string(&case.shown)?
+        };
+        ensure!(
+            text.contains(&expected_text),
+            "{}: the popup's text {text:?} does not show {expected_text}",
+            case.method
+        );
+    }
+
+    // The widget received each call once, in order, with the typed arguments. (The SPA tracker
+    // reports the page to the widget with sendPageTitle on its own; those are not ours.)
+    ctx.switch_to(&page)?;
+    let received: Vec<Value> = widget_calls(ctx, before)?
+        .into_iter()
+        .filter(|c| c["method"] != "sendPageTitle" || c["args"][0] == "Console title")
+        .collect();
+    let methods: Vec<&str> = received
+        .iter()
+        .map(|c| c["method"].as_str().unwrap_or("?"))
+        .collect();
+    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
+    ensure!(
+        methods == expected,
+        "the widget received {methods:?}, expected {expected:?}"
+    );
+    for (case, got) in cases.iter().zip(&received) {
+        ensure!(
+            got["args"] == case.received,
+            "{}: the widget received {}, expected {}",
+            case.method,
+            got["args"],
+            case.received
+        );
+    }
+    Ok(())
+}
+
+fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
+    // The loader answers after 8 s: long enough to open the popup and call while it is loading.
+    ctx.server.route(
+        &format!("/slow-loader/{WIDGET_ID}.js"),
+        Response::js(fake_loader()?).delay(Duration::from_secs(8)),
+    );
+    use_jivochat(ctx, "/slow-loader/{id}.js", 30000)?;
+    let url = ctx.url("/jivochat-none.html");
+    ctx.goto_nowait(&url)?;
+    let page = ctx.current_tab()?;
+    let tab = ctx.tab_id_of(&url)?;
+    ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", "loading", LOG_TIMEOUT)?;
+    fill_console(ctx, "getVisitorNumber", &[])?;
+    ctx.click("#api-call")?;
+    let (_, kind, _, _) = console_result(ctx)?;
+    let state = ctx.attr("#page-status", "data-state")?;
+    ensure!(
+        kind == "pending" && state.as_deref() == Some("loading"),
+        "right after Call: #api-result {kind}, page status {state:?} (expected pending while loading)"
+    );
+    let mut seen = (None, String::new(), String::new(), String::new());
+    ctx.wait_for(
+        "the answer once the widget loaded",
+        Duration::from_secs(30),
+        |_| {
+            seen = console_result(ctx)?;
+            Ok((seen.1 != "pending").then_some(()))
+        },
+    )
+    .with_context(|| format!("#api-result shows {seen:?}"))?;
+    ensure!(
+        seen.1 == "callback" && seen.2 == "[null,1]",
+        "getVisitorNumber made while loading showed {seen:?}"
+    );
+    ensure!(
+        ctx.attr("#page-status", "data-state")?.as_deref() == Some("loaded"),
+        "the answer came before the widget loaded"
+    );
+    ctx.switch_to(&page)?;
+    let calls = widget_calls(ctx, 0)?;
+    let made: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["method"] == "getVisitorNumber")
+        .collect();
+    ensure!(
+        made.len() == 1 && made[0]["loaded"] == true,
+        "the widget saw getVisitorNumber as {made:?} (once, after jivo_onLoadCallback expected)"
     );
     Ok(())
 }
