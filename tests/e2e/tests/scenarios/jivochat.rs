@@ -1044,45 +1044,57 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
 }
 
 fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
-    // The loader answers after 8 s: long enough to open the popup and call while it is loading.
+    // A slow loader (1 s on the wire) that then holds the widget back until the test releases
+    // it, so the call is made before jivo_onLoadCallback however long the popup takes to open.
     ctx.server.route(
         &format!("/slow-loader/{WIDGET_ID}.js"),
-        Response::js(fake_loader()?).delay(Duration::from_secs(8)),
+        Response::js(format!(
+            "(function wait() {{ if (!window.releaseWidget) {{ setTimeout(wait, 50); return; }}\n{}\n}})();",
+            fake_loader()?
+        ))
+        .delay(Duration::from_secs(1)),
     );
-    use_jivochat(ctx, "/slow-loader/{id}.js", 30000)?;
+    use_jivochat(ctx, "/slow-loader/{id}.js", 60000)?;
     let url = ctx.url("/jivochat-none.html");
     ctx.goto_nowait(&url)?;
     let page = ctx.current_tab()?;
     let tab = ctx.tab_id_of(&url)?;
-    ctx.new_tab()?;
+    let popup = ctx.new_tab()?;
     ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
     ctx.wait_for_attr("#page-status", "data-state", "loading", LOG_TIMEOUT)?;
     fill_console(ctx, "getVisitorNumber", &[])?;
     ctx.click("#api-call")?;
-    let (_, kind, _, _) = console_result(ctx)?;
-    let state = ctx.attr("#page-status", "data-state")?;
+    let pending = |ctx: &Ctx, when: &str| -> Result<()> {
+        let (_, kind, _, text) = console_result(ctx)?;
+        let state = ctx.attr("#page-status", "data-state")?;
+        ensure!(
+            kind == "pending" && state.as_deref() == Some("loading"),
+            "{when}: #api-result {kind} ({text:?}), page status {state:?}; expected pending while loading"
+        );
+        Ok(())
+    };
+    pending(ctx, "right after Call")?;
+    // It stays waiting while the widget has not loaded.
+    std::thread::sleep(Duration::from_millis(1500));
+    pending(ctx, "1.5 s later")?;
+    ctx.switch_to(&page)?;
     ensure!(
-        kind == "pending" && state.as_deref() == Some("loading"),
-        "right after Call: #api-result {kind}, page status {state:?} (expected pending while loading)"
+        ctx.eval("return typeof window.fakeJivo;")? == "undefined",
+        "the widget loaded before it was released"
     );
+    ctx.eval("window.releaseWidget = true;")?;
+    ctx.switch_to(&popup)?;
     let mut seen = (None, String::new(), String::new(), String::new());
-    ctx.wait_for(
-        "the answer once the widget loaded",
-        Duration::from_secs(30),
-        |_| {
-            seen = console_result(ctx)?;
-            Ok((seen.1 != "pending").then_some(()))
-        },
-    )
+    ctx.wait_for("the answer once the widget loaded", LOG_TIMEOUT, |_| {
+        seen = console_result(ctx)?;
+        Ok((seen.1 != "pending").then_some(()))
+    })
     .with_context(|| format!("#api-result shows {seen:?}"))?;
     ensure!(
         seen.1 == "callback" && seen.2 == "[null,1]",
         "getVisitorNumber made while loading showed {seen:?}"
     );
-    ensure!(
-        ctx.attr("#page-status", "data-state")?.as_deref() == Some("loaded"),
-        "the answer came before the widget loaded"
-    );
+    ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)?;
     ctx.switch_to(&page)?;
     let calls = widget_calls(ctx, 0)?;
     let made: Vec<&Value> = calls
