@@ -1040,6 +1040,8 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
             case.received
         );
     }
+    let errors = ctx.eval("return pageErrors;")?;
+    ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
     Ok(())
 }
 
@@ -1105,5 +1107,7 @@ fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
         made.len() == 1 && made[0]["loaded"] == true,
         "the widget saw getVisitorNumber as {made:?} (once, after jivo_onLoadCallback expected)"
     );
+    let errors = ctx.eval("return pageErrors;")?;
+    ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
     Ok(())
 }
