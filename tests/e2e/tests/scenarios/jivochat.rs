@@ -915,6 +915,18 @@ fn call_console(ctx: &Ctx, timeout: Duration) -> Result<(String, Value, String)>
     Ok((kind, value, text))
 }
 
+/// The names of the API-call rows the popup's log shows with `origin`, oldest first.
+fn api_rows(ctx: &Ctx, origin: &str) -> Result<Vec<String>> {
+    let rows = ctx.eval_with(
+        "return [...document.querySelectorAll('#log-list li[data-kind=apiCall]')]\
+           .filter(li => (li.querySelector('.log-origin') || {}).textContent === arguments[0])\
+           .sort((a, b) => Number(a.dataset.id) - Number(b.dataset.id))\
+           .map(li => li.querySelector('.log-name').textContent);",
+        vec![json!(origin)],
+    )?;
+    Ok(serde_json::from_value(rows)?)
+}
+
 /// What the fake widget recorded, from index `from` on: `[{method, args, loaded}]`.
 fn widget_calls(ctx: &Ctx, from: usize) -> Result<Vec<Value>> {
     let calls = ctx.eval_with(
@@ -1014,6 +1026,26 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
             case.method
         );
     }
+
+    // The popup's log shows each console call once, as the popup's, and no call as the page's.
+    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
+    let mut seen = Vec::new();
+    ctx.wait_for("every console call in the popup's log", LOG_TIMEOUT, |_| {
+        seen = api_rows(ctx, "popup")?;
+        Ok((seen.len() >= expected.len()).then_some(()))
+    })
+    .with_context(|| format!("console calls in the log: {seen:?}"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    let popup = api_rows(ctx, "popup")?;
+    ensure!(
+        popup == expected,
+        "the popup's log shows console calls {popup:?}, expected {expected:?}"
+    );
+    let page_calls = api_rows(ctx, "page")?;
+    ensure!(
+        page_calls.is_empty(),
+        "the popup's log shows page calls {page_calls:?}; the page made none"
+    );
 
     // The widget received each call once, in order, with the typed arguments. (The SPA tracker
     // reports the page to the widget with sendPageTitle on its own; those are not ours.)
