@@ -93,13 +93,15 @@ fn serve_fake_loader(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Waits until the fake widget has called `jivo_onLoadCallback` (20 ms after its loader ran).
 fn wait_loaded(ctx: &Ctx) -> Result<()> {
-    ctx.wait_for("the fake widget to load", TIMEOUT, |b| {
-        Ok((b.eval("return !!(window.fakeJivo && window.jivo_api);")? == true).then_some(()))
-    })?;
-    // jivo_onLoadCallback fires 20 ms after the loader runs.
-    std::thread::sleep(Duration::from_millis(100));
-    Ok(())
+    ctx.wait_for("the fake widget to load", LOG_TIMEOUT, |b| {
+        Ok(
+            (b.eval("return !!(window.fakeJivo && window.jivo_api && fakeJivo.isLoaded());")?
+                == true)
+                .then_some(()),
+        )
+    })
 }
 
 /// Opens the popup for the tab showing `url` in a new tab, runs `f` in it, closes it and
