@@ -15,6 +15,10 @@
 
 use core::fmt;
 
+use serde_json::Value;
+
+use crate::api::call::{is_function_marker, RawCall};
+
 /// Hosts and paths of JivoChat's own loaders, as sites embed them.
 const KNOWN_LOADERS: [&str; 3] = [
     "code.jivosite.com/widget/",
@@ -109,6 +113,18 @@ impl fmt::Display for LoaderFailure {
     }
 }
 
+/// The arguments a console call passes to the real widget: the validated call's arguments
+/// without its function stand-ins (`{"$function": true}`), because the page shim appends its own
+/// function to `getVisitorNumber` and `isCallbackEnabled` to catch the widget's answer. Passing
+/// the stand-in on would give the widget an object where the reference has the callback.
+pub fn widget_args(call: &RawCall) -> Vec<Value> {
+    call.args
+        .iter()
+        .filter(|a| !is_function_marker(a))
+        .cloned()
+        .collect()
+}
+
 /// Puts an HTTP answer to the loader request in plain words; `None` means it succeeded.
 pub fn describe_http_status(status: u16, status_text: &str) -> Option<String> {
     if (200..300).contains(&status) {
@@ -168,6 +184,23 @@ mod tests {
         assert!(!violation_blocks("", url));
         assert!(!violation_blocks("inline", url));
         assert!(!violation_blocks("eval", url));
+    }
+
+    #[test]
+    fn widget_args_leave_the_callback_to_the_shim() {
+        use crate::api::call::{function_marker, ApiCall};
+        use crate::api::Method;
+        use serde_json::json;
+        let number = ApiCall::from_args(Method::GetVisitorNumber, &[function_marker()])
+            .unwrap()
+            .to_raw();
+        assert_eq!(widget_args(&number), Vec::<Value>::new());
+        let enabled = ApiCall::IsCallbackEnabled.to_raw();
+        assert_eq!(widget_args(&enabled), Vec::<Value>::new());
+        let open = ApiCall::from_args(Method::Open, &[json!({"start": "call"})])
+            .unwrap()
+            .to_raw();
+        assert_eq!(widget_args(&open), vec![json!({"start": "call"})]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use web_sys::Element;
 use super::{send_to_background, set_status, spa_driver};
 use crate::api::call::{function_marker, is_function_marker, ApiCall, RawCall};
 use crate::api::Callback;
-use crate::jivochat::{is_loader_src, violation_blocks, LoaderFailure};
+use crate::jivochat::{is_loader_src, violation_blocks, widget_args, LoaderFailure};
 use crate::protocol::page::CallOutcome;
 use crate::protocol::runtime::{FromContent, LoaderConfig};
 use crate::protocol::PageStatus;
@@ -20,6 +20,10 @@ use crate::protocol::PageStatus;
 struct State {
     loader: Option<LoaderConfig>,
     loaded: bool,
+    /// Whether the widget has called `jivo_onLoadCallback` at least once on this page. Console
+    /// calls wait only for that: after a `jivo_destroy` they go straight to the widget, or a
+    /// console `jivo_init` would wait for the very callback it brings about.
+    ready: bool,
     failed: bool,
     attached: bool,
     /// Console calls waiting for `jivo_onLoadCallback`.
@@ -215,6 +219,7 @@ pub fn on_callback(name: Callback) {
 fn loaded() {
     let Some((attached, waiting)) = with(|s| {
         s.loaded = true;
+        s.ready = true;
         s.failed = false;
         (s.attached, std::mem::take(&mut s.waiting))
     }) else {
@@ -227,12 +232,12 @@ fn loaded() {
     });
     spa_driver::widget_loaded();
     for (id, call) in waiting {
-        super::call_page_widget(id, call.method, call.args);
+        super::call_page_widget(id, call.method, widget_args(&call));
     }
 }
 
 /// A call from the popup's API console: validated again, then made on the real widget once it
-/// has loaded.
+/// has first loaded (with the shim's function in place of any function stand-in).
 pub fn console_call(id: u32, call: RawCall) {
     // The shim passes its own function to callback-style methods; validate with it in place.
     let mut checked = call.clone();
@@ -248,7 +253,7 @@ pub fn console_call(id: u32, call: RawCall) {
         return;
     }
     let ready = with(|s| {
-        if s.loaded {
+        if s.ready {
             true
         } else {
             s.waiting.push((id, call.clone()));
@@ -256,6 +261,6 @@ pub fn console_call(id: u32, call: RawCall) {
         }
     });
     if ready == Some(true) {
-        super::call_page_widget(id, call.method, call.args);
+        super::call_page_widget(id, call.method, widget_args(&call));
     }
 }

@@ -19,6 +19,11 @@ pub const SCENARIOS: &[Scenario] = &[
         "jivochat::not_injected_on_unmatched_pages",
         not_on_unmatched,
     ),
+    Scenario::new("jivochat::injects_into_the_top_frame_only", top_frame_only),
+    Scenario::new(
+        "jivochat::inject_into_an_unmatched_tab_from_the_popup",
+        inject_from_popup,
+    ),
     Scenario::new("jivochat::attaches_to_the_pages_own_widget", attaches),
     Scenario::new("jivochat::handlers_none", handlers_none),
     Scenario::new("jivochat::handlers_declared_in_head", handlers_declared),
@@ -45,9 +50,19 @@ pub const SCENARIOS: &[Scenario] = &[
         "jivochat::console_calls_reach_the_real_widget",
         console_calls,
     ),
+    Scenario::new(
+        "jivochat::console_every_entry_point",
+        console_every_entry_point,
+    ),
+    Scenario::new(
+        "jivochat::console_call_waits_for_the_widget",
+        console_call_waits_for_the_widget,
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the popup may take to show what the page did (generous: the machine may be busy).
+const LOG_TIMEOUT: Duration = Duration::from_secs(15);
 const WIDGET_ID: &str = "TestWidget42";
 /// The 13 callbacks by their documented names.
 fn callbacks() -> Vec<&'static str> {
@@ -78,33 +93,42 @@ fn serve_fake_loader(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Waits until the fake widget has called `jivo_onLoadCallback` (20 ms after its loader ran).
 fn wait_loaded(ctx: &Ctx) -> Result<()> {
-    ctx.wait_for("the fake widget to load", TIMEOUT, |b| {
-        Ok((b.eval("return !!(window.fakeJivo && window.jivo_api);")? == true).then_some(()))
-    })?;
-    // jivo_onLoadCallback fires 20 ms after the loader runs.
-    std::thread::sleep(Duration::from_millis(100));
-    Ok(())
+    ctx.wait_for("the fake widget to load", LOG_TIMEOUT, |b| {
+        Ok(
+            (b.eval("return !!(window.fakeJivo && window.jivo_api && fakeJivo.isLoaded());")?
+                == true)
+                .then_some(()),
+        )
+    })
 }
 
-/// Opens the popup for the tab showing `url` in a new tab, waits for `expected` and returns
-/// the status text; switches back to the page's tab.
-fn popup_status(ctx: &Ctx, url: &str, expected: &str) -> Result<String> {
+/// Opens the popup for the tab showing `url` in a new tab, runs `f` in it, closes it and
+/// switches back to the page's tab (also when `f` fails).
+fn with_popup<T>(ctx: &Ctx, url: &str, f: impl FnOnce(&Ctx) -> Result<T>) -> Result<T> {
     let page = ctx.current_tab()?;
     let tab = ctx.tab_id_of(url)?;
     ctx.new_tab()?;
-    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
     let result = ctx
-        .wait_for_attr(
+        .open_extension_page(&format!("popup.html?tab={tab}"))
+        .and_then(|_| f(ctx));
+    ctx.close_tab()?;
+    ctx.switch_to(&page)?;
+    result
+}
+
+/// Opens the popup for the tab showing `url`, waits for `expected` and returns the status text.
+fn popup_status(ctx: &Ctx, url: &str, expected: &str) -> Result<String> {
+    with_popup(ctx, url, |ctx| {
+        ctx.wait_for_attr(
             "#page-status",
             "data-state",
             expected,
             Duration::from_secs(8),
-        )
-        .and_then(|_| ctx.text("#page-status"));
-    ctx.close_tab()?;
-    ctx.switch_to(&page)?;
-    result
+        )?;
+        ctx.text("#page-status")
+    })
 }
 
 fn injects_once(ctx: &mut Ctx) -> Result<()> {
@@ -141,6 +165,68 @@ fn not_on_unmatched(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+fn top_frame_only(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    // Both the page and its frame are matched by the site rules; only the top frame gets a widget.
+    ctx.server.route(
+        "/jivochat-framed.html",
+        Response::html(
+            "<!doctype html><title>Framed</title><h1>Framed</h1><iframe src=\"/jivochat-none.html\"></iframe>",
+        ),
+    );
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/jivochat-framed.html");
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    ctx.wait_for_js(
+        "const f = document.querySelector('iframe'); return !!(f && f.contentDocument && f.contentDocument.readyState === 'complete');",
+        TIMEOUT,
+    )?;
+    // Give a (wrong) injection into the frame time to show.
+    std::thread::sleep(Duration::from_millis(500));
+    let frame = ctx.eval(
+        "const w = document.querySelector('iframe').contentWindow;\
+         return {api: typeof w.jivo_api, scripts: w.document.querySelectorAll('script[src]').length,\
+                 hooked: !!Object.getOwnPropertyDescriptor(w, 'jivo_onOpen')};",
+    )?;
+    ensure!(
+        frame == json!({"api": "undefined", "scripts": 0, "hooked": false}),
+        "the frame got something of ours: {frame}"
+    );
+    ensure!(
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 1,
+        "the loader was requested {} times for one top frame",
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js"))
+    );
+    popup_status(ctx, &url, "loaded")?;
+    Ok(())
+}
+
+/// "Inject into this tab" in JivoChat mode: the popup of a tab no site rule matches offers it,
+/// and after the click the loader is injected once and the widget loads.
+fn inject_from_popup(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/plain.html");
+    ctx.goto(&url)?;
+    ensure!(
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 0,
+        "the loader was requested on an unmatched page"
+    );
+    with_popup(ctx, &url, |ctx| {
+        ctx.wait_for_attr("#page-status", "data-state", "not-matched", LOG_TIMEOUT)?;
+        ctx.click("#inject")?;
+        ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)
+    })?;
+    wait_loaded(ctx)?;
+    ensure!(
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 1,
+        "the loader was requested {} times",
+        ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js"))
+    );
+    Ok(())
+}
+
 fn attaches(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     // The page embeds its own loader (the fixture server's copy, as a site would embed JivoChat's).
@@ -166,13 +252,21 @@ fn attaches(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Fires every callback through the widget and checks what the page's handlers saw.
-fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<()> {
+/// Fires every callback through the widget (round `round`: arguments `("arg-<name>", round)`),
+/// checks what the page's handlers saw and what the widget got back, then that the popup's event
+/// log shows each of these widget calls exactly once ([`check_log`]).
+fn check_matrix(
+    ctx: &Ctx,
+    url: &str,
+    expect_handled: bool,
+    expect_throws: bool,
+    round: u32,
+) -> Result<()> {
     ctx.eval("window.handled = window.handled || []; handled.length = 0;")?;
     for name in callbacks() {
         ctx.eval_with(
-            "fakeJivo.fire(arguments[0], ['arg-' + arguments[0], 7]);",
-            vec![json!(name)],
+            "fakeJivo.fire(arguments[0], ['arg-' + arguments[0], arguments[1]]);",
+            vec![json!(name), json!(round)],
         )?;
     }
     let handled = ctx.eval("return window.handled || [];")?;
@@ -182,83 +276,200 @@ fn check_matrix(ctx: &Ctx, expect_handled: bool, expect_throws: bool) -> Result<
             handled.is_empty(),
             "handlers ran on a page without handlers: {handled:?}"
         );
-        return Ok(());
-    }
-    for name in callbacks() {
-        let calls: Vec<&Value> = handled.iter().filter(|h| h["name"] == name).collect();
-        ensure!(
-            calls.len() == 1,
-            "{name}: the page's handler ran {} times",
-            calls.len()
-        );
-        ensure!(calls[0]["thisIsWindow"] == true, "{name}: this !== window");
-        ensure!(
-            calls[0]["args"] == json!([format!("arg-{name}"), 7]),
-            "{name}: args {}",
-            calls[0]["args"]
-        );
-    }
-    let returned = ctx.eval("return fakeJivo.returned;")?;
-    let threw = ctx.eval("return fakeJivo.threw;")?;
-    for name in callbacks() {
-        if expect_throws {
+    } else {
+        for name in callbacks() {
+            let calls: Vec<&Value> = handled.iter().filter(|h| h["name"] == name).collect();
             ensure!(
-                threw[name] == format!("boom from {name}"),
-                "{name}: the widget saw exception {}",
-                threw[name]
+                calls.len() == 1,
+                "{name}: the page's handler ran {} times",
+                calls.len()
             );
-        } else {
+            ensure!(calls[0]["thisIsWindow"] == true, "{name}: this !== window");
             ensure!(
-                returned[name] == format!("ret-{name}"),
-                "{name}: the widget got back {}",
-                returned[name]
+                calls[0]["args"] == json!([format!("arg-{name}"), round]),
+                "{name}: args {}",
+                calls[0]["args"]
             );
         }
+        let returned = ctx.eval("return fakeJivo.returned;")?;
+        let threw = ctx.eval("return fakeJivo.threw;")?;
+        for name in callbacks() {
+            if expect_throws {
+                ensure!(
+                    threw[name] == format!("boom from {name}"),
+                    "{name}: the widget saw exception {}",
+                    threw[name]
+                );
+            } else {
+                ensure!(
+                    returned[name] == format!("ret-{name}"),
+                    "{name}: the widget got back {}",
+                    returned[name]
+                );
+            }
+        }
     }
-    Ok(())
+    check_log(ctx, url, round, expect_throws)
 }
 
-fn handlers_page(ctx: &Ctx, page: &str) -> Result<()> {
+/// One row of the popup's event log: its kind, name and one-line summary, as a person sees it.
+#[derive(Debug)]
+struct Row {
+    kind: String,
+    name: String,
+    summary: String,
+}
+
+/// The rows the popup (the current tab) shows in its event log.
+fn log_rows(ctx: &Ctx) -> Result<Vec<Row>> {
+    let rows = ctx.eval(
+        "return [...document.querySelectorAll('#log-list li[data-id]')].map(li => [\
+           li.dataset.kind,\
+           (li.querySelector('.log-name') || {}).textContent || '',\
+           (li.querySelector('.log-sum') || {}).textContent || '']);",
+    )?;
+    Ok(rows
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| Row {
+            kind: r[0].as_str().unwrap_or("").to_owned(),
+            name: r[1].as_str().unwrap_or("").to_owned(),
+            summary: r[2].as_str().unwrap_or("").to_owned(),
+        })
+        .collect())
+}
+
+/// Opens the popup for the page's tab and checks its event log after `round` rounds of
+/// [`check_matrix`]: this round's call of each callback is exactly one row, and each callback
+/// has exactly one row per widget call so far (one per round, plus the widget's own
+/// `jivo_onLoadCallback` at load). With `throws`, each call also has exactly one "threw" row.
+fn check_log(ctx: &Ctx, url: &str, round: u32, throws: bool) -> Result<()> {
+    let calls_of = |name: &str| round as usize + usize::from(name == "jivo_onLoadCallback");
+    let this_round = |name: &str| format!("(\"arg-{name}\", {round})");
+    with_popup(ctx, url, |ctx| {
+        let mut rows = Vec::new();
+        let all_there = |rows: &[Row]| {
+            callbacks().into_iter().all(|name| {
+                let count = |kind: &str| {
+                    rows.iter()
+                        .filter(|r| r.kind == kind && r.name == name)
+                        .count()
+                };
+                rows.iter().any(|r| {
+                    r.kind == "callback" && r.name == name && r.summary == this_round(name)
+                }) && count("callback") >= calls_of(name)
+                    && (!throws || count("callbackThrew") >= calls_of(name))
+            })
+        };
+        ctx.wait_for("every widget call in the popup's log", LOG_TIMEOUT, |b| {
+            let _ = b;
+            rows = log_rows(ctx)?;
+            Ok(all_there(&rows).then_some(()))
+        })
+        .with_context(|| {
+            let seen: Vec<String> = rows
+                .iter()
+                .filter(|r| r.kind.starts_with("callback"))
+                .map(|r| format!("{} {} {}", r.kind, r.name, r.summary))
+                .collect();
+            format!("callback rows shown: {seen:#?}")
+        })?;
+        // A repeat would arrive in the same batch or just after: look again a moment later.
+        std::thread::sleep(Duration::from_millis(500));
+        let rows = log_rows(ctx)?;
+        for name in callbacks() {
+            let mine = rows
+                .iter()
+                .filter(|r| r.kind == "callback" && r.name == name && r.summary == this_round(name))
+                .count();
+            ensure!(
+                mine == 1,
+                "{name}: round {round}'s widget call is {mine} rows in the popup's log"
+            );
+            let all = rows
+                .iter()
+                .filter(|r| r.kind == "callback" && r.name == name)
+                .count();
+            ensure!(
+                all == calls_of(name),
+                "{name}: {all} callback rows in the popup's log for {} widget calls",
+                calls_of(name)
+            );
+            if throws {
+                let threw: Vec<&Row> = rows
+                    .iter()
+                    .filter(|r| r.kind == "callbackThrew" && r.name == name)
+                    .collect();
+                ensure!(
+                    threw.len() == calls_of(name)
+                        && threw
+                            .iter()
+                            .all(|r| r.summary.contains(&format!("boom from {name}"))),
+                    "{name}: threw rows {threw:?} for {} widget calls",
+                    calls_of(name)
+                );
+            } else {
+                let threw = rows
+                    .iter()
+                    .filter(|r| r.kind == "callbackThrew" && r.name == name)
+                    .count();
+                ensure!(threw == 0, "{name}: {threw} threw rows, but nothing threw");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn handlers_page(ctx: &Ctx, page: &str) -> Result<String> {
     serve_fake_loader(ctx)?;
     use_jivochat(ctx, "/loader/{id}.js", 15000)?;
-    ctx.goto(&ctx.url(page))?;
-    wait_loaded(ctx)
+    let url = ctx.url(page);
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    Ok(url)
 }
 
 fn handlers_none(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-none.html")?;
-    check_matrix(ctx, false, false)
+    let url = handlers_page(ctx, "/jivochat-none.html")?;
+    check_matrix(ctx, &url, false, false, 1)
 }
 
 fn handlers_declared(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-declared.html")?;
+    let url = handlers_page(ctx, "/jivochat-declared.html")?;
     let load = ctx.eval("return handled.filter(h => h.name === 'jivo_onLoadCallback').length;")?;
     ensure!(
         load == 1,
         "the declared jivo_onLoadCallback ran {load} times at load"
     );
-    check_matrix(ctx, true, false)
+    check_matrix(ctx, &url, true, false, 1)
 }
 
 fn handlers_assigned(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-assigned.html")?;
-    check_matrix(ctx, true, false)
+    let url = handlers_page(ctx, "/jivochat-assigned.html")?;
+    check_matrix(ctx, &url, true, false, 1)
 }
 
 fn handlers_late(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-none.html")?;
+    let url = handlers_page(ctx, "/jivochat-none.html")?;
     let assign = "window.handled = []; function note(n, s, a) { handled.push({name: n, thisIsWindow: s === window, args: [...a]}); return 'ret-' + n; }\
                   for (const n of arguments[0]) window[n] = function () { return note(n, this, arguments); };";
     ctx.eval_with(assign, vec![json!(callbacks())])?;
-    check_matrix(ctx, true, false)?;
+    check_matrix(ctx, &url, true, false, 1)?;
     // A second reassignment at runtime replaces the first: only the new handlers run.
     ctx.eval_with(assign, vec![json!(callbacks())])?;
-    check_matrix(ctx, true, false)
+    check_matrix(ctx, &url, true, false, 2)
 }
 
 fn handlers_throw(ctx: &mut Ctx) -> Result<()> {
-    handlers_page(ctx, "/jivochat-throws.html")?;
-    check_matrix(ctx, true, true)
+    let url = handlers_page(ctx, "/jivochat-throws.html")?;
+    let load = ctx.eval("return handled.filter(h => h.name === 'jivo_onLoadCallback').length;")?;
+    ensure!(
+        load == 1,
+        "the throwing jivo_onLoadCallback ran {load} times at load"
+    );
+    check_matrix(ctx, &url, true, true, 1)
 }
 
 fn failure_reason(ctx: &Ctx, page: &str, contains: &str) -> Result<()> {
@@ -361,5 +572,576 @@ fn console_calls(ctx: &mut Ctx) -> Result<()> {
         !calls.as_array().unwrap().contains(&json!("setWidgetColor")),
         "an invalid call reached the widget: {calls}"
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The popup's API console in JivoChat mode: all 20 entry points, typed as a person types them
+// ---------------------------------------------------------------------------------------------
+
+/// How one input of the console's form is filled.
+#[derive(Clone, Copy)]
+enum Input {
+    /// Clear the text input (or area) `api-arg-<name>` and type the text.
+    Type(&'static str, &'static str),
+    /// Tick the checkbox `api-arg-<name>`.
+    Tick(&'static str),
+    /// Choose a value of the select `api-arg-<name>` (a value it lacks leaves it empty).
+    Choose(&'static str, &'static str),
+    /// Click "Add field" in `setCustomData`'s form.
+    AddRow,
+}
+
+/// One valid console call: what to type, what the popup must show, what the widget must get.
+struct Valid {
+    method: &'static str,
+    inputs: Vec<Input>,
+    /// `#api-result[data-kind]`: `returned` or `callback`.
+    kind: &'static str,
+    /// `#api-result[data-value]` as JSON (`null` for "Returned undefined").
+    shown: Value,
+    /// The arguments the fake widget recorded (a function as `"<function>"`).
+    received: Value,
+}
+
+/// One invalid console input: what to type and the field whose error slot must explain it.
+struct Invalid {
+    method: &'static str,
+    inputs: Vec<Input>,
+    /// The field named by the error (`api-err-<slot>`).
+    slot: &'static str,
+}
+
+const CONTACT: [Input; 4] = [
+    Input::Type("name", "John Smith"),
+    Input::Type("email", "john@example.com"),
+    Input::Type("phone", "+14084987855"),
+    Input::Type("description", "Description text"),
+];
+
+/// Every entry point once (and `open` with each `start` value), in an order that keeps the
+/// widget usable: `jivo_destroy` and then `jivo_init` come last.
+fn valid_calls() -> Vec<Valid> {
+    use Input::*;
+    let v = |method, inputs: &[Input], kind, shown: Value, received: Value| Valid {
+        method,
+        inputs: inputs.to_vec(),
+        kind,
+        shown,
+        received,
+    };
+    let ok = json!({"result": "ok"});
+    let contact = json!({
+        "name": "John Smith", "email": "john@example.com",
+        "phone": "+14084987855", "description": "Description text",
+    });
+    let mut offline = contact.clone();
+    offline["message"] = json!("Offline message");
+    let offline_inputs: Vec<Input> = CONTACT
+        .iter()
+        .copied()
+        .chain([Type("message", "Offline message")])
+        .collect();
+    vec![
+        v(
+            "open",
+            &[Choose("start", "chat")],
+            "returned",
+            ok.clone(),
+            json!([{"start": "chat"}]),
+        ),
+        v(
+            "open",
+            &[Choose("start", "call")],
+            "returned",
+            ok.clone(),
+            json!([{"start": "call"}]),
+        ),
+        v(
+            "open",
+            &[Choose("start", "menu")],
+            "returned",
+            ok.clone(),
+            json!([{"start": "menu"}]),
+        ),
+        v("close", &[], "returned", ok.clone(), json!([])),
+        v(
+            "showProactiveInvitation",
+            &[
+                Type("invitation_text", "How can I help you?"),
+                Type("department_id", "3"),
+            ],
+            "returned",
+            Value::Null,
+            json!(["How can I help you?", 3]),
+        ),
+        v(
+            "setWidgetColor",
+            &[Type("color", " #FFFFFF"), Type("color2", "#000")],
+            "returned",
+            Value::Null,
+            json!(["#ffffff", "#000"]),
+        ),
+        v("chatMode", &[], "returned", json!("online"), json!([])),
+        v(
+            "startCall",
+            &[Type("phone", "+14084987855")],
+            "returned",
+            ok.clone(),
+            json!(["+14084987855"]),
+        ),
+        v(
+            "sendOfflineMessage",
+            &offline_inputs,
+            "returned",
+            ok.clone(),
+            json!([offline]),
+        ),
+        v(
+            "sendPageTitle",
+            &[
+                Type("title", "Console title"),
+                Tick("fromApi"),
+                Type("url", "https://shop.example/checkout"),
+            ],
+            "returned",
+            Value::Null,
+            json!(["Console title", true, "https://shop.example/checkout"]),
+        ),
+        v(
+            "setContactInfo",
+            &CONTACT,
+            "returned",
+            Value::Null,
+            json!([contact]),
+        ),
+        v(
+            "setCustomData",
+            &[
+                AddRow,
+                Type("fields-0-content", "User balance: $56"),
+                Type("fields-1-title", "Actions"),
+                Type("fields-1-content", "Add contact"),
+                Type("fields-1-link", "https://crm.example/contacts/new"),
+            ],
+            "returned",
+            Value::Null,
+            json!([[
+                {"content": "User balance: $56"},
+                {"title": "Actions", "content": "Add contact", "link": "https://crm.example/contacts/new"},
+            ]]),
+        ),
+        v(
+            "setUserToken",
+            &[Type("token", "user-42")],
+            "returned",
+            Value::Null,
+            json!(["user-42"]),
+        ),
+        v(
+            "setRules",
+            &[Type("rules", r#"{"greeting": "Hi", "delay": 5}"#)],
+            "returned",
+            Value::Null,
+            json!([{"greeting": "Hi", "delay": 5}]),
+        ),
+        v(
+            "getContactInfo",
+            &[],
+            "returned",
+            json!({
+                "client_name": "John Smith", "email": "john@example.com",
+                "phone": "+14084987855", "description": "Description text",
+            }),
+            json!([]),
+        ),
+        v(
+            "getVisitorNumber",
+            &[],
+            "callback",
+            json!([null, 1]),
+            json!(["<function>"]),
+        ),
+        v(
+            "getUnreadMessagesCount",
+            &[],
+            "returned",
+            json!(0),
+            json!([]),
+        ),
+        v(
+            "getUtm",
+            &[],
+            "returned",
+            json!({"source": null, "medium": null, "campaign": null, "content": null, "term": null}),
+            json!([]),
+        ),
+        v(
+            "isCallbackEnabled",
+            &[],
+            "callback",
+            json!([{"result": "ok"}]),
+            json!(["<function>"]),
+        ),
+        v("clearHistory", &[], "returned", Value::Null, json!([])),
+        v("jivo_destroy", &[], "returned", Value::Null, json!([])),
+        v("jivo_init", &[], "returned", Value::Null, json!([])),
+    ]
+}
+
+/// One invalid input of each validated kind.
+fn invalid_calls() -> Vec<Invalid> {
+    use Input::*;
+    let i = |method, inputs: &[Input], slot| Invalid {
+        method,
+        inputs: inputs.to_vec(),
+        slot,
+    };
+    vec![
+        // A select offers only valid values; a value it lacks (a tampered form) is refused too.
+        i("open", &[Choose("start", "sideways")], "start"),
+        i("setWidgetColor", &[Type("color", "red")], "color"),
+        i(
+            "setWidgetColor",
+            &[Type("color", "#fff"), Type("color2", "#12345")],
+            "color2",
+        ),
+        i("startCall", &[Type("phone", "12")], "phone"),
+        i(
+            "setContactInfo",
+            &[Type("email", "john.example.com")],
+            "email",
+        ),
+        i("setContactInfo", &[Type("phone", "call me")], "phone"),
+        i(
+            "sendOfflineMessage",
+            &[Type("email", "john@example.com"), Type("message", "   ")],
+            "message",
+        ),
+        i(
+            "showProactiveInvitation",
+            &[Type("invitation_text", "   ")],
+            "invitation_text",
+        ),
+        i(
+            "showProactiveInvitation",
+            &[Type("invitation_text", "Hi"), Type("department_id", "-1")],
+            "department_id",
+        ),
+        i("setUserToken", &[Type("token", "  ")], "token"),
+        i(
+            "setCustomData",
+            &[Type("fields-0-title", "No content")],
+            "fields-0-content",
+        ),
+        i(
+            "setCustomData",
+            &[
+                Type("fields-0-content", "x"),
+                Type("fields-0-link", "javascript:alert(1)"),
+            ],
+            "fields-0-link",
+        ),
+        i("setRules", &[Type("rules", "[1, 2]")], "rules"),
+        i("setRules", &[Type("rules", "{not json")], "rules"),
+    ]
+}
+
+/// Selects `method` in the console as a person does (the select's value, then `change`), which
+/// rebuilds its form, then fills the form.
+fn fill_console(ctx: &Ctx, method: &str, inputs: &[Input]) -> Result<()> {
+    // The popup fills the method list as it starts; a value it lacks would select nothing.
+    ctx.wait_for_element(&format!("#api-method option[value='{method}']"), TIMEOUT)?;
+    ctx.eval_with(
+        "const s = document.getElementById('api-method'); s.value = arguments[0];\
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(method)],
+    )?;
+    ctx.wait_for_element(
+        &format!("#api-method option[value='{method}']:checked"),
+        TIMEOUT,
+    )?;
+    for input in inputs {
+        match *input {
+            Input::Type(name, text) => ctx.type_into(&format!("#api-arg-{name}"), text)?,
+            Input::Tick(name) => ctx.click(&format!("#api-arg-{name}"))?,
+            Input::Choose(name, value) => {
+                ctx.eval_with(
+                    "const s = document.getElementById('api-arg-' + arguments[0]); s.value = arguments[1];\
+                     s.dispatchEvent(new Event('change', {bubbles: true}));",
+                    vec![json!(name), json!(value)],
+                )?;
+            }
+            Input::AddRow => {
+                let rows = "return document.querySelectorAll('#api-arg-fields fieldset').length;";
+                let before = ctx.eval(rows)?.as_u64().unwrap_or(0);
+                ctx.click("#api-arg-fields-add")?;
+                ctx.wait_for("one more custom-data row", TIMEOUT, |b| {
+                    Ok((b.eval(rows)?.as_u64().unwrap_or(0) == before + 1).then_some(()))
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `#api-result`'s id, kind, value and text.
+fn console_result(ctx: &Ctx) -> Result<(Option<String>, String, String, String)> {
+    Ok((
+        ctx.attr("#api-result", "data-id")?,
+        ctx.attr("#api-result", "data-kind")?.unwrap_or_default(),
+        ctx.attr("#api-result", "data-value")?.unwrap_or_default(),
+        ctx.text("#api-result")?,
+    ))
+}
+
+/// Clicks Call and waits for the answer to this click (a new `data-id`) to be shown.
+fn call_console(ctx: &Ctx, timeout: Duration) -> Result<(String, Value, String)> {
+    let before = ctx.attr("#api-result", "data-id")?;
+    ctx.click("#api-call")?;
+    let mut seen = (None, String::new(), String::new(), String::new());
+    ctx.wait_for("the console's answer", timeout, |_| {
+        seen = console_result(ctx)?;
+        Ok(
+            (seen.0 != before && matches!(seen.1.as_str(), "returned" | "callback" | "threw"))
+                .then_some(()),
+        )
+    })
+    .with_context(|| format!("#api-result shows {seen:?}"))?;
+    let (_, kind, value, text) = seen;
+    let value = if value.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&value).with_context(|| format!("data-value {value:?}"))?
+    };
+    Ok((kind, value, text))
+}
+
+/// The names of the API-call rows the popup's log shows with `origin`, oldest first.
+fn api_rows(ctx: &Ctx, origin: &str) -> Result<Vec<String>> {
+    let rows = ctx.eval_with(
+        "return [...document.querySelectorAll('#log-list li[data-kind=apiCall]')]\
+           .filter(li => (li.querySelector('.log-origin') || {}).textContent === arguments[0])\
+           .sort((a, b) => Number(a.dataset.id) - Number(b.dataset.id))\
+           .map(li => li.querySelector('.log-name').textContent);",
+        vec![json!(origin)],
+    )?;
+    Ok(serde_json::from_value(rows)?)
+}
+
+/// What the fake widget recorded, from index `from` on: `[{method, args, loaded}]`.
+fn widget_calls(ctx: &Ctx, from: usize) -> Result<Vec<Value>> {
+    let calls = ctx.eval_with(
+        "return fakeJivo.calls.slice(arguments[0]);",
+        vec![json!(from)],
+    )?;
+    Ok(calls.as_array().cloned().unwrap_or_default())
+}
+
+fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/jivochat-none.html");
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    let page = ctx.current_tab()?;
+    let before = ctx
+        .eval("return fakeJivo.calls.length;")?
+        .as_u64()
+        .unwrap_or(0) as usize;
+    let tab = ctx.tab_id_of(&url)?;
+    let popup = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)?;
+    let listed =
+        ctx.eval("return [...document.querySelectorAll('#api-method option')].map(o => o.value);")?;
+    let names: Vec<&str> = jivo_widget_injector::api::Method::ALL
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    ensure!(listed == json!(names), "the console lists {listed}");
+
+    // Invalid input of every validated kind: refused next to its field, nothing sent.
+    for case in invalid_calls() {
+        let what = format!("{}({:?})", case.method, case.slot);
+        fill_console(ctx, case.method, &case.inputs).with_context(|| what.clone())?;
+        let id_before = ctx.attr("#api-result", "data-id")?;
+        ctx.click("#api-call")?;
+        let err_css = format!("#api-err-{}", case.slot);
+        let mut err = String::new();
+        ctx.wait_for(
+            &format!("{what}: an error next to the field"),
+            TIMEOUT,
+            |b| {
+                err = b.text(&err_css)?;
+                Ok((!err.trim().is_empty()).then_some(()))
+            },
+        )?;
+        ensure!(
+            ctx.attr(&format!("#api-arg-{}", case.slot), "aria-invalid")?
+                .as_deref()
+                == Some("true"),
+            "{what}: the field is not marked invalid ({err})"
+        );
+        let (id, kind, _, _) = console_result(ctx)?;
+        ensure!(
+            kind == "refused" && id == id_before,
+            "{what}: the popup sent it (#api-result {kind}, id {id:?} was {id_before:?})"
+        );
+    }
+    // Nothing of that reached the page's widget.
+    std::thread::sleep(Duration::from_millis(500));
+    ctx.switch_to(&page)?;
+    let reached = widget_calls(ctx, before)?;
+    ensure!(
+        reached.is_empty(),
+        "refused console input reached the widget: {reached:?}"
+    );
+
+    // Every entry point, with its result shown as the widget answered.
+    ctx.switch_to(&popup)?;
+    let cases = valid_calls();
+    for case in &cases {
+        fill_console(ctx, case.method, &case.inputs).with_context(|| case.method)?;
+        ensure!(
+            ctx.text("#api-error")?.trim().is_empty(),
+            "{}: the console shows an error: {}",
+            case.method,
+            ctx.text("#api-error")?
+        );
+        let (kind, value, text) = call_console(ctx, LOG_TIMEOUT).with_context(|| case.method)?;
+        ensure!(
+            kind == case.kind && value == case.shown,
+            "{}: the popup shows {kind} {value} ({text:?}), expected {} {}",
+            case.method,
+            case.kind,
+            case.shown
+        );
+        let expected_text = if case.shown.is_null() && case.kind == "returned" {
+            "undefined".to_owned()
+        } else {
+            serde_json::to_string(&case.shown)?
+        };
+        ensure!(
+            text.contains(&expected_text),
+            "{}: the popup's text {text:?} does not show {expected_text}",
+            case.method
+        );
+    }
+
+    // The popup's log shows each console call once, as the popup's, and no call as the page's.
+    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
+    let mut seen = Vec::new();
+    ctx.wait_for("every console call in the popup's log", LOG_TIMEOUT, |_| {
+        seen = api_rows(ctx, "popup")?;
+        Ok((seen.len() >= expected.len()).then_some(()))
+    })
+    .with_context(|| format!("console calls in the log: {seen:?}"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    let popup = api_rows(ctx, "popup")?;
+    ensure!(
+        popup == expected,
+        "the popup's log shows console calls {popup:?}, expected {expected:?}"
+    );
+    let page_calls = api_rows(ctx, "page")?;
+    ensure!(
+        page_calls.is_empty(),
+        "the popup's log shows page calls {page_calls:?}; the page made none"
+    );
+
+    // The widget received each call once, in order, with the typed arguments. (The SPA tracker
+    // reports the page to the widget with sendPageTitle on its own; those are not ours.)
+    ctx.switch_to(&page)?;
+    let received: Vec<Value> = widget_calls(ctx, before)?
+        .into_iter()
+        .filter(|c| c["method"] != "sendPageTitle" || c["args"][0] == "Console title")
+        .collect();
+    let methods: Vec<&str> = received
+        .iter()
+        .map(|c| c["method"].as_str().unwrap_or("?"))
+        .collect();
+    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
+    ensure!(
+        methods == expected,
+        "the widget received {methods:?}, expected {expected:?}"
+    );
+    for (case, got) in cases.iter().zip(&received) {
+        ensure!(
+            got["args"] == case.received,
+            "{}: the widget received {}, expected {}",
+            case.method,
+            got["args"],
+            case.received
+        );
+    }
+    let errors = ctx.eval("return pageErrors;")?;
+    ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
+    Ok(())
+}
+
+fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
+    // A slow loader (1 s on the wire) that then holds the widget back until the test releases
+    // it, so the call is made before jivo_onLoadCallback however long the popup takes to open.
+    ctx.server.route(
+        &format!("/slow-loader/{WIDGET_ID}.js"),
+        Response::js(format!(
+            "(function wait() {{ if (!window.releaseWidget) {{ setTimeout(wait, 50); return; }}\n{}\n}})();",
+            fake_loader()?
+        ))
+        .delay(Duration::from_secs(1)),
+    );
+    use_jivochat(ctx, "/slow-loader/{id}.js", 60000)?;
+    let url = ctx.url("/jivochat-none.html");
+    ctx.goto_nowait(&url)?;
+    let page = ctx.current_tab()?;
+    let tab = ctx.tab_id_of(&url)?;
+    let popup = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", "loading", LOG_TIMEOUT)?;
+    fill_console(ctx, "getVisitorNumber", &[])?;
+    ctx.click("#api-call")?;
+    let pending = |ctx: &Ctx, when: &str| -> Result<()> {
+        let (_, kind, _, text) = console_result(ctx)?;
+        let state = ctx.attr("#page-status", "data-state")?;
+        ensure!(
+            kind == "pending" && state.as_deref() == Some("loading"),
+            "{when}: #api-result {kind} ({text:?}), page status {state:?}; expected pending while loading"
+        );
+        Ok(())
+    };
+    pending(ctx, "right after Call")?;
+    // It stays waiting while the widget has not loaded.
+    std::thread::sleep(Duration::from_millis(1500));
+    pending(ctx, "1.5 s later")?;
+    ctx.switch_to(&page)?;
+    ensure!(
+        ctx.eval("return typeof window.fakeJivo;")? == "undefined",
+        "the widget loaded before it was released"
+    );
+    ctx.eval("window.releaseWidget = true;")?;
+    ctx.switch_to(&popup)?;
+    let mut seen = (None, String::new(), String::new(), String::new());
+    ctx.wait_for("the answer once the widget loaded", LOG_TIMEOUT, |_| {
+        seen = console_result(ctx)?;
+        Ok((seen.1 != "pending").then_some(()))
+    })
+    .with_context(|| format!("#api-result shows {seen:?}"))?;
+    ensure!(
+        seen.1 == "callback" && seen.2 == "[null,1]",
+        "getVisitorNumber made while loading showed {seen:?}"
+    );
+    ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)?;
+    ctx.switch_to(&page)?;
+    let calls = widget_calls(ctx, 0)?;
+    let made: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["method"] == "getVisitorNumber")
+        .collect();
+    ensure!(
+        made.len() == 1 && made[0]["loaded"] == true,
+        "the widget saw getVisitorNumber as {made:?} (once, after jivo_onLoadCallback expected)"
+    );
+    let errors = ctx.eval("return pageErrors;")?;
+    ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
     Ok(())
 }
