@@ -18,6 +18,10 @@ pub const SCENARIOS: &[Scenario] = &[
         observed_handshake,
     ),
     Scenario::new(
+        "hostile::a_page_answering_an_on_demand_handshake_itself_gets_only_its_own_tab_log",
+        impersonated_handshake,
+    ),
+    Scenario::new(
         "hostile::built_ins_replaced_after_the_shim_change_nothing",
         built_ins_replaced,
     ),
@@ -231,10 +235,13 @@ fn forged_messages_change_nothing(ctx: &mut Ctx) -> Result<()> {
 /// The known limit: a page already running when the extension is injected on demand sees the
 /// shim's announce and takes the channel's node. Through it, a message of the protocol's shapes
 /// is recorded like the page calling its own callback (no more than the page could do anyway),
-/// and everything else is dropped, counted in a log marker and in the log's missed count.
-fn observed_handshake(ctx: &mut Ctx) -> Result<()> {
+/// and everything else is dropped, counted in a log marker and in the log's missed count. The
+/// page also forges on every other channel before and after the handshake: none of it counts.
+/// Loads the observer fixture (no site rule matches it) with `query` and injects the extension
+/// as the popup's "Inject into this tab" does; returns the tab id.
+fn inject_into_observer(ctx: &Ctx, query: &str) -> Result<i64> {
     ctx.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/hostile-forge*"] }))?;
-    let url = ctx.url("/hostile-observer.html");
+    let url = ctx.url(&format!("/hostile-observer.html{query}"));
     ctx.goto(&url)?;
     let tab = ctx.tab_id_of(&url)?;
     ensure!(
@@ -247,26 +254,33 @@ fn observed_handshake(ctx: &mut Ctx) -> Result<()> {
          return new Promise((r) => setTimeout(() => { port.disconnect(); r(null); }, 500));",
         vec![json!(tab)],
     )?;
+    Ok(tab)
+}
+
+fn observed_handshake(ctx: &mut Ctx) -> Result<()> {
+    let tab = inject_into_observer(ctx, "")?;
     ctx.wait_for_js(
-        "return !!hostile.node && hostile.toPage.length > 0 && typeof jivo_api === 'object';",
+        "return !!observer.node && observer.toPage.length > 0 && typeof jivo_api === 'object';",
         TIMEOUT,
     )
     .context("the page seeing the handshake")?;
     wait_log(ctx, tab, "the injected sandbox loading", |log| {
         count(log, |e| e["name"] == "jivo_onLoadCallback") > 0
     })?;
+    // Every forgery on the other channels again, now that the extension is there.
+    ctx.eval("hostile.forgeAll('after the handshake'); return null;")?;
     // Bad messages on the real channel.
     ctx.eval(
-        "hostile.send('not json');\
-         hostile.send('{\"type\":\"evil\"}');\
-         hostile.send('{\"type\":\"history\",\"kind\":\"push\",\"extra\":1}');\
-         hostile.send({type: 'callback', name: 'jivo_onOpen', args: []});\
-         hostile.send('{\"type\":\"callback\",\"name\":\"jivo_onOpen\",\"args\":[\"' + 'x'.repeat(100000) + '\"]}');\
+        "observer.send('not json');\
+         observer.send('{\"type\":\"evil\"}');\
+         observer.send('{\"type\":\"history\",\"kind\":\"push\",\"extra\":1}');\
+         observer.send({type: 'callback', name: 'jivo_onOpen', args: []});\
+         observer.send('{\"type\":\"callback\",\"name\":\"jivo_onOpen\",\"args\":[\"' + 'x'.repeat(100000) + '\"]}');\
          return null;",
     )?;
     // A well-formed one: recorded as if the page had called its own jivo_onOpen.
     ctx.eval(
-        "hostile.send('{\"type\":\"callback\",\"name\":\"jivo_onOpen\",\"args\":[\"through-the-node\"]}'); return null;",
+        "observer.send('{\"type\":\"callback\",\"name\":\"jivo_onOpen\",\"args\":[\"through-the-node\"]}'); return null;",
     )?;
     let log = wait_log(ctx, tab, "the drop marker", |log| {
         !drop_markers(log).is_empty()
@@ -291,6 +305,68 @@ fn observed_handshake(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         count(&log, |e| e["kind"] == "navigation") == 0,
         "the malformed history message was acted on"
+    );
+    ensure!(
+        !log.to_string().contains(MARK),
+        "a value forged on another channel is in the log"
+    );
+    Ok(())
+}
+
+/// The known limit's far end: a page already running when the extension is injected on demand
+/// answers the content script's announce with its own node before the shim can. The content
+/// script then talks to the page, the shim stays unconnected (records nothing, installs no API),
+/// and what the page sends is recorded within the protocol's types and limits; the settings and
+/// other tabs are untouched.
+fn impersonated_handshake(ctx: &mut Ctx) -> Result<()> {
+    let tab = inject_into_observer(ctx, "?impersonate")?;
+    let settings = ctx.storage_get("local", "settings")?;
+    ctx.wait_for_js(
+        "return observer.toPage.some((m) => m.includes('\"connected\"'));",
+        TIMEOUT,
+    )
+    .with_context(|| {
+        format!(
+            "the content script connecting to the page's own node; the page saw {}",
+            ctx.eval("return JSON.stringify({announces: observer.announces, contentAnnounces: observer.contentAnnounces, toPage: observer.toPage});")
+                .unwrap_or_default()
+        )
+    })?;
+    // The page answers like a shim would; the content script starts the sandbox through it.
+    ctx.eval("observer.send('{\"type\":\"ready\",\"jivoApiPresent\":false}'); return null;")?;
+    ctx.wait_for_js(
+        "return observer.toPage.some((m) => m.includes('installSandboxApi'));",
+        TIMEOUT,
+    )
+    .context("the content script installing the sandbox through the page's node")?;
+    ensure!(
+        ctx.eval("return typeof window.jivo_api;")? == "undefined",
+        "the real shim was connected after all (jivo_api is installed)"
+    );
+    ctx.eval(
+        "jivo_onOpen('called-by-the-page');\
+         observer.send('{\"type\":\"callback\",\"name\":\"jivo_onClose\",\"args\":[\"made-up\"]}');\
+         observer.send('{\"type\":\"settings\"}');\
+         return null;",
+    )?;
+    let log = wait_log(
+        ctx,
+        tab,
+        "the made-up callback and the drop marker",
+        |log| count(log, |e| e["args"][0] == "made-up") == 1 && !drop_markers(log).is_empty(),
+    )?;
+    ensure!(
+        count(&log, |e| e["args"][0] == "called-by-the-page") == 0,
+        "the unconnected shim recorded a callback"
+    );
+    ensure!(
+        drop_markers(&log) == ["Dropped 1 message from the page: 1 malformed"],
+        "markers: {:?}",
+        drop_markers(&log)
+    );
+    ensure!(
+        ctx.storage_get("local", "settings")? == settings,
+        "the settings changed"
     );
     Ok(())
 }
