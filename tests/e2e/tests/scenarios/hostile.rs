@@ -133,7 +133,8 @@ fn all_storage(ctx: &Ctx) -> Result<String> {
 /// background, popup and settings messages, exact replays of real wire text, an oversized one,
 /// garbage), as string and object details, as `CustomEvent`s under the real and guessed names on
 /// window, document, elements and detached nodes, as announces carrying a page node, and through
-/// `postMessage`; at parse time, DOMContentLoaded, load, and later. None of it reaches the log,
+/// `postMessage`, and synthetic input on the sandbox widget's host; at parse time,
+/// DOMContentLoaded, load, and later. None of it reaches the log,
 /// the settings, storage or the background, and none of it reaches the secret channel.
 fn forged_messages_change_nothing(ctx: &mut Ctx) -> Result<()> {
     let (url, tab) = open(ctx, "/hostile-forge.html")?;
@@ -146,6 +147,10 @@ fn forged_messages_change_nothing(ctx: &mut Ctx) -> Result<()> {
         first["shapes"]
     );
     ensure!(tried > 5_000, "only {tried} forgery attempts were made");
+    ensure!(
+        first["widgetHost"] == true,
+        "the sandbox widget's host was not there to poke: {first}"
+    );
     // A real call after the forgeries: it is recorded, so the log is up to date when it shows.
     ctx.eval("jivo_api.setWidgetColor('#0a0b0c'); return null;")?;
     let log = wait_log(ctx, tab, "the real call after the forgeries", |log| {
@@ -182,6 +187,10 @@ fn forged_messages_change_nothing(ctx: &mut Ctx) -> Result<()> {
         ("setContactInfo call", &|e: &Value| {
             e["method"] == "setContactInfo"
         }),
+        (
+            "jivo_onOpen callback (a synthetic click opened the widget)",
+            &|e: &Value| e["name"] == "jivo_onOpen",
+        ),
         ("jivo_onMessageReceived callback", &|e: &Value| {
             e["name"] == "jivo_onMessageReceived"
         }),
