@@ -1,7 +1,11 @@
 // Jivo Widget Injector — page shim. Runs in the page's main world at document_start, before any
 // page script. It is the only extension code the page can reach, so it is small, holds no
 // decisions (those are in the Rust content script), and guards its channel:
-//   * every built-in it uses is captured here, before the page can replace it;
+//   * every built-in it uses is captured here, before the page can replace it, and it never
+//     looks anything up through a prototype the page can pollute: lookup tables and the
+//     dictionaries it passes to built-ins have no prototype, fields of parsed messages and
+//     property descriptors are read only if they are own, and it never writes an array index
+//     (which would run a setter the page put on Array.prototype);
 //   * it talks to the content script only through CustomEvents on a detached node that the page
 //     never sees (see docs/architecture.md, "The page channel");
 //   * values from the page are serialised by a bounded walker that writes JSON text itself;
@@ -14,6 +18,7 @@
   const doc = document;
   const R = Reflect;
   const apply = R.apply;
+  const reflectGet = R.get;
   const O = Object;
   const defineProperty = O.defineProperty;
   const getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
@@ -60,7 +65,32 @@
     'startCall', 'sendOfflineMessage', 'sendPageTitle', 'setContactInfo', 'setCustomData',
     'setUserToken', 'setRules', 'getContactInfo', 'getVisitorNumber', 'getUnreadMessagesCount',
     'getUtm', 'isCallbackEnabled', 'clearHistory'];
-  const CALLBACK_STYLE = { getVisitorNumber: 1, isCallbackEnabled: 1 };
+  const CALLBACK_STYLE = { __proto__: null, getVisitorNumber: 1, isCallbackEnabled: 1 };
+  const IS_CALLBACK = setOf(CALLBACKS);
+  const IS_API_METHOD = setOf(API_METHODS);
+
+  // A prototype-free lookup table of `names`.
+  function setOf(names) {
+    const set = { __proto__: null };
+    for (let i = 0; i < names.length; i++) set[names[i]] = 1;
+    return set;
+  }
+
+  // `o[k]` if it is o's own property, else undefined: never a value (or getter) the page put
+  // on Object.prototype.
+  function own(o, k) {
+    return o !== null && (typeof o === 'object' || typeof o === 'function') && apply(hasOwn, o, [k])
+      ? o[k] : undefined;
+  }
+
+  // A property descriptor with no prototype, so a polluted Object.prototype.get/value cannot
+  // make it invalid or change its meaning.
+  function descriptor(fields) {
+    const d = { __proto__: null };
+    const keys = objectKeys(fields);
+    for (let i = 0; i < keys.length; i++) d[keys[i]] = fields[keys[i]];
+    return d;
+  }
 
   // ---- bounded serialiser: page values → JSON text ----------------------------------------------
   const MAX_DEPTH = 6;
@@ -87,41 +117,33 @@
     else if (t === 'bigint' || t === 'symbol') out = str(t === 'symbol' ? 'Symbol' : String_(v));
     else if (depth >= MAX_DEPTH) out = '"[…]"';
     else {
-      const parts = [];
+      let body = '';
       let n = 0;
       if (isArray(v)) {
         const len = v.length;
         for (let i = 0; i < len && n < MAX_ITEMS && budget.left > 0; i++, n++) {
-          const d = getOwnPropertyDescriptor(v, i);
-          parts[parts.length] = wire(d && hasOwn.call(d, 'value') ? d.value : undefined, depth + 1, budget);
+          body += (n ? ',' : '') + wire(own(getOwnPropertyDescriptor(v, i), 'value'), depth + 1, budget);
         }
-        out = '[' + joinParts(parts) + ']';
+        out = '[' + body + ']';
       } else {
         let keys;
         try { keys = objectKeys(v); } catch (_) { keys = []; }
         for (let i = 0; i < keys.length && n < MAX_ITEMS && budget.left > 0; i++, n++) {
-          const d = getOwnPropertyDescriptor(v, keys[i]);
-          const val = d && hasOwn.call(d, 'value') ? d.value : undefined;
-          parts[parts.length] = str(keys[i]) + ':' + wire(val, depth + 1, budget);
+          const val = own(getOwnPropertyDescriptor(v, keys[i]), 'value');
+          body += (n ? ',' : '') + str(keys[i]) + ':' + wire(val, depth + 1, budget);
         }
-        out = '{' + joinParts(parts) + '}';
+        out = '{' + body + '}';
       }
     }
     budget.left -= out.length;
     return out;
   }
 
-  function joinParts(parts) {
-    let s = '';
-    for (let i = 0; i < parts.length; i++) s += (i ? ',' : '') + parts[i];
-    return s;
-  }
-
   function wireArgs(args) {
-    const budget = { left: MAX_TOTAL };
-    const parts = [];
-    for (let i = 0; i < args.length && i < MAX_ITEMS; i++) parts[parts.length] = wire(args[i], 0, budget);
-    return '[' + joinParts(parts) + ']';
+    const budget = { __proto__: null, left: MAX_TOTAL };
+    let body = '';
+    for (let i = 0; i < args.length && i < MAX_ITEMS; i++) body += (i ? ',' : '') + wire(args[i], 0, budget);
+    return '[' + body + ']';
   }
 
   // ---- the channel ------------------------------------------------------------------------------
@@ -131,22 +153,22 @@
 
   function send(json) {
     if (!connected) return;
-    apply(dispatch, node, [new CustomEvent_(FROM_PAGE, { detail: json })]);
+    apply(dispatch, node, [new CustomEvent_(FROM_PAGE, { __proto__: null, detail: json })]);
   }
 
   function onMessage(e) {
     let msg;
     try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
-    const type = msg && hasOwn.call(msg, 'type') ? msg.type : null;
-    if (type === 'reply') reply = msg.outcome;
+    const type = own(msg, 'type');
+    if (type === 'reply') reply = own(msg, 'outcome');
     else if (type === 'installSandboxApi') installSandboxApi();
-    else if (type === 'fire') setTimeout_(fire, 0, msg.callbacks);
-    else if (type === 'callApi') callApi(msg.id, msg.method, msg.args);
+    else if (type === 'fire') setTimeout_(fire, 0, own(msg, 'callbacks'));
+    else if (type === 'callApi') callApi(own(msg, 'id'), own(msg, 'method'), own(msg, 'args'));
     else if (type === 'checkApi') sendReady();
   }
 
   function announce() {
-    apply(dispatch, W, [new MouseEvent_(PAGE_ANNOUNCE, { relatedTarget: node })]);
+    apply(dispatch, W, [new MouseEvent_(PAGE_ANNOUNCE, { __proto__: null, relatedTarget: node })]);
   }
 
   function onContentAnnounce() {
@@ -175,7 +197,7 @@
   // ---- callbacks: record, then run the page's handler unchanged ---------------------------------
   const wrappers = new WeakMap_(); // page handler → its recording wrapper
   const ourWrappers = new WeakMap_(); // wrapper → page handler (or null)
-  const handlers = {}; // name → page handler (accessor-held)
+  const handlers = { __proto__: null }; // name → page handler (accessor-held)
 
   function record(name, args) {
     try { send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}'); } catch (_) { /* ignore */ }
@@ -206,36 +228,38 @@
 
   function hookCallback(name) {
     const d = getOwnPropertyDescriptor(W, name);
-    if (d && d.get && apply(wmGet, ourWrappers, [d.get]) !== undefined) return;
-    if (d && !d.configurable) {
+    const get = own(d, 'get');
+    if (get && apply(wmGet, ourWrappers, [get]) !== undefined) return;
+    if (d && !own(d, 'configurable')) {
       // A page `function jivo_on…(){}` declaration: a writable, non-configurable data property.
       // Re-wrap by assignment; the wrapper calls the declared function.
-      if (hasOwn.call(d, 'value') && d.writable && typeof d.value === 'function' &&
-          apply(wmGet, ourWrappers, [d.value]) === undefined) {
-        W[name] = wrapperFor(name, d.value);
+      const value = own(d, 'value');
+      if (own(d, 'writable') && typeof value === 'function' &&
+          apply(wmGet, ourWrappers, [value]) === undefined) {
+        W[name] = wrapperFor(name, value);
       }
       return;
     }
-    if (d) handlers[name] = d.get ? apply(d.get, W, []) : d.value;
+    if (d) handlers[name] = get ? apply(get, W, []) : own(d, 'value');
     const getter = function () { return wrapperFor(name, handlers[name]); };
     apply(wmSet, ourWrappers, [getter, null]);
-    defineProperty(W, name, {
+    defineProperty(W, name, descriptor({
       configurable: true,
       enumerable: true,
       get: getter,
       set(v) { handlers[name] = v; },
-    });
+    }));
   }
 
   // ---- jivo_api, jivo_init, jivo_destroy: record the page's calls to a real widget ---------------
   const apiSlot = { value: undefined, ours: false };
-  const globalSlots = { jivo_init: { value: undefined, ours: false }, jivo_destroy: { value: undefined, ours: false } };
+  const globalSlots = { __proto__: null, jivo_init: { value: undefined, ours: false }, jivo_destroy: { value: undefined, ours: false } };
   const methodWrappers = new WeakMap_();
 
   function recordCall(method, args, returned) {
     try {
       send('{"type":"apiCalled","method":' + stringify(method) + ',"args":' + wireArgs(args) +
-        (returned === undefined ? '' : ',"returned":' + wire(returned, 0, { left: MAX_TOTAL })) + '}');
+        (returned === undefined ? '' : ',"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL })) + '}');
     } catch (_) { /* ignore */ }
   }
 
@@ -255,9 +279,10 @@
     const api = apiSlot.value;
     if (apiSlot.ours || api === null || (typeof api !== 'object' && typeof api !== 'function')) return api;
     return new Proxy_(api, {
+      __proto__: null,
       get(target, key) {
-        const v = R.get(target, key);
-        if (typeof v === 'function' && typeof key === 'string' && API_METHODS.indexOf(key) >= 0) {
+        const v = reflectGet(target, key);
+        if (typeof v === 'function' && typeof key === 'string' && IS_API_METHOD[key] === 1) {
           return recordingFunction(key, v, target);
         }
         return v;
@@ -267,14 +292,15 @@
 
   function hookSlot(name, slot, view) {
     const d = getOwnPropertyDescriptor(W, name);
-    if (d && !d.configurable) return;
-    if (d) slot.value = d.get ? apply(d.get, W, []) : d.value;
-    defineProperty(W, name, {
+    if (d && !own(d, 'configurable')) return;
+    const get = own(d, 'get');
+    if (d) slot.value = get ? apply(get, W, []) : own(d, 'value');
+    defineProperty(W, name, descriptor({
       configurable: true,
       enumerable: true,
       get: view,
       set(v) { slot.value = v; slot.ours = false; },
-    });
+    }));
   }
 
   // ---- the sandbox widget's API: every call answered synchronously by the content script --------
@@ -284,27 +310,27 @@
     const outcome = reply;
     reply = null;
     if (!outcome) return undefined;
-    if (outcome.callbackArgs && CALLBACK_STYLE[method]) {
+    const cbArgs = own(outcome, 'callbackArgs');
+    if (cbArgs && CALLBACK_STYLE[method]) {
       for (let i = 0; i < args.length; i++) {
         if (typeof args[i] === 'function') {
           const cb = args[i];
-          const cbArgs = outcome.callbackArgs;
           setTimeout_(() => { apply(cb, undefined, cbArgs); }, 0);
           break;
         }
       }
     }
-    return outcome.returned;
+    return own(outcome, 'returned');
   }
 
   function installSandboxApi() {
     const api = {};
     for (let i = 0; i < API_METHODS.length; i++) {
       const m = API_METHODS[i];
-      defineProperty(api, m, {
+      defineProperty(api, m, descriptor({
         enumerable: true,
         value: function () { return sandboxCall(m, arguments); },
-      });
+      }));
     }
     apiSlot.value = api;
     apiSlot.ours = true;
@@ -319,7 +345,7 @@
     ensureHooks();
     for (let i = 0; list && i < list.length; i++) {
       const name = list[i][0];
-      if (CALLBACKS.indexOf(name) < 0) continue;
+      if (IS_CALLBACK[name] !== 1) continue;
       const f = W[name];
       if (typeof f === 'function') {
         try { apply(f, W, list[i][1] || []); } catch (_) { /* the page's exception, already reported */ }
@@ -336,23 +362,25 @@
       fn = globalSlots[method].value;
     } else {
       target = apiSlot.value;
-      fn = target ? R.get(target, method) : undefined;
+      fn = target ? reflectGet(target, method) : undefined;
     }
     if (typeof fn !== 'function') {
       answer('{"threw":' + str('window.' + (target === W ? method : 'jivo_api.' + method) + ' is not a function') + '}');
       return;
     }
-    const callArgs = args ? args.slice(0) : [];
+    // An array-like without a prototype: appending to a real array could run a page setter.
+    const callArgs = { __proto__: null, length: 0 };
+    for (let i = 0; args && i < args.length; i++) callArgs[callArgs.length++] = args[i];
     let callbackArgs = null;
     let returned;
     if (CALLBACK_STYLE[method]) {
-      callArgs[callArgs.length] = function () { callbackArgs = wireArgs(arguments); finish(); };
+      callArgs[callArgs.length++] = function () { callbackArgs = wireArgs(arguments); finish(); };
     }
     let done = false;
     function finish() {
       if (done) return;
       done = true;
-      answer('{' + (returned === undefined ? '' : '"returned":' + wire(returned, 0, { left: MAX_TOTAL }) + ',') +
+      answer('{' + (returned === undefined ? '' : '"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL }) + ',') +
         '"callbackArgs":' + (callbackArgs || 'null') + '}');
     }
     try {
@@ -375,7 +403,7 @@
         return result;
       },
     }[name];
-    defineProperty(historyProto, name, { value: wrapped, writable: true, configurable: true, enumerable: true });
+    defineProperty(historyProto, name, descriptor({ value: wrapped, writable: true, configurable: true, enumerable: true }));
   }
 
   // ---- keeping the hooks in place ---------------------------------------------------------------
@@ -402,12 +430,12 @@
     // The parser runs a microtask checkpoint before each later script, so re-wrapping on every
     // mutation batch puts the wrapper back before the widget's loader can run.
     const mo = new MutationObserver_(ensureHooks);
-    apply(moObserve, mo, [doc, { childList: true, subtree: true }]);
+    apply(moObserve, mo, [doc, { __proto__: null, childList: true, subtree: true }]);
     apply(addListener, W, ['load', () => {
       ensureHooks();
       apply(moDisconnect, mo, []);
-    }, { once: true }]);
-    apply(addListener, W, ['DOMContentLoaded', ensureHooks, { once: true, capture: true }]);
+    }, { __proto__: null, once: true }]);
+    apply(addListener, W, ['DOMContentLoaded', ensureHooks, { __proto__: null, once: true, capture: true }]);
     announce();
   } catch (_) { /* never into page code */ }
 

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod event_log;
 pub mod jivochat;
+pub mod page_gate;
 pub mod protocol;
 pub mod sandbox;
 pub mod settings;

@@ -2,8 +2,8 @@
 //!
 //! It completes the handshake with the page shim, keeps a port to the background, and runs the
 //! sandbox widget ([`crate::sandbox`]) when the page is in sandbox mode. Every message from the
-//! page is decoded with [`protocol::decode`] under [`limits::PAGE_MESSAGE_BYTES`]; anything else
-//! is dropped and counted.
+//! page passes the [`PageGate`] (rate limit, size limit, decoding into the protocol's types);
+//! anything else is dropped, counted and shown in the log (see `docs/security.md`).
 
 mod channel;
 mod jivochat_driver;
@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::api::Method;
 use crate::event_log::{Event, Origin};
+use crate::page_gate::{Limits, PageGate};
 use crate::protocol::page::{CallOutcome, FromPage, HistoryKind, ToPage};
 use crate::protocol::runtime::{FromContent, PageConfig, ToContent};
 use crate::protocol::{self, decode, limits, Mode, PageStatus};
@@ -30,7 +31,6 @@ use crate::spa::{PageReport, UrlCause};
 use channel::PageChannel;
 
 /// Everything the content script holds for its page.
-#[derive(Default)]
 struct Content {
     channel: Option<PageChannel>,
     /// Whether the shim answered the handshake.
@@ -46,9 +46,33 @@ struct Content {
     pending_calls: HashMap<u32, (Method, Vec<Value>, Origin)>,
     /// The next id for a call of the SPA tracker (console ids come from popups, below 2^31).
     next_spa_call: u32,
-    /// Messages from the page that failed to decode.
-    dropped: u32,
+    /// Rate limit, size limit and decoding of the page's messages, with the drop counters.
+    gate: PageGate,
+    /// Whether a drop report is scheduled.
+    report_scheduled: bool,
 }
+
+impl Default for Content {
+    fn default() -> Content {
+        Content {
+            channel: None,
+            shim_ready: false,
+            api_present: false,
+            port: None,
+            status: PageStatus::default(),
+            config: None,
+            widget_started: false,
+            pending_calls: HashMap::new(),
+            next_spa_call: 0,
+            gate: PageGate::new(Limits::DEFAULT),
+            report_scheduled: false,
+        }
+    }
+}
+
+/// How long the content script waits after a drop before it logs the drops as one marker, so
+/// a flood gives one entry a second rather than one per message.
+const DROP_REPORT_DELAY_MS: i32 = 1000;
 
 thread_local! {
     static CONTENT: RefCell<Content> = RefCell::new(Content::default());
@@ -141,10 +165,22 @@ fn send_to_page(msg: &ToPage) {
 }
 
 fn on_page_message(text: String) {
-    let msg = match decode::<FromPage>(&text, limits::PAGE_MESSAGE_BYTES) {
+    let now = js_sys::Date::now();
+    let admitted = CONTENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.gate
+            .admit(now, &text)
+            .map_err(|_| !std::mem::replace(&mut c.report_scheduled, true))
+    });
+    let msg = match admitted {
         Ok(msg) => msg,
-        Err(_) => {
-            CONTENT.with(|c| c.borrow_mut().dropped += 1);
+        Err(schedule_report) => {
+            // The event this message might have been never gets a number: the log counts
+            // the gap as missed.
+            recorder::skip(1);
+            if schedule_report {
+                schedule_drop_report();
+            }
             return;
         }
     };
@@ -215,6 +251,31 @@ fn on_page_message(text: String) {
                 send_to_background(&FromContent::ApiResult { id, outcome });
             }
         }
+    }
+}
+
+/// Logs what the gate dropped since the last report, a second after the first drop.
+fn schedule_drop_report() {
+    let report = Closure::once_into_js(|| {
+        let marker = CONTENT.with(|c| {
+            let mut c = c.borrow_mut();
+            c.report_scheduled = false;
+            let limits = *c.gate.limits();
+            c.gate.take_report().map(|r| r.describe(&limits))
+        });
+        if let Some(message) = marker {
+            recorder::record(Event::Error { message });
+        }
+    });
+    let scheduled = web_sys::window().and_then(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            report.unchecked_ref(),
+            DROP_REPORT_DELAY_MS,
+        )
+        .ok()
+    });
+    if scheduled.is_none() {
+        CONTENT.with(|c| c.borrow_mut().report_scheduled = false);
     }
 }
 

@@ -78,6 +78,15 @@ pub fn record(event: Event) {
     }
 }
 
+/// Gives up `n` sequence numbers without events: the background counts the gap as missed
+/// (messages from the page the content script dropped).
+pub fn skip(n: u64) {
+    RECORDER.with(|r| {
+        let mut r = r.borrow_mut();
+        r.next_seq = r.next_seq.saturating_add(n);
+    });
+}
+
 /// Sends what has not been sent on the current port yet.
 pub fn flush() {
     loop {
