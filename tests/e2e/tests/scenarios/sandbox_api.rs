@@ -1,5 +1,911 @@
-//! Sandbox: every entry point and every callback of the Widget API, driven the way a site and a visitor would, on a normal and a strict-CSP page.
+//! Sandbox: every entry point and every callback of the Widget API, driven the way a site and a
+//! visitor would, on a normal and a strict-CSP page.
+//!
+//! The site is `tests/fixtures/sandbox-api.{html,js}`: all 13 callbacks defined, every method
+//! called from `jivo_onLoadCallback` (right and wrong calls), everything it saw in
+//! `window.siteLog`. Later calls are page code too (WebDriver scripts run in the page's world).
+//! The visitor uses the keyboard, the pointer and the screen (`e2e::widget`): the widget is in a
+//! closed shadow root. The agent is the popup (`popup.html?tab=<id>`), through its buttons where
+//! the check is about the popup, else through a popup port as the popup's buttons do.
+//!
+//! Each scenario runs twice: on `/sandbox-api.html` and on `/strict/sandbox-api.html`, served
+//! with `Content-Security-Policy: default-src 'none'; script-src 'self'`.
 
-use e2e::runner::Scenario;
+use std::time::Duration;
 
-pub const SCENARIOS: &[Scenario] = &[];
+use anyhow::{ensure, Context as _, Result};
+use e2e::runner::{Ctx, Scenario};
+use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
+use serde_json::{json, Value};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "sandbox_api::calls_from_on_load::normal",
+        calls_from_on_load::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::calls_from_on_load::strict",
+        calls_from_on_load::<true>,
+    ),
+    Scenario::new(
+        "sandbox_api::window_states_and_calls::normal",
+        window_states_and_calls::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::window_states_and_calls::strict",
+        window_states_and_calls::<true>,
+    ),
+    Scenario::new(
+        "sandbox_api::offline_messages::normal",
+        offline_messages::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::offline_messages::strict",
+        offline_messages::<true>,
+    ),
+    Scenario::new(
+        "sandbox_api::visitor_chats_by_keyboard::normal",
+        visitor_chats_by_keyboard::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::visitor_chats_by_keyboard::strict",
+        visitor_chats_by_keyboard::<true>,
+    ),
+    Scenario::new(
+        "sandbox_api::invitation_then_visitor::normal",
+        invitation_then_visitor::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::invitation_then_visitor::strict",
+        invitation_then_visitor::<true>,
+    ),
+    Scenario::new(
+        "sandbox_api::clear_destroy_init::normal",
+        clear_destroy_init::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::clear_destroy_init::strict",
+        clear_destroy_init::<true>,
+    ),
+];
+
+const SITES: [&str; 2] = [
+    "http://127.0.0.1/sandbox-api*",
+    "http://127.0.0.1/strict/sandbox-api*",
+];
+/// Generous: the machine running the suite may be busy.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// After the last expected callback, how long to keep listening for unexpected ones.
+const SETTLE: Duration = Duration::from_millis(400);
+const PHONE: &str = "+14084987855";
+/// Where the message input is in the open chat window: this far above the window's bottom
+/// edge (below it: the "Request a call" link), at the window's left.
+const INPUT_FROM_BOTTOM: f64 = 64.0;
+
+/// The fixture's URL on the normal or the strict page, with `query` (may be empty).
+fn page_url(ctx: &Ctx, strict: bool, query: &str) -> String {
+    let dir = if strict { "/strict" } else { "" };
+    ctx.url(&format!("{dir}/sandbox-api.html{query}"))
+}
+
+/// Configures the sandbox for the fixture, loads it and waits until its `jivo_onLoadCallback`
+/// has run its calls and got its async answers. Returns the site's log.
+fn load(ctx: &Ctx, url: &str) -> Result<Vec<Value>> {
+    ctx.configure(json!({ "mode": "sandbox", "sites": SITES }))?;
+    ctx.goto(url)?;
+    let log = e2e::site::site_log_with(ctx, "isCallbackEnabled", TIMEOUT)?;
+    Widget::new(ctx).wait_rect("the widget on the page", TIMEOUT, |r| r.height > 0.0)?;
+    Ok(log)
+}
+
+fn entry<'a>(log: &'a [Value], name: &str) -> Option<&'a Value> {
+    log.iter().find(|e| e["name"] == name)
+}
+
+/// The callbacks in the log, in order: `(name, args)`.
+fn callbacks(log: &[Value]) -> Vec<(String, Value)> {
+    log.iter()
+        .filter_map(|e| {
+            let name = e["name"].as_str()?;
+            name.starts_with("jivo_on")
+                .then(|| (name.to_owned(), e["args"].clone()))
+        })
+        .collect()
+}
+
+fn names(log: &[Value]) -> Vec<String> {
+    callbacks(log).into_iter().map(|(n, _)| n).collect()
+}
+
+/// Empties the site's log.
+fn clear_log(ctx: &Ctx) -> Result<()> {
+    ctx.eval("siteLog.length = 0; return null;").map(drop)
+}
+
+/// Waits for the log entry `last`, then a little longer for anything unexpected after it.
+fn log_after(ctx: &Ctx, last: &str) -> Result<Vec<Value>> {
+    e2e::site::site_log_with(ctx, last, TIMEOUT)?;
+    std::thread::sleep(SETTLE);
+    e2e::site::site_log(ctx)
+}
+
+/// Runs page code `js` (a function body) on a fresh log and returns its result.
+fn page_call(ctx: &Ctx, js: &str) -> Result<Value> {
+    clear_log(ctx)?;
+    ctx.eval(&format!(
+        "try {{ const r = (() => {{ {js} }})(); return r === undefined ? 'undefined' : r; }}\
+         catch (e) {{ return 'THREW ' + e; }}"
+    ))
+}
+
+/// Checks that `log`'s callbacks are exactly `expected` (name, and args where given).
+fn expect_callbacks(log: &[Value], expected: &[(&str, Option<Value>)], after: &str) -> Result<()> {
+    let seen = callbacks(log);
+    let ok = seen.len() == expected.len()
+        && seen
+            .iter()
+            .zip(expected)
+            .all(|((n, a), (en, ea))| n == en && ea.as_ref().is_none_or(|ea| a == ea));
+    ensure!(
+        ok,
+        "after {after}: callbacks {seen:?}, expected {expected:?}"
+    );
+    ensure!(
+        log.iter()
+            .filter(|e| e["name"].as_str().is_some_and(|n| n.starts_with("jivo_on")))
+            .all(|e| e["thisIsWindow"] == true),
+        "after {after}: a callback ran with this !== window"
+    );
+    Ok(())
+}
+
+/// The state callbacks an open/close step fires: `[onOpen|onClose], onChangeState(state),
+/// onResizeCallback`.
+fn state_change(
+    open_close: Option<&'static str>,
+    state: &str,
+) -> Vec<(&'static str, Option<Value>)> {
+    let mut v: Vec<(&str, Option<Value>)> = open_close.map(|n| (n, None)).into_iter().collect();
+    v.push(("jivo_onChangeState", Some(json!([state]))));
+    v.push(("jivo_onResizeCallback", None));
+    v
+}
+
+/// Runs `js`, checks it returned `returned`, and that exactly `expected` callbacks followed.
+fn call_expect(
+    ctx: &Ctx,
+    js: &str,
+    returned: Value,
+    expected: &[(&str, Option<Value>)],
+) -> Result<()> {
+    let got = page_call(ctx, js)?;
+    ensure!(got == returned, "{js} returned {got}, expected {returned}");
+    let log = match expected.last() {
+        Some((last, _)) => log_after(ctx, last)?,
+        None => {
+            std::thread::sleep(SETTLE);
+            e2e::site::site_log(ctx)?
+        }
+    };
+    expect_callbacks(&log, expected, js)
+}
+
+// ---- the agent --------------------------------------------------------------------------------
+
+/// Sends one agent action for the tab showing `url` through a popup port, as the popup's
+/// buttons do.
+fn agent(ctx: &Ctx, url: &str, action: Value) -> Result<()> {
+    let tab = ctx.tab_id_of(url)?;
+    ctx.ext_eval(
+        "const port = api.runtime.connect({name: 'popup'});\
+         port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
+         port.postMessage(JSON.stringify({type: 'agent', tab: arguments[0], action: arguments[1]}));\
+         return new Promise(r => setTimeout(() => { port.disconnect(); r(true); }, 200));",
+        vec![json!(tab), action],
+    )?;
+    Ok(())
+}
+
+/// The page tab and the popup tab showing it.
+struct Tabs {
+    page: String,
+    popup: String,
+}
+
+/// Opens `popup.html?tab=<id of url>` in a new tab, waits for it to show the loaded widget and
+/// switches back to the page.
+fn open_popup(ctx: &Ctx, url: &str) -> Result<Tabs> {
+    let page = ctx.current_tab()?;
+    let tab = ctx.tab_id_of(url)?;
+    let popup = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+    ctx.wait_for_attr("#page-status", "data-state", "loaded", TIMEOUT)?;
+    ctx.switch_to(&page)?;
+    Ok(Tabs { page, popup })
+}
+
+/// Waits until the popup's `css` text satisfies `pred`; returns it.
+fn popup_text(ctx: &Ctx, css: &str, pred: impl Fn(&str) -> bool) -> Result<String> {
+    let mut seen = String::new();
+    ctx.wait_for(&format!("{css} in the popup"), TIMEOUT, |b| {
+        seen = b.text(css)?;
+        Ok(pred(&seen).then_some(()))
+    })
+    .with_context(|| format!("{css} shows {seen:?}"))?;
+    Ok(seen)
+}
+
+/// In the popup: ends the call in progress with its "End call: ok" or "End call: fail" button
+/// (with `reason` typed first).
+fn end_call_in_popup(ctx: &Ctx, tabs: &Tabs, ok: bool, reason: &str) -> Result<()> {
+    ctx.switch_to(&tabs.popup)?;
+    let button = if ok {
+        "agent-call-ok"
+    } else {
+        "agent-call-fail"
+    };
+    ctx.wait_for_js(
+        &format!("return !document.getElementById('{button}').disabled;"),
+        TIMEOUT,
+    )
+    .with_context(|| format!("#{button} never became enabled (no call in progress?)"))?;
+    if !reason.is_empty() {
+        ctx.type_into("#agent-call-reason", reason)?;
+    }
+    ctx.click(&format!("#{button}"))?;
+    ctx.switch_to(&tabs.page)
+}
+
+// ---- scenarios ------------------------------------------------------------------------------
+
+/// Everything the fixture calls from `jivo_onLoadCallback` answers the documented way; the
+/// setters take visible effect in the popup's agent view and on the widget's colour; the UTM
+/// tags are the first visit's.
+fn calls_from_on_load<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(
+        ctx,
+        STRICT,
+        "?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=chat+widget",
+    );
+    let log = load(ctx, &url)?;
+    let on_load = entry(&log, "jivo_onLoadCallback").context("jivo_onLoadCallback")?;
+    ensure!(
+        on_load["thisIsWindow"] == true && on_load["args"] == json!([]),
+        "jivo_onLoadCallback: {on_load}"
+    );
+    let r = &entry(&log, "calls").context("the site's calls")?["results"];
+    let expect = |key: &str, want: Value| -> Result<()> {
+        ensure!(r[key] == want, "{key}: {} (expected {want})", r[key]);
+        Ok(())
+    };
+    expect("chatMode", json!("online"))?;
+    expect(
+        "getContactInfo",
+        json!({"client_name": null, "email": null, "phone": null, "description": null}),
+    )?;
+    expect(
+        "getUtm",
+        json!({"source": "news", "medium": "email", "campaign": "spring", "content": null, "term": "chat widget"}),
+    )?;
+    expect("getUnreadMessagesCount", json!(0))?;
+    for setter in [
+        "setCustomData",
+        "setUserToken",
+        "setRules",
+        "sendPageTitle",
+        "setWidgetColor",
+        "badColor",
+        "badRules",
+        "badCustomData",
+        "visitorNumberWithoutCallback",
+        "callbackCheckWithoutCallback",
+    ] {
+        expect(setter, json!("undefined"))?;
+    }
+    for (key, field) in [
+        ("badOpen", "reason"),
+        ("badStartCall", "reason"),
+        ("offlineWhileOnline", "error"),
+        ("badOfflineMessage", "error"),
+    ] {
+        ensure!(
+            r[key]["result"] == "fail" && r[key][field].as_str().is_some_and(|s| !s.is_empty()),
+            "{key}: {} (expected {{result: 'fail', {field}}})",
+            r[key]
+        );
+    }
+    let number = entry(&log, "getVisitorNumber").context("getVisitorNumber's callback")?;
+    ensure!(
+        number["err"].is_null() && number["number"].as_u64().is_some_and(|n| n >= 1),
+        "getVisitorNumber(cb): {number}"
+    );
+    let enabled = entry(&log, "isCallbackEnabled").context("isCallbackEnabled's callback")?;
+    ensure!(
+        enabled["result"] == json!({"result": "ok"}),
+        "isCallbackEnabled(cb): {enabled}"
+    );
+    // Loading is not a state change or a resize.
+    expect_callbacks(&log, &[("jivo_onLoadCallback", None)], "the load")?;
+
+    // The widget wears the site's colour: one colour, then a gradient.
+    let w = Widget::new(ctx);
+    let rect = w.wait_rect("the label", TIMEOUT, |r| r.height > 40.0)?;
+    let bar_y = rect.height - 28.0;
+    let green = Rgb::hex("#1a7f37").unwrap();
+    let seen = w.pixel(rect.width - 40.0, bar_y)?;
+    ensure!(
+        seen.near(green, 8),
+        "the label is {seen:?}, not the site's #1a7f37"
+    );
+    let got = page_call(ctx, "return jivo_api.setWidgetColor('#ff0000', '#0000ff');")?;
+    ensure!(got == "undefined", "setWidgetColor(c1, c2) returned {got}");
+    let (mut left, mut right) = (Rgb(0, 0, 0), Rgb(0, 0, 0));
+    ctx.wait_for("the gradient on the label", TIMEOUT, |_| {
+        left = w.pixel(30.0, bar_y)?;
+        right = w.pixel(rect.width - 30.0, bar_y)?;
+        Ok((left.0 > left.2 && right.2 > right.0).then_some(()))
+    })
+    .with_context(|| format!("label left {left:?}, right {right:?}"))?;
+    let got = page_call(ctx, "return jivo_api.setWidgetColor('#00ff00', 'blue');")?;
+    ensure!(
+        got == "undefined",
+        "setWidgetColor with a bad color2 returned {got}"
+    );
+    std::thread::sleep(SETTLE);
+    let still = w.pixel(30.0, bar_y)?;
+    ensure!(
+        still == left,
+        "a refused setWidgetColor changed the label from {left:?} to {still:?}"
+    );
+
+    // The agent sees the custom data in order, the user token, the rules and the page title.
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-custom-data", |t| t.contains("Add contact"))?;
+    let fields = ctx.eval(
+        "return [...document.querySelectorAll('#agent-custom-data li')].map(li => li.innerText.replace(/\\s+/g, ' ').trim());",
+    )?;
+    ensure!(
+        fields
+            == json!([
+                "User balance: $56",
+                "Open customer profile",
+                "Actions Next: Add contact"
+            ]),
+        "custom data in the popup: {fields}"
+    );
+    let links = ctx.eval(
+        "return [...document.querySelectorAll('#agent-custom-data a')].map(a => a.getAttribute('href'));",
+    )?;
+    ensure!(
+        links == json!(["https://shop.example/profile", "https://shop.example/add"]),
+        "custom-data links: {links}"
+    );
+    popup_text(ctx, "#agent-user-token", |t| t == "user-7f3a9c")?;
+    let rules = popup_text(ctx, "#agent-rules", |t| t.contains("Greet on cart"))?;
+    let rules: Value = serde_json::from_str(&rules).context("the popup's rules are not JSON")?;
+    ensure!(
+        rules == json!({"rules": [{"name": "Greet on cart", "delay": 5}]}),
+        "rules in the popup: {rules}"
+    );
+    popup_text(ctx, "#agent-pages", |t| {
+        t.contains("Cart - Shop") && t.contains("https://shop.example/cart")
+    })?;
+    ctx.switch_to(&tabs.page)?;
+
+    // A later visit without tags still reports the first visit's.
+    let again = page_url(ctx, STRICT, "?utm_source=other");
+    ctx.goto(&again)?;
+    let log = e2e::site::site_log_with(ctx, "isCallbackEnabled", TIMEOUT)?;
+    let utm = &entry(&log, "calls").context("calls")?["results"]["getUtm"];
+    ensure!(
+        utm["source"] == "news" && utm["campaign"] == "spring",
+        "getUtm() on a later visit: {utm}"
+    );
+    Ok(())
+}
+
+/// `open` with every `start`, `close`, `isCallbackEnabled`/`startCall` with callbacks disabled
+/// and enabled, and calls ended ok and failed from the popup's agent console.
+fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    let ok = json!({"result": "ok"});
+    call_expect(
+        ctx,
+        "return jivo_api.open({start: 'menu'});",
+        ok.clone(),
+        &state_change(Some("jivo_onOpen"), "menu"),
+    )?;
+    call_expect(
+        ctx,
+        "return jivo_api.open({start: 'call'});",
+        ok.clone(),
+        &state_change(None, "call"),
+    )?;
+    call_expect(
+        ctx,
+        "return jivo_api.open({start: 'chat'});",
+        ok.clone(),
+        &state_change(None, "chat"),
+    )?;
+    call_expect(
+        ctx,
+        "return jivo_api.open({start: 'call'});",
+        ok.clone(),
+        &state_change(None, "chat/call"),
+    )?;
+    call_expect(
+        ctx,
+        "return jivo_api.open();",
+        ok.clone(),
+        &state_change(None, "chat"),
+    )?;
+    call_expect(ctx, "return jivo_api.open();", ok.clone(), &[])?;
+    call_expect(
+        ctx,
+        "return jivo_api.close();",
+        ok.clone(),
+        &state_change(Some("jivo_onClose"), "label"),
+    )?;
+    call_expect(ctx, "return jivo_api.close();", ok.clone(), &[])?;
+
+    // Callbacks disabled by the agent.
+    agent(
+        ctx,
+        &url,
+        json!({"type": "setCallbacksEnabled", "enabled": false}),
+    )?;
+    let disabled = json!({"result": "fail", "reason": "Callback disabled"});
+    ctx.wait_for("isCallbackEnabled to report disabled", TIMEOUT, |b| {
+        let v = b.eval_async("jivo_api.isCallbackEnabled(r => done(r));")?;
+        Ok((v == disabled).then_some(()))
+    })?;
+    call_expect(
+        ctx,
+        "return jivo_api.open({start: 'call'});",
+        disabled.clone(),
+        &[],
+    )?;
+    call_expect(
+        ctx,
+        &format!("return jivo_api.startCall('{PHONE}');"),
+        disabled,
+        &[],
+    )?;
+
+    // Enabled again: a call starts, a second one is refused while it runs, the agent ends it.
+    agent(
+        ctx,
+        &url,
+        json!({"type": "setCallbacksEnabled", "enabled": true}),
+    )?;
+    ctx.wait_for("isCallbackEnabled to report ok", TIMEOUT, |b| {
+        let v = b.eval_async("jivo_api.isCallbackEnabled(r => done(r));")?;
+        Ok((v == json!({"result": "ok"})).then_some(()))
+    })?;
+    let tabs = open_popup(ctx, &url)?;
+    call_expect(
+        ctx,
+        &format!("return jivo_api.startCall('{PHONE}');"),
+        ok.clone(),
+        &[("jivo_onCallStart", Some(json!([])))],
+    )?;
+    let again = page_call(ctx, &format!("return jivo_api.startCall('{PHONE}');"))?;
+    ensure!(
+        again["result"] == "fail" && again["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "startCall during a call: {again}"
+    );
+    clear_log(ctx)?;
+    end_call_in_popup(ctx, &tabs, true, "")?;
+    let log = log_after(ctx, "jivo_onCallEnd")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onCallEnd", Some(json!([{"result": "ok"}])))],
+        "the agent ended the call ok",
+    )?;
+
+    // A failed call, with and without a reason.
+    call_expect(
+        ctx,
+        &format!("return jivo_api.startCall('{PHONE}');"),
+        ok.clone(),
+        &[("jivo_onCallStart", None)],
+    )?;
+    clear_log(ctx)?;
+    end_call_in_popup(ctx, &tabs, false, "Line busy")?;
+    let log = log_after(ctx, "jivo_onCallEnd")?;
+    expect_callbacks(
+        &log,
+        &[(
+            "jivo_onCallEnd",
+            Some(json!([{"result": "fail", "reason": "Line busy"}])),
+        )],
+        "the agent ended the call as failed",
+    )?;
+    call_expect(
+        ctx,
+        &format!("return jivo_api.startCall('{PHONE}');"),
+        ok,
+        &[("jivo_onCallStart", None)],
+    )?;
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "endCall", "outcome": {"result": "fail", "reason": ""}}),
+    )?;
+    let log = log_after(ctx, "jivo_onCallEnd")?;
+    expect_callbacks(
+        &log,
+        &[(
+            "jivo_onCallEnd",
+            Some(json!([{"result": "fail", "reason": "Call failed"}])),
+        )],
+        "the agent ended the call as failed without a reason",
+    )?;
+    Ok(())
+}
+
+/// `sendOfflineMessage` while agents are offline: accepted when valid (and its contact fields
+/// reach `getContactInfo`), refused with an `error` when not; `chatMode()` follows the agent.
+fn offline_messages<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
+    ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
+        Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
+    })?;
+    let bad = page_call(
+        ctx,
+        "return jivo_api.sendOfflineMessage({name: 'Ann', email: 'not an e-mail', message: 'Hi'});",
+    )?;
+    ensure!(
+        bad["result"] == "fail" && bad["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "sendOfflineMessage with a bad e-mail: {bad}"
+    );
+    let good = page_call(
+        ctx,
+        &format!(
+            "return jivo_api.sendOfflineMessage({{name: 'John Smith', email: 'john@example.com',\
+             phone: '{PHONE}', description: 'Description text', message: 'Offline message'}});"
+        ),
+    )?;
+    ensure!(
+        good == json!({"result": "ok"}),
+        "sendOfflineMessage while offline: {good}"
+    );
+    let contact = ctx.eval("return jivo_api.getContactInfo();")?;
+    ensure!(
+        contact["client_name"] == "John Smith" && contact["email"] == "john@example.com",
+        "getContactInfo() after an offline message: {contact}"
+    );
+    // An offline message is not a chat message.
+    std::thread::sleep(SETTLE);
+    let log = e2e::site::site_log(ctx)?;
+    ensure!(
+        !names(&log).iter().any(|n| n == "jivo_onMessageSent"),
+        "an offline message fired jivo_onMessageSent: {log:?}"
+    );
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-conversation", |t| {
+        t.contains("Offline message")
+    })?;
+    ctx.switch_to(&tabs.page)?;
+    agent(ctx, &url, json!({"type": "setOnline", "online": true}))?;
+    ctx.wait_for("chatMode() online", TIMEOUT, |b| {
+        Ok((b.eval("return jivo_api.chatMode();")? == "online").then_some(()))
+    })?;
+    Ok(())
+}
+
+/// The visitor, by keyboard and pointer: opens the chat, writes the first message
+/// (`jivo_onMessageSent`, `jivo_onClientStartChat`), introduces themselves
+/// (`jivo_onIntroduction`), is accepted and written to (`jivo_onAccept`,
+/// `jivo_onMessageReceived` with the unread count), minimises with Escape, reopens with a
+/// click, drags the window (`jivo_onResizeCallback` alone) and orders a call through the
+/// callback form (`jivo_onCallStart`), which the agent ends as failed from the popup.
+fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    let tabs = open_popup(ctx, &url)?;
+    let w = Widget::new(ctx);
+
+    // Tab into the widget: the label. Enter opens the chat; the message input takes focus.
+    clear_log(ctx)?;
+    w.tab_in_after("#site-last")?;
+    w.keys(&[ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onOpen"), "chat"),
+        "Enter on the label",
+    )?;
+    w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+
+    // The first message.
+    clear_log(ctx)?;
+    w.type_text("Hello, is the blue one in stock?\u{E007}")?;
+    let log = log_after(ctx, "jivo_onClientStartChat")?;
+    expect_callbacks(
+        &log,
+        &[
+            ("jivo_onMessageSent", None),
+            ("jivo_onClientStartChat", None),
+        ],
+        "the visitor's first message",
+    )?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-conversation", |t| {
+        t.contains("blue one in stock")
+    })?;
+    ctx.switch_to(&tabs.page)?;
+
+    // The contact form is now offered above the input: name, e-mail, phone, Send.
+    clear_log(ctx)?;
+    w.shift_tab(4)?;
+    w.type_text("Ann")?;
+    w.keys(&[TAB, TAB])?;
+    w.type_text("+14155550100\u{E007}")?;
+    let log = log_after(ctx, "introducedAs")?;
+    expect_callbacks(&log, &[("jivo_onIntroduction", None)], "the contact form")?;
+    let contact = &entry(&log, "introducedAs").unwrap()["contact"];
+    ensure!(
+        contact["client_name"] == "Ann"
+            && contact["email"].is_null()
+            && contact["description"].is_null()
+            && contact["phone"]
+                .as_str()
+                .is_some_and(|p| p.contains("4155550100")),
+        "getContactInfo() in jivo_onIntroduction: {contact}"
+    );
+
+    // The agent joins and writes while the chat is visible: nothing unread.
+    clear_log(ctx)?;
+    ctx.switch_to(&tabs.popup)?;
+    ctx.wait_for_js(
+        "return !document.getElementById('agent-accept').disabled;",
+        TIMEOUT,
+    )?;
+    ctx.click("#agent-accept")?;
+    ctx.switch_to(&tabs.page)?;
+    let log = log_after(ctx, "jivo_onAccept")?;
+    expect_callbacks(&log, &[("jivo_onAccept", None)], "the agent accepted")?;
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Yes, we have it."}),
+    )?;
+    let log = log_after(ctx, "unreadOnReceive")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onMessageReceived", None)],
+        "an agent message in the open chat",
+    )?;
+    ensure!(
+        entry(&log, "unreadOnReceive").unwrap()["count"] == 0,
+        "unread while the chat is open: {log:?}"
+    );
+
+    // Escape minimises (the focus is still in the window); an agent message is then unread.
+    clear_log(ctx)?;
+    w.keys(&[ESCAPE])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onClose"), "chat/min"),
+        "Escape in the window",
+    )?;
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Anything else?"}),
+    )?;
+    let log = log_after(ctx, "unreadOnReceive")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onMessageReceived", None)],
+        "an agent message while minimised",
+    )?;
+    ensure!(
+        entry(&log, "unreadOnReceive").unwrap()["count"] == 1,
+        "unread while minimised: {log:?}"
+    );
+
+    // A click on the label reopens the chat, which reads the message.
+    let label = w.wait_rect("the label with the preview", TIMEOUT, |r| r.height > 60.0)?;
+    clear_log(ctx)?;
+    w.click_at(label.width - 40.0, label.height - 28.0)?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onOpen"), "chat"),
+        "a click on the label",
+    )?;
+    let unread = ctx.eval("return jivo_api.getUnreadMessagesCount();")?;
+    ensure!(unread == 0, "unread after opening the chat: {unread}");
+
+    // Dragging the header moves the widget: a resize callback, no state change.
+    let before = w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+    clear_log(ctx)?;
+    w.drag(80.0, 22.0, -120, -60)?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onResizeCallback", None)],
+        "dragging the window",
+    )?;
+    let after = w.wait_rect("the moved window", TIMEOUT, |r| r.x < before.x - 50.0)?;
+    ensure!(
+        after.y < before.y - 20.0,
+        "the window did not move up: {before:?} → {after:?}"
+    );
+
+    // "Request a call" sits after the input and its Send button; its form takes the focus.
+    clear_log(ctx)?;
+    w.keys(&[TAB, TAB, ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(None, "chat/call"),
+        "the visitor's call button",
+    )?;
+    clear_log(ctx)?;
+    w.type_text(&format!("{PHONE}\u{E007}"))?;
+    let log = log_after(ctx, "jivo_onCallStart")?;
+    expect_callbacks(&log, &[("jivo_onCallStart", None)], "the callback form")?;
+    clear_log(ctx)?;
+    end_call_in_popup(ctx, &tabs, false, "No answer")?;
+    let log = log_after(ctx, "jivo_onCallEnd")?;
+    expect_callbacks(
+        &log,
+        &[(
+            "jivo_onCallEnd",
+            Some(json!([{"result": "fail", "reason": "No answer"}])),
+        )],
+        "the agent ended the visitor's call",
+    )?;
+    Ok(())
+}
+
+/// A proactive invitation opens the window; the visitor's first message after it fires
+/// `jivo_onMessageSent` but not `jivo_onClientStartChat` (the chat was not the visitor's idea).
+fn invitation_then_visitor<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    call_expect(
+        ctx,
+        "return jivo_api.showProactiveInvitation('How can I help you?', 3);",
+        json!("undefined"),
+        &state_change(Some("jivo_onOpen"), "chat"),
+    )?;
+    let bad = page_call(ctx, "return jivo_api.showProactiveInvitation();")?;
+    ensure!(
+        bad == "undefined",
+        "showProactiveInvitation() returned {bad}"
+    );
+    let w = Widget::new(ctx);
+    // The visitor clicks into the message input at the bottom of the window.
+    clear_log(ctx)?;
+    let win = w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+    w.click_at(60.0, win.height - INPUT_FROM_BOTTOM)?;
+    w.type_text("Just looking, thanks\u{E007}")?;
+    let log = log_after(ctx, "jivo_onMessageSent")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onMessageSent", None)],
+        "the first message after an invitation",
+    )?;
+    Ok(())
+}
+
+/// `clearHistory()` forgets the visitor's data; `jivo_destroy()` removes the widget
+/// (`jivo_onWidgetDestroy`), after which calls fail the documented way; `jivo_init()` brings it
+/// back and `jivo_onLoadCallback` runs again.
+fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    page_call(
+        ctx,
+        "jivo_api.setContactInfo({name: 'John Smith', email: 'john@example.com', description: 'VIP'});",
+    )?;
+    let contact = ctx.eval("return jivo_api.getContactInfo();")?;
+    ensure!(
+        contact
+            == json!({"client_name": "John Smith", "email": "john@example.com", "phone": null, "description": "VIP"}),
+        "getContactInfo() after setContactInfo: {contact}"
+    );
+    let got = page_call(ctx, "return jivo_api.clearHistory();")?;
+    ensure!(got == "undefined", "clearHistory() returned {got}");
+    let contact = ctx.eval("return jivo_api.getContactInfo();")?;
+    ensure!(
+        contact == json!({"client_name": null, "email": null, "phone": null, "description": null}),
+        "getContactInfo() after clearHistory: {contact}"
+    );
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-user-token", |t| t == "—")?;
+    popup_text(ctx, "#agent-custom-data", |t| !t.contains("User balance"))?;
+    ctx.switch_to(&tabs.page)?;
+
+    // Destroy.
+    call_expect(
+        ctx,
+        "return jivo_destroy();",
+        json!("undefined"),
+        &[("jivo_onWidgetDestroy", Some(json!([])))],
+    )?;
+    Widget::new(ctx).wait_gone(TIMEOUT)?;
+    let after = ctx.eval(
+        "const out = {};\
+         const calls = {\
+           open: () => jivo_api.open(),\
+           close: () => jivo_api.close(),\
+           startCall: () => jivo_api.startCall('+14084987855'),\
+           offline: () => jivo_api.sendOfflineMessage({name: 'A', message: 'B'}),\
+           title: () => jivo_api.sendPageTitle('x'),\
+         };\
+         for (const k in calls) { try { const r = calls[k](); out[k] = r === undefined ? 'undefined' : r; }\
+           catch (e) { out[k] = 'THREW ' + e; } }\
+         return new Promise(done => jivo_api.getVisitorNumber((err, n) => { out.number = [err, n]; done(out); }));",
+    )?;
+    for (key, field) in [
+        ("open", "reason"),
+        ("close", "reason"),
+        ("startCall", "reason"),
+        ("offline", "error"),
+    ] {
+        ensure!(
+            after[key]["result"] == "fail" && after[key][field].is_string(),
+            "{key} after jivo_destroy(): {}",
+            after[key]
+        );
+    }
+    ensure!(
+        after["title"] == "undefined",
+        "sendPageTitle after destroy: {}",
+        after["title"]
+    );
+    ensure!(
+        after["number"][0].is_string() && after["number"][1].is_null(),
+        "getVisitorNumber after destroy: {}",
+        after["number"]
+    );
+    std::thread::sleep(SETTLE);
+    let log = e2e::site::site_log(ctx)?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onWidgetDestroy", None)],
+        "calls after destroy",
+    )?;
+
+    // Init again: the site's jivo_onLoadCallback runs its calls a second time.
+    clear_log(ctx)?;
+    ctx.eval("jivo_init(); return null;")?;
+    let log = e2e::site::site_log_with(ctx, "isCallbackEnabled", TIMEOUT)?;
+    let calls = entry(&log, "calls").context("the second load's calls")?;
+    ensure!(
+        calls["load"] == 2,
+        "jivo_onLoadCallback runs: {}",
+        calls["load"]
+    );
+    ensure!(
+        calls["results"]["chatMode"] == "online",
+        "chatMode() after jivo_init(): {}",
+        calls["results"]["chatMode"]
+    );
+    Widget::new(ctx).wait_rect("the widget back on the page", TIMEOUT, |r| r.height > 0.0)?;
+    let again = page_call(ctx, "return jivo_init();")?;
+    ensure!(again == "undefined", "jivo_init() while loaded: {again}");
+    std::thread::sleep(SETTLE);
+    let log = e2e::site::site_log(ctx)?;
+    ensure!(
+        names(&log).is_empty(),
+        "jivo_init() while loaded fired {:?}",
+        names(&log)
+    );
+    Ok(())
+}
