@@ -224,8 +224,7 @@ impl<'a> Widget<'a> {
     }
 
     /// The colour on screen at `(dx, dy)` from the host's top-left corner, read from an
-    /// element screenshot of the host (decoded in the extension's helper page, which can
-    /// decode images whatever the tested page's CSP).
+    /// element screenshot of the host.
     pub fn pixel(&self, dx: f64, dy: f64) -> Result<Rgb> {
         let r = self
             .rect()?
@@ -236,8 +235,30 @@ impl<'a> Widget<'a> {
             .b
             .session()
             .cmd("GET", &path, None, "widget screenshot")?;
+        self.decode_pixel(&png, dx, dy, r.width, r.height)
+    }
+
+    /// The colour on screen at `(x, y)` of the viewport (for parts of the widget that are
+    /// positioned outside the host's box, such as the full-width window on narrow screens).
+    pub fn screen_pixel(&self, x: f64, y: f64) -> Result<Rgb> {
+        let size = self
+            .b
+            .eval("return [document.documentElement.clientWidth, window.innerHeight];")?;
+        let n = |i: usize| size.get(i).and_then(Value::as_f64).unwrap_or(1.0);
+        let png = self
+            .b
+            .session()
+            .cmd("GET", "/screenshot", None, "screenshot")?;
+        self.decode_pixel(&png, x, y, n(0), n(1))
+    }
+
+    /// Decodes one pixel of a base64 PNG showing a `width`×`height` CSS-pixel area. In the
+    /// current tab: switching tabs to decode elsewhere would undo a zoom the test set (Firefox
+    /// re-applies the site's zoom when a tab is selected), and decoding a `Blob` is not a fetch,
+    /// so the page's CSP does not apply.
+    fn decode_pixel(&self, png: &Value, x: f64, y: f64, width: f64, height: f64) -> Result<Rgb> {
         let png = png.as_str().context("the screenshot is not base64 text")?;
-        let v = self.b.ext_eval(
+        let v = self.b.eval_with(
             "const bin = atob(arguments[0]); const bytes = new Uint8Array(bin.length);\
              for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);\
              return createImageBitmap(new Blob([bytes], {type: 'image/png'})).then(bmp => {\
@@ -246,7 +267,7 @@ impl<'a> Widget<'a> {
                const sx = bmp.width / arguments[3], sy = bmp.height / arguments[4];\
                const d = c.getImageData(Math.round(arguments[1] * sx), Math.round(arguments[2] * sy), 1, 1).data;\
                return [d[0], d[1], d[2]]; });",
-            vec![json!(png), json!(dx), json!(dy), json!(r.width), json!(r.height)],
+            vec![json!(png), json!(x), json!(y), json!(width), json!(height)],
         )?;
         let c = |i: usize| v.get(i).and_then(Value::as_u64).unwrap_or(0) as u8;
         Ok(Rgb(c(0), c(1), c(2)))

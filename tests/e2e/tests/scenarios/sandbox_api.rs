@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
 use serde_json::{json, Value};
@@ -67,6 +68,19 @@ pub const SCENARIOS: &[Scenario] = &[
         "sandbox_api::clear_destroy_init::strict",
         clear_destroy_init::<true>,
     ),
+    Scenario::new(
+        "sandbox_api::narrow_viewport::normal",
+        narrow_viewport::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::narrow_viewport::strict",
+        narrow_viewport::<true>,
+    ),
+    // Reads the accessibility tree through the DevTools protocol, which only chromedriver
+    // offers; geckodriver's computed-label command needs element references, and the widget's
+    // elements are unreachable in its closed shadow root.
+    Scenario::new("sandbox_api::controls_are_labelled", controls_are_labelled)
+        .only(BrowserKind::Chromium),
 ];
 
 const SITES: [&str; 2] = [
@@ -782,6 +796,12 @@ fn invitation_then_visitor<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         json!("undefined"),
         &state_change(Some("jivo_onOpen"), "chat"),
     )?;
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-conversation", |t| {
+        t.contains("How can I help you?")
+    })?;
+    ctx.switch_to(&tabs.page)?;
     let bad = page_call(ctx, "return jivo_api.showProactiveInvitation();")?;
     ensure!(
         bad == "undefined",
@@ -818,6 +838,12 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
             == json!({"client_name": "John Smith", "email": "john@example.com", "phone": null, "description": "VIP"}),
         "getContactInfo() after setContactInfo: {contact}"
     );
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-contact", |t| {
+        t == "John Smith · john@example.com · VIP"
+    })?;
+    ctx.switch_to(&tabs.page)?;
     let got = page_call(ctx, "return jivo_api.clearHistory();")?;
     ensure!(got == "undefined", "clearHistory() returned {got}");
     let contact = ctx.eval("return jivo_api.getContactInfo();")?;
@@ -825,8 +851,8 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         contact == json!({"client_name": null, "email": null, "phone": null, "description": null}),
         "getContactInfo() after clearHistory: {contact}"
     );
-    let tabs = open_popup(ctx, &url)?;
     ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-contact", |t| t == "—")?;
     popup_text(ctx, "#agent-user-token", |t| t == "—")?;
     popup_text(ctx, "#agent-custom-data", |t| !t.contains("User balance"))?;
     ctx.switch_to(&tabs.page)?;
@@ -906,6 +932,168 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         names(&log).is_empty(),
         "jivo_init() while loaded fired {:?}",
         names(&log)
+    );
+    Ok(())
+}
+
+/// Makes the current tab's viewport phone-sized (400 CSS px wide) for one scenario, and
+/// restores the harness's 1280×900 afterwards, also when the scenario fails. Firefox keeps a
+/// window at least 500 px wide, so there the page is also zoomed to 125% (call after loading
+/// the page: navigation re-applies the site's zoom).
+struct NarrowViewport<'a>(&'a Ctx);
+
+impl<'a> NarrowViewport<'a> {
+    fn set(ctx: &'a Ctx) -> Result<NarrowViewport<'a>> {
+        let guard = NarrowViewport(ctx);
+        ctx.session().set_window_size(400, 800)?;
+        if ctx.kind() == BrowserKind::Firefox {
+            guard.zoom(1.25)?;
+        }
+        Ok(guard)
+    }
+
+    fn zoom(&self, zoom: f64) -> Result<()> {
+        let s = self.0.session();
+        s.set_context("chrome")?;
+        let r = s.execute(
+            "gBrowser.selectedBrowser.fullZoom = arguments[0]; return null;",
+            vec![json!(zoom)],
+        );
+        s.set_context("content")?;
+        r.map(drop)
+    }
+}
+
+impl Drop for NarrowViewport<'_> {
+    fn drop(&mut self) {
+        if self.0.kind() == BrowserKind::Firefox {
+            let _ = self.zoom(1.0);
+        }
+        let _ = self.0.session().set_window_size(1280, 900);
+    }
+}
+
+/// On a phone-sized viewport the open window spans the viewport's width, the widget still
+/// works by keyboard, and dragging the header does not move it.
+fn narrow_viewport<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    let _narrow = NarrowViewport::set(ctx)?;
+    let vw = ctx
+        .eval("return document.documentElement.clientWidth;")?
+        .as_f64()
+        .context("viewport width")?;
+    ensure!(vw < 480.0, "the viewport is {vw} px wide, not narrow");
+    let w = Widget::new(ctx);
+    clear_log(ctx)?;
+    w.tab_in_after("#site-last")?;
+    w.keys(&[ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onOpen"), "chat"),
+        "Enter on the label",
+    )?;
+    // The header (in the site's colour) runs from the left edge to the right edge, 90% of the
+    // viewport's height from its bottom.
+    let vh = ctx
+        .eval("return window.innerHeight;")?
+        .as_f64()
+        .context("viewport height")?;
+    let header_y = vh * 0.1 + 16.0;
+    let green = Rgb::hex("#1a7f37").unwrap();
+    let mut seen = (Rgb(0, 0, 0), Rgb(0, 0, 0));
+    ctx.wait_for("the full-width header", TIMEOUT, |_| {
+        seen = (
+            w.screen_pixel(4.0, header_y)?,
+            w.screen_pixel(vw - 60.0, header_y)?,
+        );
+        Ok((seen.0.near(green, 8) && seen.1.near(green, 8)).then_some(()))
+    })
+    .with_context(|| format!("at y={header_y}: left {:?}, right {:?}", seen.0, seen.1))?;
+    // Dragging the header does nothing here.
+    let host = w.rect()?.context("the widget host")?;
+    clear_log(ctx)?;
+    w.drag(60.0 - host.x, header_y - host.y, 80, -40)?;
+    std::thread::sleep(SETTLE);
+    let log = e2e::site::site_log(ctx)?;
+    expect_callbacks(&log, &[], "dragging the header on a narrow screen")?;
+    // Pressing on the header took the focus from the input (as any click on text does); the
+    // visitor taps the input, at the bottom of the full-width window, and types.
+    clear_log(ctx)?;
+    let host = w.rect()?.context("the widget host")?;
+    w.click_at(60.0 - host.x, vh - INPUT_FROM_BOTTOM - host.y)?;
+    w.type_text("Hi from my phone\u{E007}")?;
+    let log = log_after(ctx, "jivo_onClientStartChat")?;
+    expect_callbacks(
+        &log,
+        &[
+            ("jivo_onMessageSent", None),
+            ("jivo_onClientStartChat", None),
+        ],
+        "a message typed on a narrow screen",
+    )?;
+    Ok(())
+}
+
+/// Every button and text field of the widget has an accessible name, in the label, the chat
+/// window with the contact form, and the callback form over the chat; the window is a dialog
+/// named by its header.
+fn controls_are_labelled(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, false, "");
+    load(ctx, &url)?;
+    let unnamed = |ctx: &Ctx, min_controls: usize, what: &str| -> Result<Vec<Value>> {
+        let tree = ctx
+            .session()
+            .cdp("Accessibility.getFullAXTree", json!({}))?;
+        let nodes = tree["nodes"].as_array().cloned().unwrap_or_default();
+        let controls: Vec<&Value> = nodes
+            .iter()
+            .filter(|n| n["ignored"] != true)
+            .filter(|n| {
+                matches!(
+                    n["role"]["value"].as_str(),
+                    Some("button" | "textbox" | "dialog")
+                )
+            })
+            .collect();
+        // The page's own "Subscribe" button is among them.
+        ensure!(
+            controls.len() > min_controls,
+            "{what}: only {} controls in the accessibility tree",
+            controls.len()
+        );
+        Ok(controls
+            .into_iter()
+            .filter(|n| {
+                n["name"]["value"]
+                    .as_str()
+                    .is_none_or(|s| s.trim().is_empty())
+            })
+            .map(|n| json!({"role": n["role"]["value"], "name": n["name"]}))
+            .collect())
+    };
+    let w = Widget::new(ctx);
+    let bad = unnamed(ctx, 1, "the label")?;
+    ensure!(bad.is_empty(), "unnamed controls with the label: {bad:?}");
+    w.tab_in_after("#site-last")?;
+    w.keys(&[ENTER])?;
+    w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+    clear_log(ctx)?;
+    w.type_text("Hello\u{E007}")?;
+    e2e::site::site_log_with(ctx, "jivo_onMessageSent", TIMEOUT)?;
+    // Minimise, input, Send, Request a call, the contact form's three fields and Send.
+    let bad = unnamed(ctx, 9, "the chat window")?;
+    ensure!(
+        bad.is_empty(),
+        "unnamed controls in the chat window: {bad:?}"
+    );
+    page_call(ctx, "return jivo_api.open({start: 'call'});")?;
+    e2e::site::site_log_with(ctx, "jivo_onResizeCallback", TIMEOUT)?;
+    let bad = unnamed(ctx, 4, "the callback form")?;
+    ensure!(
+        bad.is_empty(),
+        "unnamed controls with the callback form: {bad:?}"
     );
     Ok(())
 }
