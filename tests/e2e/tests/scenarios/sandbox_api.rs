@@ -69,6 +69,22 @@ pub const SCENARIOS: &[Scenario] = &[
         clear_destroy_init::<true>,
     ),
     Scenario::new(
+        "sandbox_api::history_across_reloads::normal",
+        history_across_reloads::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::history_across_reloads::strict",
+        history_across_reloads::<true>,
+    ),
+    Scenario::new(
+        "sandbox_api::visitor_menu_and_offline_form::normal",
+        visitor_menu_and_offline_form::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::visitor_menu_and_offline_form::strict",
+        visitor_menu_and_offline_form::<true>,
+    ),
+    Scenario::new(
         "sandbox_api::narrow_viewport::normal",
         narrow_viewport::<false>,
     ),
@@ -110,6 +126,19 @@ fn load(ctx: &Ctx, url: &str) -> Result<Vec<Value>> {
     let log = e2e::site::site_log_with(ctx, "isCallbackEnabled", TIMEOUT)?;
     Widget::new(ctx).wait_rect("the widget on the page", TIMEOUT, |r| r.height > 0.0)?;
     Ok(log)
+}
+
+/// Fails if the page saw an uncaught error, an unhandled rejection or a CSP violation
+/// (`window.siteProblems`, kept by the fixture since the page started). Firefox's own request
+/// for `/favicon.ico` is refused by the strict page's `img-src` and reported to the page; that
+/// one is the browser's, not the widget's.
+fn no_page_problems(ctx: &Ctx) -> Result<()> {
+    let problems = ctx.eval(
+        "return (window.siteProblems || [null]).filter(p => !(p && p.kind === 'csp'\
+           && p.directive === 'img-src' && /\\/favicon\\.ico$/.test(p.blocked)));",
+    )?;
+    ensure!(problems == json!([]), "the page saw problems: {problems}");
+    Ok(())
 }
 
 fn entry<'a>(log: &'a [Value], name: &str) -> Option<&'a Value> {
@@ -416,6 +445,7 @@ fn calls_from_on_load<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         utm["source"] == "news" && utm["campaign"] == "spring",
         "getUtm() on a later visit: {utm}"
     );
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -558,6 +588,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         )],
         "the agent ended the call as failed without a reason",
     )?;
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -611,6 +642,7 @@ fn offline_messages<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     ctx.wait_for("chatMode() online", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "online").then_some(()))
     })?;
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -782,6 +814,7 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         )],
         "the agent ended the visitor's call",
     )?;
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -819,6 +852,7 @@ fn invitation_then_visitor<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         &[("jivo_onMessageSent", None)],
         "the first message after an invitation",
     )?;
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -933,6 +967,7 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         "jivo_init() while loaded fired {:?}",
         names(&log)
     );
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -1033,6 +1068,7 @@ fn narrow_viewport<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         ],
         "a message typed on a narrow screen",
     )?;
+    no_page_problems(ctx)?;
     Ok(())
 }
 
@@ -1095,5 +1131,173 @@ fn controls_are_labelled(ctx: &mut Ctx) -> Result<()> {
         bad.is_empty(),
         "unnamed controls with the callback form: {bad:?}"
     );
+    no_page_problems(ctx)?;
+    Ok(())
+}
+
+/// The chat outlives a reload: the unread count and the acceptance carry over, the widget comes
+/// back minimised without state callbacks, and the visitor's next message is not a "first
+/// message" again, until `clearHistory()` starts a new history.
+fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    let w = Widget::new(ctx);
+    w.tab_in_after("#site-last")?;
+    w.keys(&[ENTER])?;
+    w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+    clear_log(ctx)?;
+    w.type_text("First message\u{E007}")?;
+    log_after(ctx, "jivo_onClientStartChat")?;
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Hi, one moment"}),
+    )?;
+    let log = log_after(ctx, "jivo_onMessageReceived")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onAccept", None), ("jivo_onMessageReceived", None)],
+        "the agent's first message",
+    )?;
+    w.keys(&[ESCAPE])?;
+    e2e::site::site_log_with(ctx, "jivo_onClose", TIMEOUT)?;
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Still there?"}),
+    )?;
+    log_after(ctx, "jivo_onMessageReceived")?;
+
+    // Reload: still one unread message, minimised with the conversation (no state callbacks).
+    ctx.goto(&url)?;
+    let log = e2e::site::site_log_with(ctx, "isCallbackEnabled", TIMEOUT)?;
+    let calls = &entry(&log, "calls").context("calls")?["results"];
+    ensure!(
+        calls["getUnreadMessagesCount"] == 1,
+        "unread after a reload: {}",
+        calls["getUnreadMessagesCount"]
+    );
+    std::thread::sleep(SETTLE);
+    expect_callbacks(
+        &e2e::site::site_log(ctx)?,
+        &[("jivo_onLoadCallback", None)],
+        "the reload",
+    )?;
+
+    // Open by keyboard, write again: not a first message; the agent writes: no new acceptance.
+    w.wait_rect("the label", TIMEOUT, |r| r.height > 0.0)?;
+    clear_log(ctx)?;
+    w.tab_in_after("#site-last")?;
+    w.keys(&[ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onOpen"), "chat"),
+        "opening the chat after the reload",
+    )?;
+    let unread = ctx.eval("return jivo_api.getUnreadMessagesCount();")?;
+    ensure!(unread == 0, "unread once the chat is open: {unread}");
+    clear_log(ctx)?;
+    w.type_text("Yes, still here\u{E007}")?;
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-conversation", |t| {
+        t.contains("Yes, still here")
+    })?;
+    ctx.switch_to(&tabs.page)?;
+    agent(ctx, &url, json!({"type": "sendMessage", "text": "Great"}))?;
+    let log = log_after(ctx, "jivo_onMessageReceived")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onMessageReceived", None)],
+        "a second message after the reload (the visitor's, then the agent's)",
+    )?;
+
+    // A new history: the next message is a first message again.
+    page_call(ctx, "return jivo_api.clearHistory();")?;
+    std::thread::sleep(SETTLE);
+    clear_log(ctx)?;
+    let host = w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+    w.click_at(60.0, host.height - INPUT_FROM_BOTTOM)?;
+    w.type_text("Starting over\u{E007}")?;
+    let log = log_after(ctx, "jivo_onClientStartChat")?;
+    expect_callbacks(
+        &log,
+        &[
+            ("jivo_onMessageSent", None),
+            ("jivo_onClientStartChat", None),
+        ],
+        "the first message after clearHistory()",
+    )?;
+    no_page_problems(ctx)?;
+    Ok(())
+}
+
+/// The visitor picks the call channel from the menu by keyboard, leaves with Escape, and
+/// (agents offline) fills the offline form: its contact fields reach `getContactInfo()` and the
+/// message reaches the agent, with no chat callbacks.
+fn visitor_menu_and_offline_form<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    let w = Widget::new(ctx);
+    call_expect(
+        ctx,
+        "return jivo_api.open({start: 'menu'});",
+        json!({"result": "ok"}),
+        &state_change(Some("jivo_onOpen"), "menu"),
+    )?;
+    // The menu window: Minimise, Chat, Request a call.
+    clear_log(ctx)?;
+    w.tab_in_after("#site-last")?;
+    w.keys(&[TAB, TAB, ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(&log, &state_change(None, "call"), "the menu's call channel")?;
+    clear_log(ctx)?;
+    w.keys(&[ESCAPE])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onClose"), "label"),
+        "Escape in the callback form",
+    )?;
+
+    agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
+    ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
+        Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
+    })?;
+    clear_log(ctx)?;
+    w.tab_in_after("#site-last")?;
+    w.keys(&[ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onOpen"), "chat"),
+        "opening the offline chat",
+    )?;
+    // The focus lands in the offline form's first field: Name, E-mail, Phone, Message, Send.
+    clear_log(ctx)?;
+    w.type_text("Bob")?;
+    w.keys(&[TAB])?;
+    w.type_text("bob@example.com")?;
+    w.keys(&[TAB, TAB])?;
+    w.type_text("Please call me tomorrow")?;
+    w.keys(&[TAB, ENTER])?;
+    let tabs = open_popup(ctx, &url)?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-conversation", |t| {
+        t.contains("Please call me tomorrow")
+    })?;
+    ctx.switch_to(&tabs.page)?;
+    let contact = ctx.eval("return jivo_api.getContactInfo();")?;
+    ensure!(
+        contact
+            == json!({"client_name": "Bob", "email": "bob@example.com", "phone": null, "description": null}),
+        "getContactInfo() after the offline form: {contact}"
+    );
+    let log = e2e::site::site_log(ctx)?;
+    expect_callbacks(&log, &[], "the offline form")?;
+    no_page_problems(ctx)?;
     Ok(())
 }
