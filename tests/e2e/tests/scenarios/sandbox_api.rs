@@ -85,6 +85,14 @@ pub const SCENARIOS: &[Scenario] = &[
         visitor_menu_and_offline_form::<true>,
     ),
     Scenario::new(
+        "sandbox_api::callbacks_call_the_api::normal",
+        callbacks_call_the_api::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::callbacks_call_the_api::strict",
+        callbacks_call_the_api::<true>,
+    ),
+    Scenario::new(
         "sandbox_api::narrow_viewport::normal",
         narrow_viewport::<false>,
     ),
@@ -823,12 +831,19 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
 fn invitation_then_visitor<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     let url = page_url(ctx, STRICT, "");
     load(ctx, &url)?;
+    // The page's own control has the focus: the invitation must not take it.
+    ctx.eval("document.getElementById('site-last').focus(); return null;")?;
     call_expect(
         ctx,
         "return jivo_api.showProactiveInvitation('How can I help you?', 3);",
         json!("undefined"),
         &state_change(Some("jivo_onOpen"), "chat"),
     )?;
+    let focus = ctx.eval("return document.activeElement && document.activeElement.id;")?;
+    ensure!(
+        focus == "site-last",
+        "the invitation took the focus from the page's control (now on {focus})"
+    );
     let tabs = open_popup(ctx, &url)?;
     ctx.switch_to(&tabs.popup)?;
     popup_text(ctx, "#agent-conversation", |t| {
@@ -1298,6 +1313,67 @@ fn visitor_menu_and_offline_form<const STRICT: bool>(ctx: &mut Ctx) -> Result<()
     );
     let log = e2e::site::site_log(ctx)?;
     expect_callbacks(&log, &[], "the offline form")?;
+    no_page_problems(ctx)?;
+    Ok(())
+}
+
+/// Sites call the API from inside callbacks (close the menu as soon as it opens, recolour the
+/// widget on open): each call is answered at once, and its own callbacks follow in order.
+fn callbacks_call_the_api<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    ctx.eval(
+        "window.jivo_onChangeState = function (state) {\
+           record('jivo_onChangeState', this, arguments);\
+           if (state === 'menu') siteLog.push({name: 'closedFromCallback', returned: jivo_api.close()});\
+         };\
+         window.jivo_onOpen = function () {\
+           record('jivo_onOpen', this, arguments);\
+           siteLog.push({name: 'colouredFromCallback', returned: String(jivo_api.setWidgetColor('#c0ffee'))});\
+         };\
+         return null;",
+    )?;
+    clear_log(ctx)?;
+    let got = ctx.eval("return jivo_api.open({start: 'menu'});")?;
+    ensure!(got == json!({"result": "ok"}), "open(menu) returned {got}");
+    ctx.wait_for("two resizes (menu, then label)", TIMEOUT, |b| {
+        let log = e2e::site::site_log(b)?;
+        let resizes = names(&log)
+            .iter()
+            .filter(|n| *n == "jivo_onResizeCallback")
+            .count();
+        Ok((resizes >= 2).then_some(()))
+    })?;
+    std::thread::sleep(SETTLE);
+    let log = e2e::site::site_log(ctx)?;
+    let mut expected = state_change(Some("jivo_onOpen"), "menu");
+    expected.extend(state_change(Some("jivo_onClose"), "label"));
+    expect_callbacks(
+        &log,
+        &expected,
+        "open(menu) with a callback that closes the menu",
+    )?;
+    let closed = entry(&log, "closedFromCallback").context("closedFromCallback")?;
+    ensure!(
+        closed["returned"] == json!({"result": "ok"}),
+        "close() inside jivo_onChangeState: {closed}"
+    );
+    let coloured = entry(&log, "colouredFromCallback").context("colouredFromCallback")?;
+    ensure!(
+        coloured["returned"] == "undefined",
+        "setWidgetColor() inside jivo_onOpen: {coloured}"
+    );
+    let w = Widget::new(ctx);
+    let rect = w.wait_rect("the label", TIMEOUT, |r| {
+        r.height > 40.0 && r.height < 100.0
+    })?;
+    let want = Rgb::hex("#c0ffee").unwrap();
+    let mut seen = Rgb(0, 0, 0);
+    ctx.wait_for("the colour set from jivo_onOpen", TIMEOUT, |_| {
+        seen = w.pixel(rect.width - 40.0, rect.height - 28.0)?;
+        Ok(seen.near(want, 8).then_some(()))
+    })
+    .with_context(|| format!("the label is {seen:?}"))?;
     no_page_problems(ctx)?;
     Ok(())
 }
