@@ -17,6 +17,7 @@ use anyhow::{ensure, Context as _, Result};
 use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
+use jivo_widget_injector::sandbox::CONTACT_FORM_EMPTY;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -696,9 +697,21 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     })?;
     ctx.switch_to(&tabs.page)?;
 
-    // The contact form is now offered above the input: name, e-mail, phone, Send.
+    // The contact form is now offered above the input: name, e-mail, phone, Send. Sent
+    // empty, it is refused (it shows why) and nothing fires.
     clear_log(ctx)?;
-    w.shift_tab(4)?;
+    w.shift_tab(1)?;
+    w.keys(&[ENTER])?;
+    std::thread::sleep(SETTLE);
+    let log = e2e::site::site_log(ctx)?;
+    expect_callbacks(&log, &[], "the empty contact form")?;
+    let contact = ctx.eval("return jivo_api.getContactInfo();")?;
+    ensure!(
+        contact["client_name"].is_null() && contact["phone"].is_null(),
+        "getContactInfo() after the empty contact form: {contact}"
+    );
+    // The focus stayed on the form's Send button; its name field is three stops back.
+    w.shift_tab(3)?;
     w.type_text("Ann")?;
     w.keys(&[TAB, TAB])?;
     w.type_text("+14155550100\u{E007}")?;
@@ -1139,6 +1152,29 @@ fn controls_are_labelled(ctx: &mut Ctx) -> Result<()> {
         bad.is_empty(),
         "unnamed controls in the chat window: {bad:?}"
     );
+    // The empty contact form is refused with an alert that says why.
+    w.shift_tab(1)?;
+    w.keys(&[ENTER])?;
+    let mut roles = Vec::new();
+    ctx.wait_for("the contact form's alert", TIMEOUT, |b| {
+        let tree = b.session().cdp("Accessibility.getFullAXTree", json!({}))?;
+        let nodes = tree["nodes"].as_array().cloned().unwrap_or_default();
+        roles = nodes
+            .iter()
+            .filter(|n| n["ignored"] != true)
+            .map(|n| {
+                format!(
+                    "{}:{}",
+                    n["role"]["value"].as_str().unwrap_or(""),
+                    n["name"]["value"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let alert = roles.iter().any(|r| r.starts_with("alert:"));
+        let text = roles.iter().any(|r| r.contains(CONTACT_FORM_EMPTY));
+        Ok((alert && text).then_some(()))
+    })
+    .with_context(|| format!("accessibility tree: {roles:?}"))?;
     page_call(ctx, "return jivo_api.open({start: 'call'});")?;
     e2e::site::site_log_with(ctx, "jivo_onResizeCallback", TIMEOUT)?;
     let bad = unnamed(ctx, 4, "the callback form")?;
