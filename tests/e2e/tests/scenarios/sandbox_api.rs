@@ -756,6 +756,23 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         "unread while the chat is open: {log:?}"
     );
 
+    // Half a sentence typed when the agent's next message arrives survives the re-render,
+    // caret included.
+    w.type_text("Half a sen")?;
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Take your time"}),
+    )?;
+    log_after(ctx, "jivo_onMessageReceived")?;
+    w.type_text("tence\u{E007}")?;
+    ctx.switch_to(&tabs.popup)?;
+    popup_text(ctx, "#agent-conversation", |t| {
+        t.contains("Half a sentence")
+    })?;
+    ctx.switch_to(&tabs.page)?;
+
     // Escape minimises (the focus is still in the window); an agent message is then unread.
     clear_log(ctx)?;
     w.keys(&[ESCAPE])?;
@@ -809,6 +826,23 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         after.y < before.y - 20.0,
         "the window did not move up: {before:?} → {after:?}"
+    );
+
+    // Dragging the grip in the window's top-left corner resizes it: again only a resize.
+    clear_log(ctx)?;
+    w.drag(8.0, 8.0, -60, -40)?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &[("jivo_onResizeCallback", None)],
+        "resizing the window",
+    )?;
+    let bigger = w.wait_rect("the bigger window", TIMEOUT, |r| {
+        r.width > after.width + 40.0
+    })?;
+    ensure!(
+        bigger.height > after.height + 20.0,
+        "the window did not grow taller: {after:?} → {bigger:?}"
     );
 
     // "Request a call" sits after the input and its Send button; its form takes the focus.
