@@ -340,6 +340,12 @@ fn calls_from_on_load<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         json!({"source": "news", "medium": "email", "campaign": "spring", "content": null, "term": "chat widget"}),
     )?;
     expect("getUnreadMessagesCount", json!(0))?;
+    expect("unreadWithArgs", json!(0))?;
+    expect("closeWithArgs", json!({"result": "ok"}))?;
+    expect(
+        "contactAfterBadSet",
+        json!({"client_name": null, "email": null, "phone": null, "description": null}),
+    )?;
     for setter in [
         "setCustomData",
         "setUserToken",
@@ -351,6 +357,10 @@ fn calls_from_on_load<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         "badCustomData",
         "visitorNumberWithoutCallback",
         "callbackCheckWithoutCallback",
+        "badUserToken",
+        "badContactInfo",
+        "badPageTitle",
+        "badInvitation",
     ] {
         expect(setter, json!("undefined"))?;
     }
