@@ -1357,6 +1357,23 @@ fn visitor_menu_and_offline_form<const STRICT: bool>(ctx: &mut Ctx) -> Result<()
         &state_change(Some("jivo_onClose"), "label"),
         "Escape in the callback form",
     )?;
+    // The focus went back to the label: Enter opens the chat again, Escape closes it again.
+    clear_log(ctx)?;
+    w.keys(&[ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onOpen"), "chat"),
+        "Enter after Escape",
+    )?;
+    clear_log(ctx)?;
+    w.keys(&[ESCAPE])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onClose"), "label"),
+        "Escape in the chat window",
+    )?;
 
     agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
