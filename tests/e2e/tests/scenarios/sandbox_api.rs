@@ -94,6 +94,14 @@ pub const SCENARIOS: &[Scenario] = &[
         callbacks_call_the_api::<true>,
     ),
     Scenario::new(
+        "sandbox_api::only_the_api_globals::normal",
+        only_the_api_globals::<false>,
+    ),
+    Scenario::new(
+        "sandbox_api::only_the_api_globals::strict",
+        only_the_api_globals::<true>,
+    ),
+    Scenario::new(
         "sandbox_api::narrow_viewport::normal",
         narrow_viewport::<false>,
     ),
@@ -474,6 +482,16 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     let url = page_url(ctx, STRICT, "");
     load(ctx, &url)?;
     let ok = json!({"result": "ok"});
+    // Callbacks come after the call has returned, never inside it.
+    let inside = ctx.eval(
+        "siteLog.length = 0; const r = jivo_api.open({start: 'chat'});\
+         const seen = siteLog.length; jivo_api.close(); return [r, seen];",
+    )?;
+    ensure!(
+        inside == json!([{"result": "ok"}, 0]),
+        "open() returned {inside} (result, callbacks seen before it returned)"
+    );
+    log_after(ctx, "jivo_onClose")?;
     call_expect(
         ctx,
         "return jivo_api.open({start: 'menu'});",
@@ -1471,6 +1489,34 @@ fn callbacks_call_the_api<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         Ok(seen.near(want, 8).then_some(()))
     })
     .with_context(|| format!("the label is {seen:?}"))?;
+    no_page_problems(ctx)?;
+    Ok(())
+}
+
+/// The sandbox adds exactly `jivo_api`, `jivo_init` and `jivo_destroy` to the page's globals:
+/// the same page without the extension's content scripts has every other name.
+fn only_the_api_globals<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    const GLOBALS: &str = "return Object.getOwnPropertyNames(window).sort();";
+    let url = page_url(ctx, STRICT, "");
+    ctx.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/elsewhere/*"] }))?;
+    ctx.goto(&url)?;
+    let plain = ctx.eval(GLOBALS)?;
+    load(ctx, &url)?;
+    let with = ctx.eval(GLOBALS)?;
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    let (plain, with) = (list(&plain), list(&with));
+    let added: Vec<&String> = with.iter().filter(|n| !plain.contains(n)).collect();
+    let removed: Vec<&String> = plain.iter().filter(|n| !with.contains(n)).collect();
+    ensure!(
+        added == ["jivo_api", "jivo_destroy", "jivo_init"] && removed.is_empty(),
+        "globals added by the sandbox: {added:?}, gone: {removed:?}"
+    );
     no_page_problems(ctx)?;
     Ok(())
 }
