@@ -101,6 +101,8 @@ pub const SCENARIOS: &[Scenario] = &[
         "sandbox_api::only_the_api_globals::strict",
         only_the_api_globals::<true>,
     ),
+    Scenario::new("sandbox_api::dark_mode::normal", dark_mode::<false>),
+    Scenario::new("sandbox_api::dark_mode::strict", dark_mode::<true>),
     Scenario::new(
         "sandbox_api::narrow_viewport::normal",
         narrow_viewport::<false>,
@@ -1517,6 +1519,87 @@ fn only_the_api_globals<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         added == ["jivo_api", "jivo_destroy", "jivo_init"] && removed.is_empty(),
         "globals added by the sandbox: {added:?}, gone: {removed:?}"
     );
+    no_page_problems(ctx)?;
+    Ok(())
+}
+
+/// Makes pages prefer a dark colour scheme until dropped: Chromium through DevTools media
+/// emulation of the current tab, Firefox through its content colour-scheme override pref.
+struct DarkScheme<'a>(&'a Ctx);
+
+impl<'a> DarkScheme<'a> {
+    fn set(ctx: &'a Ctx) -> Result<DarkScheme<'a>> {
+        let guard = DarkScheme(ctx);
+        guard.apply(true)?;
+        Ok(guard)
+    }
+
+    fn apply(&self, dark: bool) -> Result<()> {
+        let ctx = self.0;
+        match ctx.kind() {
+            BrowserKind::Chromium => {
+                let features = if dark {
+                    json!([{"name": "prefers-color-scheme", "value": "dark"}])
+                } else {
+                    json!([])
+                };
+                ctx.session()
+                    .cdp(
+                        "Emulation.setEmulatedMedia",
+                        json!({ "features": features }),
+                    )
+                    .map(drop)
+            }
+            BrowserKind::Firefox => {
+                let s = ctx.session();
+                s.set_context("chrome")?;
+                let r = s.execute(
+                    "const p = 'layout.css.prefers-color-scheme.content-override';\
+                     if (arguments[0]) Services.prefs.setIntPref(p, 0); else Services.prefs.clearUserPref(p);\
+                     return null;",
+                    vec![json!(dark)],
+                );
+                s.set_context("content")?;
+                r.map(drop)
+            }
+        }
+    }
+}
+
+impl Drop for DarkScheme<'_> {
+    fn drop(&mut self) {
+        let _ = self.apply(false);
+    }
+}
+
+/// The open window follows the visitor's colour scheme: a light panel by default, a dark one
+/// when the browser prefers dark.
+fn dark_mode<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
+    let url = page_url(ctx, STRICT, "");
+    load(ctx, &url)?;
+    call_expect(
+        ctx,
+        "return jivo_api.open();",
+        json!({"result": "ok"}),
+        &state_change(Some("jivo_onOpen"), "chat"),
+    )?;
+    let w = Widget::new(ctx);
+    let win = w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
+    // An empty stretch of the conversation, mid-window.
+    let (x, y) = (win.width / 2.0, win.height / 2.0);
+    let light = w.pixel(x, y)?;
+    ensure!(
+        light.near(Rgb(255, 255, 255), 4),
+        "the window's panel in the light scheme is {light:?}"
+    );
+    let _dark = DarkScheme::set(ctx)?;
+    let want = Rgb::hex("#1f2023").unwrap();
+    let mut seen = light;
+    ctx.wait_for("the dark panel", TIMEOUT, |_| {
+        seen = w.pixel(x, y)?;
+        Ok(seen.near(want, 6).then_some(()))
+    })
+    .with_context(|| format!("the window's panel in the dark scheme is {seen:?}"))?;
     no_page_problems(ctx)?;
     Ok(())
 }
