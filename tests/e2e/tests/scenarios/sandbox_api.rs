@@ -944,6 +944,30 @@ fn invitation_then_visitor<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         &[("jivo_onMessageSent", None)],
         "the first message after an invitation",
     )?;
+
+    // Minimised, a second invitation opens the window again; the visitor closes the bubble
+    // (Minimise, then the bubble's close button), which minimises the window it opened.
+    call_expect(
+        ctx,
+        "return jivo_api.close();",
+        json!({"result": "ok"}),
+        &state_change(Some("jivo_onClose"), "chat/min"),
+    )?;
+    call_expect(
+        ctx,
+        "return jivo_api.showProactiveInvitation('Free delivery today');",
+        json!("undefined"),
+        &state_change(Some("jivo_onOpen"), "chat"),
+    )?;
+    clear_log(ctx)?;
+    w.tab_in_after("#site-last")?;
+    w.keys(&[TAB, ENTER])?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(Some("jivo_onClose"), "chat/min"),
+        "closing the invitation that opened the window",
+    )?;
     no_page_problems(ctx)?;
     Ok(())
 }
