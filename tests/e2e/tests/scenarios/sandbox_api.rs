@@ -709,7 +709,12 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     )?;
     w.wait_rect("the chat window", TIMEOUT, |r| r.height > 300.0)?;
 
-    // The first message.
+    // The first message. Keys typed into the widget are not the page's keyboard shortcuts.
+    ctx.eval(
+        "window.pageKeys = 0;\
+         document.addEventListener('keydown', () => { window.pageKeys += 1; });\
+         return null;",
+    )?;
     clear_log(ctx)?;
     w.type_text("Hello, is the blue one in stock?\u{E007}")?;
     let log = log_after(ctx, "jivo_onClientStartChat")?;
@@ -721,6 +726,11 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         ],
         "the visitor's first message",
     )?;
+    let keys = ctx.eval("return window.pageKeys;")?;
+    ensure!(
+        keys == 0,
+        "the page's keydown listener saw {keys} keys typed into the widget"
+    );
     ctx.switch_to(&tabs.popup)?;
     popup_text(ctx, "#agent-conversation", |t| {
         t.contains("blue one in stock")
