@@ -1004,8 +1004,28 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         t == "John Smith · john@example.com · VIP"
     })?;
     ctx.switch_to(&tabs.page)?;
-    let got = page_call(ctx, "return jivo_api.clearHistory();")?;
+    // The agent writes first: the minimised label gets the conversation (chat/min).
+    clear_log(ctx)?;
+    agent(
+        ctx,
+        &url,
+        json!({"type": "sendMessage", "text": "Hello John"}),
+    )?;
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    let mut expected = vec![("jivo_onAccept", None), ("jivo_onMessageReceived", None)];
+    expected.extend(state_change(None, "chat/min"));
+    expect_callbacks(&log, &expected, "the agent writing first")?;
+    // Clearing the history empties the conversation: back to the plain label.
+    clear_log(ctx)?;
+    let got =
+        ctx.eval("const r = jivo_api.clearHistory(); return r === undefined ? 'undefined' : r;")?;
     ensure!(got == "undefined", "clearHistory() returned {got}");
+    let log = log_after(ctx, "jivo_onResizeCallback")?;
+    expect_callbacks(
+        &log,
+        &state_change(None, "label"),
+        "clearHistory() in chat/min",
+    )?;
     let contact = ctx.eval("return jivo_api.getContactInfo();")?;
     ensure!(
         contact == json!({"client_name": null, "email": null, "phone": null, "description": null}),
@@ -1025,6 +1045,7 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         &[("jivo_onWidgetDestroy", Some(json!([])))],
     )?;
     Widget::new(ctx).wait_gone(TIMEOUT)?;
+    call_expect(ctx, "return jivo_destroy();", json!("undefined"), &[])?;
     let after = ctx.eval(
         "const out = {};\
          const calls = {\
@@ -1062,11 +1083,7 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     );
     std::thread::sleep(SETTLE);
     let log = e2e::site::site_log(ctx)?;
-    expect_callbacks(
-        &log,
-        &[("jivo_onWidgetDestroy", None)],
-        "calls after destroy",
-    )?;
+    expect_callbacks(&log, &[], "calls after destroy")?;
 
     // Init again: the site's jivo_onLoadCallback runs its calls a second time.
     clear_log(ctx)?;
