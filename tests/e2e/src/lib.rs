@@ -15,6 +15,7 @@ pub mod server;
 pub mod site;
 pub mod spa_patterns;
 pub mod webdriver;
+pub mod widget;
 
 use std::path::{Path, PathBuf};
 
