@@ -114,7 +114,7 @@ pub fn on_page_port(port: Port) {
                 record,
                 agent,
             } => {
-                spawn_local(super::sandbox_store::save(origin, *record, agent));
+                super::sandbox_store::save(tab, origin, *record, agent);
             }
             FromContent::SandboxView { view, facts } => update(tab, |v| {
                 v.agent = Some(view);
