@@ -138,20 +138,21 @@ async fn save(tab: i32) {
     }
 }
 
-/// Stores one batch of changes: the pieces to write in one `storage.session.set` (the head
-/// and the chunks it describes together), then the removals. Removals are best effort: a
-/// chunk left behind is never read (the head says where the log starts and ends).
+/// Stores one batch of changes: first the removals (chunks whose entries were all dropped:
+/// removing them frees room, and a stored head that still lists one only counts its entries
+/// as dropped, which they are), then the pieces to write in one `storage.session.set`, so the
+/// head and the chunks it describes are stored together or not at all.
 async fn write(tab: i32, changes: Changes) -> Result<(), String> {
     let mut write = Map::new();
     for (key, value) in changes.write {
         write.insert(key.storage_key(tab), value);
     }
     let remove: Vec<String> = changes.remove.iter().map(|k| k.storage_key(tab)).collect();
-    if !write.is_empty() {
-        ext::call(ext::storage_session_set(&ext::to_js(&Value::Object(write)))).await?;
-    }
     if !remove.is_empty() {
         let _ = ext::call(ext::storage_session_remove(&ext::to_js(&json!(remove)))).await;
+    }
+    if !write.is_empty() {
+        ext::call(ext::storage_session_set(&ext::to_js(&Value::Object(write)))).await?;
     }
     Ok(())
 }
