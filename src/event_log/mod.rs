@@ -17,6 +17,9 @@
 //! - **Persisted incrementally.** Entries live in chunks of [`CHUNK_LEN`] consecutive ids, plus a
 //!   small head; after appends only the head and the last chunk change, so write-through costs
 //!   O(new entries), not O(log size). [`TabLog::restore`] rebuilds the very same log.
+//!   [`Saver`] holds each acknowledgement back until the write carrying its change succeeded,
+//!   and decides what the log says when storage refuses writes (full) and when it takes them
+//!   again.
 //! - **Filtered, searched, exported** for the popup: [`Filter`], [`TabLog::since`],
 //!   [`TabLog::counts`], [`TabLog::export`] (the file format is `docs/log-format.md`).
 //!
@@ -62,6 +65,7 @@ mod bound;
 mod event;
 mod export;
 mod filter;
+mod save;
 mod store;
 
 #[cfg(test)]
@@ -81,6 +85,7 @@ pub use event::{
 };
 pub use export::{Export, ImportError, EXPORT_FORMAT, EXPORT_VERSION};
 pub use filter::{Filter, Matcher};
+pub use save::{Finished, Next, Saver, RETRY_MS};
 pub use store::{Changes, ChunkKey, RestoreError, CHUNK_LEN, STORE_VERSION};
 
 use crate::settings::LogConfig;

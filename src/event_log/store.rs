@@ -17,7 +17,10 @@
 //! size of the log.
 //!
 //! The shell must write one [`Changes::write`] in a single `storage.session.set` call (so the
-//! head and the chunks it describes are stored together), then remove [`Changes::remove`].
+//! head and the chunks it describes are stored together). It may remove [`Changes::remove`]
+//! before or after: those chunks hold only dropped entries, so a stored head that still lists
+//! one restores as those entries dropped. (The background removes first, which frees room when
+//! storage is full.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

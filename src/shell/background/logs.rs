@@ -9,20 +9,29 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Map, Value};
 use wasm_bindgen_futures::spawn_local;
 
+use wasm_bindgen::{JsCast, JsValue};
+
 use super::tabs::watchers_of;
 use super::{post, BG};
-use crate::event_log::{ChunkKey, Entry, PageId, TabLog};
+use crate::event_log::{
+    Changes, ChunkKey, Entry, Event, Next, PageId, Saver, Summary, TabLog, RETRY_MS,
+};
 use crate::protocol::popup::ToPopup;
 use crate::protocol::runtime::{SequencedEvent, ToContent};
 use crate::shell::ext::{self, Port};
 
-/// Something to do with a tab's log once it is in memory; what it returns runs after the
-/// changes it made are written.
-type Op = Box<dyn FnOnce(i32, &mut TabLog) -> Option<Box<dyn FnOnce()>>>;
+/// An acknowledgement to send once the change that earned it is stored.
+type Ack = Box<dyn FnOnce()>;
+
+/// Something to do with a tab's log once it is in memory; the acknowledgement it returns is
+/// sent after the changes it made are written.
+type Op = Box<dyn FnOnce(i32, &mut TabLog) -> Option<Ack>>;
 
 #[derive(Default)]
 struct Logs {
     logs: HashMap<i32, TabLog>,
+    /// Per tab, the writes to `storage.session` and the acknowledgements waiting for them.
+    savers: HashMap<i32, Saver<Ack>>,
     loading: HashSet<i32>,
     queued: HashMap<i32, Vec<Op>>,
 }
@@ -54,43 +63,118 @@ fn with_log(tab: i32, op: Op) {
 }
 
 fn run(tab: i32, op: Op) {
-    let (after, changes) = LOGS.with(|l| {
-        let mut l = l.borrow_mut();
-        let Some(log) = l.logs.get_mut(&tab) else {
-            return (None, None);
-        };
-        let after = op(tab, log);
-        (after, Some(log.take_changes()))
+    let write = LOGS.with(|l| {
+        let l = &mut *l.borrow_mut();
+        let log = l.logs.get_mut(&tab)?;
+        let ack = op(tab, log);
+        if ack.is_none() && log.dirty_chunks().next().is_none() {
+            return None;
+        }
+        Some(l.savers.entry(tab).or_default().changed(ack))
     });
-    let Some(changes) = changes else { return };
+    if write == Some(true) {
+        spawn_local(save(tab));
+    }
+}
+
+/// Writes a tab's log changes to `storage.session` one batch at a time until nothing is left
+/// to write, sending the acknowledgements each successful write earns. When storage refuses a
+/// write the log stays in memory, the user is told once (an `error` entry) and the whole log
+/// is written again every [`RETRY_MS`] until it fits.
+async fn save(tab: i32) {
+    loop {
+        let changes = LOGS.with(|l| {
+            let l = &mut *l.borrow_mut();
+            let log = l.logs.get_mut(&tab)?;
+            let saver = l.savers.get_mut(&tab)?;
+            saver.start();
+            Some(log.take_changes())
+        });
+        let Some(changes) = changes else { return };
+        let written: Vec<String> = changes
+            .write
+            .iter()
+            .map(|(k, _)| k.storage_key(tab))
+            .collect();
+        let result = write(tab, changes).await;
+        let failed = result.is_err();
+        let step = LOGS.with(|l| {
+            let l = &mut *l.borrow_mut();
+            let Some(saver) = l.savers.get_mut(&tab) else {
+                // The tab closed during the write: take back what it stored.
+                spawn_local(async move {
+                    let names = ext::to_js(&json!(written));
+                    let _ = ext::call(ext::storage_session_remove(&names)).await;
+                });
+                return None;
+            };
+            let done = saver.finished(result);
+            let log = l.logs.get_mut(&tab)?;
+            if failed {
+                // Storage may hold none of the failed write: the next one writes everything.
+                log.mark_unsaved();
+            }
+            let recorded = done.record.map(|event| {
+                let id = log.record(js_sys::Date::now(), event);
+                let entries: Vec<Entry> = log.since(id.saturating_sub(1)).cloned().collect();
+                (log.summary(), entries)
+            });
+            Some((done.acks, done.next, recorded))
+        });
+        let Some((acks, next, recorded)) = step else {
+            return;
+        };
+        if let Some((summary, entries)) = recorded {
+            send_entries(tab, summary, entries);
+        }
+        for ack in acks {
+            ack();
+        }
+        match next {
+            Next::Idle => return,
+            Next::WriteNow => {}
+            Next::RetryLater => sleep(RETRY_MS).await,
+        }
+    }
+}
+
+/// Stores one batch of changes: first the removals (chunks whose entries were all dropped:
+/// removing them frees room, and a stored head that still lists one only counts its entries
+/// as dropped, which they are), then the pieces to write in one `storage.session.set`, so the
+/// head and the chunks it describes are stored together or not at all.
+async fn write(tab: i32, changes: Changes) -> Result<(), String> {
     let mut write = Map::new();
     for (key, value) in changes.write {
         write.insert(key.storage_key(tab), value);
     }
     let remove: Vec<String> = changes.remove.iter().map(|k| k.storage_key(tab)).collect();
-    spawn_local(async move {
-        let mut ok = true;
-        if !write.is_empty() {
-            ok &= ext::call(ext::storage_session_set(&ext::to_js(&Value::Object(write))))
-                .await
-                .is_ok();
-        }
-        if !remove.is_empty() {
-            let _ = ext::call(ext::storage_session_remove(&ext::to_js(&json!(remove)))).await;
-        }
-        if !ok {
-            LOGS.with(|l| {
-                if let Some(log) = l.borrow_mut().logs.get_mut(&tab) {
-                    log.mark_unsaved();
-                }
-            });
-        }
-        if let Some(after) = after {
-            after();
-        }
-    });
+    if !remove.is_empty() {
+        let _ = ext::call(ext::storage_session_remove(&ext::to_js(&json!(remove)))).await;
+    }
+    if !write.is_empty() {
+        ext::call(ext::storage_session_set(&ext::to_js(&Value::Object(write)))).await?;
+    }
+    Ok(())
 }
 
+/// Resolves after `ms` milliseconds.
+pub(super) async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match set_timeout {
+            Some(f) => {
+                let _ = f.call2(&global, &resolve, &JsValue::from(ms));
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
 /// Reads a tab's log back after a restart (or starts an empty one) and runs what waited.
 async fn restore(tab: i32) {
     let head_key = ChunkKey::Head.storage_key(tab);
@@ -126,14 +210,36 @@ async fn restore(tab: i32) {
 }
 
 fn send_log(tab: i32, reset: bool, log: &TabLog, entries: Vec<Entry>) {
+    send_to_watchers(tab, reset, log.summary(), entries);
+}
+
+fn send_entries(tab: i32, summary: Summary, entries: Vec<Entry>) {
+    send_to_watchers(tab, false, summary, entries);
+}
+
+fn send_to_watchers(tab: i32, reset: bool, summary: Summary, entries: Vec<Entry>) {
     let msg = ToPopup::Log {
         reset,
-        summary: log.summary(),
+        summary,
         entries,
     };
     for port in watchers_of(tab) {
         post(&port, &msg);
     }
+}
+
+/// Records an event the background itself saw on a tab (a failed save, say) and shows it to
+/// the tab's popups.
+pub fn record(tab: i32, event: Event) {
+    with_log(
+        tab,
+        Box::new(move |tab, log| {
+            let id = log.record(js_sys::Date::now(), event);
+            let new: Vec<Entry> = log.since(id.saturating_sub(1)).cloned().collect();
+            send_log(tab, false, log, new);
+            None
+        }),
+    );
 }
 
 /// Stores a content script's events, shows the new ones to the tab's popups, and acknowledges
@@ -203,6 +309,7 @@ pub fn remove(tab: i32) {
     let keys = LOGS.with(|l| {
         let mut l = l.borrow_mut();
         l.queued.remove(&tab);
+        l.savers.remove(&tab);
         l.logs.remove(&tab).map(|log| log.stored_keys())
     });
     let mut names: Vec<String> = keys

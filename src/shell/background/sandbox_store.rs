@@ -1,14 +1,37 @@
 //! Where the sandbox keeps its visitors: one record per site in `storage.local`
 //! (`sandbox:<origin>`), and a profile-wide counter that numbers new visitors 1, 2, 3…
+//!
+//! A record that storage refuses (`storage.local` full) is kept in memory, used for the site's
+//! next pages, and written again every [`RETRY_MS`] until it fits; the tab's log says so once
+//! when it starts failing and once when it is saved again.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use wasm_bindgen_futures::spawn_local;
 
+use crate::event_log::{Next, Saver, RETRY_MS};
 use crate::protocol::runtime::SandboxSeed;
 use crate::sandbox::{AgentState, VisitorRecord};
 use crate::shell::ext;
 
 const COUNTER_KEY: &str = "sandboxVisitors";
+
+/// A site's record not yet stored.
+struct Unsaved {
+    /// The newest record, as stored.
+    value: Value,
+    /// The tab whose log hears about failures (the one that saved last).
+    tab: i32,
+    saver: Saver<()>,
+}
+
+thread_local! {
+    /// Per storage key, the record waiting to be written.
+    static UNSAVED: RefCell<HashMap<String, Unsaved>> = RefCell::new(HashMap::new());
+}
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,8 +67,11 @@ pub async fn seed(url: &str) -> SandboxSeed {
         .await
         .map(|v| ext::from_js(&v))
         .unwrap_or(Value::Null);
-    let saved: Option<Stored> = stored
-        .get(&key)
+    // A record storage refused is newer than the stored one.
+    let unsaved = UNSAVED.with(|u| u.borrow().get(&key).map(|p| p.value.clone()));
+    let saved: Option<Stored> = unsaved
+        .as_ref()
+        .or_else(|| stored.get(&key))
         .and_then(|v| serde_json::from_value(v.clone()).ok());
     let counter = stored.get(COUNTER_KEY).and_then(Value::as_u64).unwrap_or(0);
     let (record, agent) = match saved {
@@ -72,11 +98,59 @@ pub async fn seed(url: &str) -> SandboxSeed {
     }
 }
 
-/// Stores a site's record and agent state (after `clearHistory`, the record of a new visitor).
-pub async fn save(origin: String, record: VisitorRecord, agent: AgentState) {
+/// Stores a site's record and agent state (after `clearHistory`, the record of a new visitor),
+/// telling tab `tab`'s log if storage refuses it.
+pub fn save(tab: i32, origin: String, record: VisitorRecord, agent: AgentState) {
     let value = serde_json::to_value(Stored { record, agent }).unwrap_or(Value::Null);
-    let _ = ext::call(ext::storage_local_set(&ext::to_js(
-        &json!({ key(&origin): value }),
-    )))
-    .await;
+    let key = key(&origin);
+    let start = UNSAVED.with(|u| {
+        let mut u = u.borrow_mut();
+        let pending = u.entry(key.clone()).or_insert_with(|| Unsaved {
+            value: Value::Null,
+            tab,
+            saver: Saver::new(format!("the sandbox visitor record of {origin}")),
+        });
+        pending.value = value;
+        pending.tab = tab;
+        pending.saver.changed(None)
+    });
+    if start {
+        spawn_local(write(key));
+    }
+}
+
+/// Writes the newest record under `key` until one write succeeds with nothing newer waiting.
+async fn write(key: String) {
+    loop {
+        let value = UNSAVED.with(|u| {
+            let mut u = u.borrow_mut();
+            let pending = u.get_mut(&key)?;
+            pending.saver.start();
+            Some(pending.value.clone())
+        });
+        let Some(value) = value else { return };
+        let items = ext::to_js(&json!({ key.as_str(): value }));
+        let result = ext::call(ext::storage_local_set(&items)).await.map(drop);
+        let step = UNSAVED.with(|u| {
+            let mut u = u.borrow_mut();
+            let pending = u.get_mut(&key)?;
+            let done = pending.saver.finished(result);
+            let tab = pending.tab;
+            if done.next == Next::Idle {
+                u.remove(&key);
+            }
+            Some((tab, done.record, done.next))
+        });
+        let Some((tab, record, next)) = step else {
+            return;
+        };
+        if let Some(event) = record {
+            super::logs::record(tab, event);
+        }
+        match next {
+            Next::Idle => return,
+            Next::WriteNow => {}
+            Next::RetryLater => super::logs::sleep(RETRY_MS).await,
+        }
+    }
 }

@@ -23,18 +23,57 @@ pub struct Tabs {
     /// The page port that currently speaks for each tab, with its connection id.
     page_ports: HashMap<i32, (u32, Port)>,
     popups: Vec<(u32, i32, Port)>,
+    /// API console calls sent to a page and not yet answered.
+    calls: Vec<CallInFlight>,
     next_port: u32,
 }
+
+/// A popup's API console call waiting for the page's answer.
+struct CallInFlight {
+    tab: i32,
+    /// The request id the popup chose.
+    id: u32,
+    /// The popup that asked, and its connection id.
+    popup: Port,
+    popup_id: u32,
+}
+
+/// What a console call answers when its tab closes before the page answered.
+const TAB_CLOSED: &str = "the call did not finish: the tab was closed";
+/// What it answers when the page that had it goes away (closed, reloaded or left).
+const PAGE_GONE: &str = "the call did not finish: the page was closed or left before answering";
 
 impl Tabs {
     /// Forgets a closed tab.
     pub fn remove(&mut self, tab: i32) {
         self.views.remove(&tab);
         self.page_ports.remove(&tab);
+        self.fail_calls(tab, TAB_CLOSED);
         let key = storage_key(tab);
         spawn_local(async move {
             let _ = ext::call(ext::storage_session_remove(&key.into())).await;
         });
+    }
+
+    /// Answers every console call in flight on `tab` with `why`, so no popup waits forever.
+    fn fail_calls(&mut self, tab: i32, why: &str) {
+        let (gone, kept) = std::mem::take(&mut self.calls)
+            .into_iter()
+            .partition(|c| c.tab == tab);
+        self.calls = kept;
+        for call in gone {
+            let outcome = CallOutcome {
+                threw: Some(why.to_owned()),
+                ..CallOutcome::default()
+            };
+            post(
+                &call.popup,
+                &ToPopup::ApiResult {
+                    id: call.id,
+                    outcome,
+                },
+            );
+        }
     }
 
     fn next_id(&mut self) -> u32 {
@@ -114,7 +153,7 @@ pub fn on_page_port(port: Port) {
                 record,
                 agent,
             } => {
-                spawn_local(super::sandbox_store::save(origin, *record, agent));
+                super::sandbox_store::save(tab, origin, *record, agent);
             }
             FromContent::SandboxView { view, facts } => update(tab, |v| {
                 v.agent = Some(view);
@@ -131,6 +170,12 @@ pub fn on_page_port(port: Port) {
                 });
             }
             FromContent::ApiResult { id, outcome } => {
+                BG.with(|bg| {
+                    bg.borrow_mut()
+                        .tabs
+                        .calls
+                        .retain(|c| !(c.tab == tab && c.id == id))
+                });
                 for port in watchers_of(tab) {
                     post(
                         &port,
@@ -149,7 +194,11 @@ pub fn on_page_port(port: Port) {
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
         let current = BG.with(|bg| bg.borrow().tabs.page_ports.get(&tab).map(|p| p.0) == Some(id));
         if current {
-            BG.with(|bg| bg.borrow_mut().tabs.page_ports.remove(&tab));
+            BG.with(|bg| {
+                let mut bg = bg.borrow_mut();
+                bg.tabs.page_ports.remove(&tab);
+                bg.tabs.fail_calls(tab, PAGE_GONE);
+            });
             update(tab, |v| v.status = PageStatus::NotMatched);
         }
     });
@@ -203,6 +252,7 @@ fn to_page(tab: i32, msg: &ToContent) -> bool {
 /// A popup connected: it names the tab it shows with `Watch`.
 pub fn on_popup_port(port: Port) {
     let id = BG.with(|bg| bg.borrow_mut().tabs.next_id());
+    let port_id = id;
     let keep = port.clone();
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
         let Some(msg) = decode_from::<FromPopup>(&msg) else {
@@ -221,7 +271,15 @@ pub fn on_popup_port(port: Port) {
                 to_page(tab, &ToContent::Agent { action });
             }
             FromPopup::CallApi { tab, id, call } => {
-                if !to_page(tab, &ToContent::CallApi { id, call }) {
+                if to_page(tab, &ToContent::CallApi { id, call }) {
+                    let call = CallInFlight {
+                        tab,
+                        id,
+                        popup: keep.clone(),
+                        popup_id: port_id,
+                    };
+                    BG.with(|bg| bg.borrow_mut().tabs.calls.push(call));
+                } else {
                     let outcome = CallOutcome {
                         threw: Some("the extension is not running on this tab".into()),
                         ..CallOutcome::default()
@@ -245,7 +303,11 @@ pub fn on_popup_port(port: Port) {
         .add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
-        BG.with(|bg| bg.borrow_mut().tabs.popups.retain(|(pid, _, _)| *pid != id));
+        BG.with(|bg| {
+            let mut bg = bg.borrow_mut();
+            bg.tabs.popups.retain(|(pid, _, _)| *pid != id);
+            bg.tabs.calls.retain(|c| c.popup_id != id);
+        });
     });
     port.on_disconnect()
         .add_listener(on_disconnect.as_ref().unchecked_ref());

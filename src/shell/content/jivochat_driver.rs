@@ -1,7 +1,9 @@
 //! JivoChat mode on a page: injects the real widget's loader once (top frame, async), or
 //! attaches to the page's own JivoChat widget, and turns what happens into page statuses with
 //! reasons (loaded; blocked by CSP; HTTP error or network error; no `jivo_onLoadCallback` in
-//! time). Console calls made before the widget loaded wait for `jivo_onLoadCallback`.
+//! time). Console calls made before the widget loaded wait for `jivo_onLoadCallback`; once
+//! loading has failed they are answered at once with the reason (a widget that still loads
+//! late is used from then on).
 
 use std::cell::RefCell;
 
@@ -25,6 +27,8 @@ struct State {
     /// console `jivo_init` would wait for the very callback it brings about.
     ready: bool,
     failed: bool,
+    /// Why loading failed, while it has.
+    reason: String,
     attached: bool,
     /// Console calls waiting for `jivo_onLoadCallback`.
     waiting: Vec<(u32, RawCall)>,
@@ -192,16 +196,30 @@ pub fn on_probe(detail: String) {
 }
 
 fn fail(failure: LoaderFailure) {
-    let first = with(|s| {
+    let reason = failure.to_string();
+    let waiting = with(|s| {
         let first = !s.failed && !s.loaded;
         s.failed = true;
-        first
-    });
-    if first == Some(true) {
-        set_status(PageStatus::Failed {
-            reason: failure.to_string(),
-        });
+        if first {
+            s.reason = reason.clone();
+        }
+        first.then(|| std::mem::take(&mut s.waiting))
+    })
+    .flatten();
+    let Some(waiting) = waiting else { return };
+    for (id, _) in waiting {
+        refuse(id, &reason);
     }
+    set_status(PageStatus::Failed { reason });
+}
+
+/// Answers a console call the widget cannot take because it did not load.
+fn refuse(id: u32, reason: &str) {
+    let outcome = CallOutcome {
+        threw: Some(format!("the widget is not loaded: {reason}")),
+        ..CallOutcome::default()
+    };
+    send_to_background(&FromContent::ApiResult { id, outcome });
 }
 
 /// A callback the widget called (recorded by the shim).
@@ -231,8 +249,20 @@ fn loaded() {
         PageStatus::Loaded
     });
     spa_driver::widget_loaded();
-    for (id, call) in waiting {
-        super::call_page_widget(id, call.method, widget_args(&call));
+    if waiting.is_empty() {
+        return;
+    }
+    // We are inside the page's `jivo_onLoadCallback` dispatch: a call made from here would
+    // re-enter the page channel, and its answer would be lost. Make the calls in a task of
+    // their own.
+    let later = Closure::once_into_js(move || {
+        for (id, call) in waiting {
+            super::call_page_widget(id, call.method, widget_args(&call));
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
     }
 }
 
@@ -254,13 +284,17 @@ pub fn console_call(id: u32, call: RawCall) {
     }
     let ready = with(|s| {
         if s.ready {
-            true
+            Ok(true)
+        } else if s.failed {
+            Err(s.reason.clone())
         } else {
             s.waiting.push((id, call.clone()));
-            false
+            Ok(false)
         }
     });
-    if ready == Some(true) {
-        super::call_page_widget(id, call.method, widget_args(&call));
+    match ready {
+        Some(Ok(true)) => super::call_page_widget(id, call.method, widget_args(&call)),
+        Some(Err(reason)) => refuse(id, &reason),
+        _ => {}
     }
 }

@@ -694,7 +694,7 @@ impl Browser {
                 self.in_chrome_context(
                     "const p = WebExtensionPolicy.getByID(arguments[0]);\n\
                      if (!p || !p.extension) throw new Error('add-on not running');\n\
-                     return p.extension.terminateBackground().then(() => null);",
+                     return p.extension.terminateBackground({ disableResetIdleForTest: true }).then(() => null);",
                     vec![json!(self.extension_id)],
                 )
                 .context("stop the extension's background page")?;
