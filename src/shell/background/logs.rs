@@ -11,7 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::tabs::watchers_of;
 use super::{post, BG};
-use crate::event_log::{ChunkKey, Entry, PageId, TabLog};
+use crate::event_log::{ChunkKey, Entry, PageId, TabLog, WATCH_ENTRIES};
 use crate::protocol::popup::ToPopup;
 use crate::protocol::runtime::{SequencedEvent, ToContent};
 use crate::shell::ext::{self, Port};
@@ -158,15 +158,17 @@ pub fn append(tab: i32, page: PageId, events: Vec<SequencedEvent>, port: Port) {
     );
 }
 
-/// Sends the whole log to one popup that just started watching.
+/// Sends the newest [`WATCH_ENTRIES`] of the log to one popup that just started watching (it
+/// reads the older ones from storage once it has opened).
 pub fn show(tab: i32, popup: Port) {
     with_log(
         tab,
         Box::new(move |_, log| {
+            let skip = log.len().saturating_sub(WATCH_ENTRIES);
             let msg = ToPopup::Log {
                 reset: true,
                 summary: log.summary(),
-                entries: log.entries().cloned().collect(),
+                entries: log.entries().skip(skip).cloned().collect(),
             };
             post(&popup, &msg);
             None

@@ -49,12 +49,58 @@ struct Popup {
     /// Whether the last view had an agent that was online / had callbacks enabled.
     online: bool,
     callbacks: bool,
+    /// Whether the tab's view and its log have been shown yet (for the `jwi:open` mark).
+    shown: (bool, bool),
 }
 
 thread_local! {
     static POPUP: RefCell<Popup> = const { RefCell::new(Popup {
         port: None, tab: -1, next_id: 1, pending: None, rows: 1, online: true, callbacks: true,
+        shown: (false, false),
     }) };
+}
+
+/// Puts a `jwi:<name>` mark on the popup's performance timeline (read by the benchmark).
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("jwi:{name}"));
+    }
+}
+
+/// The popup is *open* once the tab's view and its log have both been shown and the frame
+/// showing them was painted: then the `jwi:open` mark goes on the timeline, once. "Painted"
+/// is the task after the next animation frame's callbacks, when that frame has been drawn.
+fn shown(part: Part) {
+    let first_of_both = POPUP.with(|p| {
+        let mut p = p.borrow_mut();
+        let before = p.shown;
+        match part {
+            Part::View => p.shown.0 = true,
+            Part::Log => p.shown.1 = true,
+        }
+        before != (true, true) && p.shown == (true, true)
+    });
+    if !first_of_both {
+        return;
+    }
+    mark("shown");
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let after_paint = Closure::once_into_js(|| {
+        let open = Closure::once_into_js(|| mark("open"));
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback(open.unchecked_ref());
+        }
+    });
+    let _ = window.request_animation_frame(after_paint.unchecked_ref());
+}
+
+/// What [`shown`] is told has been put on screen.
+#[derive(Clone, Copy)]
+enum Part {
+    View,
+    Log,
 }
 
 /// A localised message (`popup_…` keys), or `fallback` when the locale lacks it.
@@ -90,6 +136,10 @@ pub fn start_popup() {
         };
         let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
             let Some(text) = msg.as_string() else { return };
+            let opening = POPUP.with(|p| p.borrow().shown != (true, true));
+            if opening {
+                mark("message");
+            }
             match decode::<ToPopup>(&text, POPUP_MESSAGE_BYTES) {
                 Ok(ToPopup::Tab(view)) => render(&view),
                 Ok(ToPopup::ApiResult { id, outcome }) => show_result(id, &outcome),
@@ -106,6 +156,7 @@ pub fn start_popup() {
             .add_listener(on_message.as_ref().unchecked_ref());
         on_message.forget();
         port.post(&protocol::encode(&FromPopup::Watch { tab }));
+        mark("watch");
         POPUP.with(|p| {
             let mut p = p.borrow_mut();
             p.tab = tab;
@@ -304,6 +355,7 @@ fn render(view: &TabView) {
         None => set_hidden("agent", true),
     }
     set_disabled("api-call", !view.status.is_connected());
+    shown(Part::View);
 }
 
 fn render_facts(facts: Option<&WidgetFacts>) {
