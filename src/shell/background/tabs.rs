@@ -3,7 +3,7 @@
 //! A record is kept in memory and written through to `storage.session` (`tab:<id>`), so a
 //! popup opened after the service worker restarted still sees it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -24,11 +24,16 @@ pub struct Tabs {
     page_ports: HashMap<i32, (u32, Port)>,
     popups: Vec<(u32, i32, Port)>,
     next_port: u32,
+    /// Tabs closed since this background started. A page port's disconnect or a batch of
+    /// events can arrive after `tabs.onRemoved`; they must not store the tab again. Tab ids
+    /// are not reused while the browser runs.
+    closed: HashSet<i32>,
 }
 
 impl Tabs {
-    /// Forgets a closed tab.
+    /// Forgets a closed tab, for good.
     pub fn remove(&mut self, tab: i32) {
+        self.closed.insert(tab);
         self.views.remove(&tab);
         self.page_ports.remove(&tab);
         let key = storage_key(tab);
@@ -56,17 +61,27 @@ fn sender_tab(port: &Port) -> Option<i32> {
         .map(|id| id as i32)
 }
 
+/// Whether the tab was closed (nothing about it may be stored any more).
+pub(super) fn is_closed(tab: i32) -> bool {
+    BG.with(|bg| bg.borrow().tabs.closed.contains(&tab))
+}
+
 /// Applies `change` to a tab's record, stores it and shows it to the popups watching the tab.
+/// A closed tab is left alone.
 fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
     let view = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
+        if bg.tabs.closed.contains(&tab) {
+            return None;
+        }
         let view = bg.tabs.views.entry(tab).or_insert_with(|| TabView {
             tab,
             ..TabView::default()
         });
         change(view);
-        view.clone()
+        Some(view.clone())
     });
+    let Some(view) = view else { return };
     show_unread_on_badge(tab, &view);
     let watchers = watchers_of(tab);
     for port in &watchers {
