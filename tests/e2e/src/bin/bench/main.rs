@@ -10,8 +10,11 @@ mod log;
 mod sandbox;
 mod spa;
 
+/// A table's printer.
+type Table = fn() -> Result<()>;
+
 /// Every table, by the name given on the command line, in the order printed.
-const TABLES: &[(&str, fn() -> Result<()>)] = &[
+const TABLES: &[(&str, Table)] = &[
     ("sandbox", sandbox::table),
     ("spa", spa::table),
     ("jivochat", jivochat::table),
