@@ -48,6 +48,10 @@ extern "C" {
 /// Building every row of a 2,000-entry log would take longer than the popup may to open.
 const PAGE_ROWS: usize = 200;
 
+/// How many rows a reset builds before the popup paints (more than the list shows); the rest
+/// of the first [`PAGE_ROWS`] follow right after that frame.
+const FIRST_ROWS: usize = 40;
+
 /// The filter checkboxes: element id suffix and kind.
 const FILTERS: [(&str, Kind); 5] = [
     ("callback", Kind::Callback),
@@ -174,13 +178,15 @@ pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
     match applied {
         Applied::Reset => {
             PANEL.with(|p| p.borrow_mut().waiting = 0);
-            render_all();
+            // What fits in view first; the rest of the page once that is on screen.
+            render_newest(FIRST_ROWS);
             show_pause();
             show_header();
             super::shown(super::Part::Log);
+            super::after_open(|| super::after_paint(fill_first_page));
             let missing = PANEL.with(|p| p.borrow().mirror.missing_before());
             if let Some(ids) = missing {
-                spawn_local(load_earlier(ids, generation));
+                super::after_open(move || spawn_local(load_earlier(ids, generation)));
             }
         }
         Applied::Appended { .. } => schedule_flush(),
@@ -377,6 +383,11 @@ fn at_bottom(list: &Element) -> bool {
 
 /// Rebuilds every row from the mirror with the current filter.
 fn render_all() {
+    render_newest(PAGE_ROWS);
+}
+
+/// Rebuilds the rows from the mirror with the current filter: the newest `limit` that match.
+fn render_newest(limit: usize) {
     let Some(list) = dom::by_id("log-list") else {
         return;
     };
@@ -394,7 +405,7 @@ fn render_all() {
         let entries = p.mirror.entries();
         let mut seen = 0;
         let mut from = entries.len();
-        while from > 0 && seen < PAGE_ROWS {
+        while from > 0 && seen < limit {
             from -= 1;
             if matcher.matches(&entries[from]) {
                 seen += 1;
@@ -474,6 +485,19 @@ fn earlier_count() -> usize {
 
 /// "Show earlier": the next [`PAGE_ROWS`] older rows, above the first one.
 fn show_earlier() {
+    prepend_older(PAGE_ROWS);
+}
+
+/// After the first paint of a reset: the rest of the first page of rows, above the ones shown.
+fn fill_first_page() {
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count() as usize);
+    if rows > 0 && rows < PAGE_ROWS {
+        prepend_older(PAGE_ROWS - rows);
+    }
+}
+
+/// Adds up to `limit` older matching rows above the first one, keeping what is in view.
+fn prepend_older(limit: usize) {
     let Some(list) = dom::by_id("log-list") else {
         return;
     };
@@ -488,7 +512,7 @@ fn show_earlier() {
             .iter()
             .rev()
             .filter(|e| matcher.matches(e))
-            .take(PAGE_ROWS)
+            .take(limit)
             .collect();
         for e in picked.into_iter().rev() {
             let _ = frag.append_child(&row(e, p.offset_min));

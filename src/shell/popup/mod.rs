@@ -51,12 +51,16 @@ struct Popup {
     callbacks: bool,
     /// Whether the tab's view and its log have been shown yet (for the `jwi:open` mark).
     shown: (bool, bool),
+    /// Whether the popup is open (the frame showing both has been painted).
+    open: bool,
+    /// What waits for the popup to be open.
+    after_open: Vec<Box<dyn FnOnce()>>,
 }
 
 thread_local! {
     static POPUP: RefCell<Popup> = const { RefCell::new(Popup {
         port: None, tab: -1, next_id: 1, pending: None, rows: 1, online: true, callbacks: true,
-        shown: (false, false),
+        shown: (false, false), open: false, after_open: Vec::new(),
     }) };
 }
 
@@ -84,16 +88,42 @@ fn shown(part: Part) {
         return;
     }
     mark("shown");
+    after_paint(|| {
+        mark("open");
+        let waiting = POPUP.with(|p| {
+            let mut p = p.borrow_mut();
+            p.open = true;
+            std::mem::take(&mut p.after_open)
+        });
+        for f in waiting {
+            f();
+        }
+    });
+}
+
+/// Runs `f` once the popup is open (see [`shown`]): work that must not delay the first frame.
+fn after_open(f: impl FnOnce() + 'static) {
+    let open = POPUP.with(|p| p.borrow().open);
+    if open {
+        f();
+    } else {
+        POPUP.with(|p| p.borrow_mut().after_open.push(Box::new(f)));
+    }
+}
+
+/// Runs `f` in a task queued from the next animation frame's callbacks: once that frame, with
+/// what the DOM holds now, has been drawn.
+fn after_paint(f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let after_paint = Closure::once_into_js(|| {
-        let open = Closure::once_into_js(|| mark("open"));
+    let frame = Closure::once_into_js(move || {
+        let task = Closure::once_into_js(f);
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback(open.unchecked_ref());
+            let _ = w.set_timeout_with_callback(task.unchecked_ref());
         }
     });
-    let _ = window.request_animation_frame(after_paint.unchecked_ref());
+    let _ = window.request_animation_frame(frame.unchecked_ref());
 }
 
 /// What [`shown`] is told has been put on screen.

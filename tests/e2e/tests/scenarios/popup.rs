@@ -735,8 +735,13 @@ fn log_full_log_opens_fast(ctx: &mut Ctx) -> Result<()> {
     wait_text(ctx, "#log-count", "2000 entries", |t| {
         t.starts_with("2000 ")
     })?;
-    let shown = rows(ctx)?.len();
-    ensure!(shown == 200, "{shown} rows shown of 2000");
+    // The newest rows first, the rest of the first page of 200 right after.
+    let mut shown = 0;
+    ctx.wait_for("a page of 200 rows", TIMEOUT, |b| {
+        shown = rows(b)?.len();
+        Ok((shown == 200).then_some(()))
+    })
+    .with_context(|| format!("{shown} rows shown of 2000"))?;
     // The earlier ones come on demand, in pages (once the popup has read them from storage).
     wait_text(ctx, "#log-more", "1800 earlier entries", |t| {
         t.contains("1800")
