@@ -1,2 +1,8 @@
+// Popup glue: instantiates the shared `pages` bundle and starts the Rust popup. The
+// `jwi:` performance marks time the popup's opening (see docs/architecture.md, "Popup open time").
 globalThis.browser ??= chrome;
-wasm_bindgen({ module_or_path: 'pages/pages_bg.wasm' }).then(() => wasm_bindgen.start_popup());
+performance.mark('jwi:script');
+wasm_bindgen({ module_or_path: 'pages/pages_bg.wasm' }).then(() => {
+  performance.mark('jwi:wasm');
+  wasm_bindgen.start_popup();
+});

@@ -86,7 +86,7 @@ pub use event::{
 pub use export::{Export, ImportError, EXPORT_FORMAT, EXPORT_VERSION};
 pub use filter::{Filter, Matcher};
 pub use save::{Finished, Next, Saver, RETRY_MS};
-pub use store::{Changes, ChunkKey, RestoreError, CHUNK_LEN, STORE_VERSION};
+pub use store::{chunk_entries, Changes, ChunkKey, RestoreError, CHUNK_LEN, STORE_VERSION};
 
 use crate::settings::LogConfig;
 
@@ -95,6 +95,12 @@ use crate::settings::LogConfig;
 /// `storage.session` holds 10 MB in Chromium for the whole extension, and 20000 entries of up
 /// to 8 KiB each would be 160 MB, so the entry count alone cannot keep a tab within it.
 pub const MAX_LOG_BYTES: usize = 4 * 1024 * 1024;
+
+/// How many of the newest entries a popup gets from the background when it starts watching a
+/// tab. It shows those at once and reads the older ones from `storage.session` itself
+/// ([`ChunkKey::covering`], [`chunk_entries`]) after it has opened: decoding a whole 2,000-entry
+/// log before the first paint made opening the popup slow.
+pub const WATCH_ENTRIES: usize = 256;
 
 /// How many pages' sequence numbers a log remembers for de-duplication.
 ///

@@ -91,6 +91,17 @@ impl ChunkKey {
         Some((canonical::<i32>(tab)?, chunk))
     }
 
+    /// The chunks holding the entries with these ids, newest first (the order a popup reads
+    /// them in: the ones next to what it shows come first).
+    pub fn covering(ids: Range<u64>) -> impl Iterator<Item = ChunkKey> {
+        let chunks = if ids.is_empty() {
+            1..1
+        } else {
+            ids.start / CHUNK_LEN..(ids.end - 1) / CHUNK_LEN + 1
+        };
+        chunks.rev().map(ChunkKey::Entries)
+    }
+
     /// Every piece a stored head says the log has: the head and the chunks from its first to
     /// its last entry. The shell reads the head after a restart, then these keys, then calls
     /// [`TabLog::restore`].
@@ -107,6 +118,21 @@ impl ChunkKey {
 /// `s` as a number, if it is written the way the number prints (no `+`, no leading zeros).
 fn canonical<N: std::str::FromStr + ToString>(s: &str) -> Option<N> {
     s.parse::<N>().ok().filter(|n| n.to_string() == s)
+}
+
+/// The entries of one stored chunk's value, oldest first; what is not an entry is skipped.
+/// For readers of `storage.session` other than [`TabLog::restore`] (the popup).
+pub fn chunk_entries(value: &Value) -> Vec<Entry> {
+    let Some(list) = value.as_array() else {
+        return Vec::new();
+    };
+    let mut entries: Vec<Entry> = list
+        .iter()
+        .filter_map(|item| Entry::deserialize(item).ok())
+        .collect();
+    entries.sort_by_key(|e| e.id);
+    entries.dedup_by_key(|e| e.id);
+    entries
 }
 
 /// What to store after changes to a log.

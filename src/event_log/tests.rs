@@ -1525,3 +1525,41 @@ fn listed_by_names_the_chunks_to_read() {
     assert_eq!(keys[0], ChunkKey::Head);
     assert_eq!(keys[1..], live_chunk_keys(&log)[..]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading stored chunks outside the background (the popup's older entries)
+
+#[test]
+fn chunks_covering_ids_newest_first() {
+    let keys: Vec<ChunkKey> = ChunkKey::covering(1..2 * CHUNK_LEN + 1).collect();
+    assert_eq!(
+        keys,
+        [ChunkKey::chunk(2), ChunkKey::chunk(1), ChunkKey::chunk(0)]
+    );
+    let keys: Vec<ChunkKey> = ChunkKey::covering(CHUNK_LEN..2 * CHUNK_LEN).collect();
+    assert_eq!(keys, [ChunkKey::chunk(1)]);
+    assert_eq!(ChunkKey::covering(5..5).count(), 0);
+}
+
+#[test]
+fn chunk_entries_reads_what_the_log_stored() {
+    let log = filled(1000, 150);
+    let mut read = Vec::new();
+    for key in ChunkKey::covering(log.first_id()..log.next_id()) {
+        let value = log
+            .chunks()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+            .unwrap();
+        let mut entries = chunk_entries(&value);
+        entries.extend(read);
+        read = entries;
+    }
+    assert_eq!(read, log.entries().cloned().collect::<Vec<_>>());
+    // Junk is skipped, order and repeats are repaired.
+    let first = serde_json::to_value(log.entries().next().unwrap()).unwrap();
+    let second = serde_json::to_value(log.entries().nth(1).unwrap()).unwrap();
+    let messy = json!([second, 7, {"id": "x"}, first, second]);
+    assert_eq!(ids(chunk_entries(&messy).iter()), [1, 2]);
+    assert!(chunk_entries(&json!({"not": "a list"})).is_empty());
+}

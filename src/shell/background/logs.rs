@@ -14,7 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::tabs::watchers_of;
 use super::{post, BG};
 use crate::event_log::{
-    Changes, ChunkKey, Entry, Event, Next, PageId, Saver, Summary, TabLog, RETRY_MS,
+    Changes, ChunkKey, Entry, Event, Next, PageId, Saver, Summary, TabLog, RETRY_MS, WATCH_ENTRIES,
 };
 use crate::protocol::popup::ToPopup;
 use crate::protocol::runtime::{SequencedEvent, ToContent};
@@ -47,6 +47,9 @@ fn cap() -> u32 {
 /// Runs `op` on the tab's log, restoring it from storage first if this background has not
 /// seen it yet; ops on one tab run in order.
 fn with_log(tab: i32, op: Op) {
+    if super::tabs::is_closed(tab) {
+        return;
+    }
     let ready = LOGS.with(|l| l.borrow().logs.contains_key(&tab));
     if ready {
         run(tab, op);
@@ -264,15 +267,17 @@ pub fn append(tab: i32, page: PageId, events: Vec<SequencedEvent>, port: Port) {
     );
 }
 
-/// Sends the whole log to one popup that just started watching.
+/// Sends the newest [`WATCH_ENTRIES`] of the log to one popup that just started watching (it
+/// reads the older ones from storage once it has opened).
 pub fn show(tab: i32, popup: Port) {
     with_log(
         tab,
         Box::new(move |_, log| {
+            let skip = log.len().saturating_sub(WATCH_ENTRIES);
             let msg = ToPopup::Log {
                 reset: true,
                 summary: log.summary(),
-                entries: log.entries().cloned().collect(),
+                entries: log.entries().skip(skip).cloned().collect(),
             };
             post(&popup, &msg);
             None
@@ -304,6 +309,19 @@ pub fn export(tab: i32, popup: Port) {
     );
 }
 
+/// The pieces a tab's stored head says its log has.
+async fn stored_keys(tab: i32) -> Vec<ChunkKey> {
+    let head_key = ChunkKey::Head.storage_key(tab);
+    let stored = ext::call(ext::storage_session_get(&head_key.as_str().into()))
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    stored
+        .get(&head_key)
+        .and_then(|head| ChunkKey::listed_by(head).ok())
+        .unwrap_or_default()
+}
+
 /// Forgets a closed tab's log, in memory and in storage.
 pub fn remove(tab: i32) {
     let keys = LOGS.with(|l| {
@@ -312,13 +330,14 @@ pub fn remove(tab: i32) {
         l.savers.remove(&tab);
         l.logs.remove(&tab).map(|log| log.stored_keys())
     });
-    let mut names: Vec<String> = keys
-        .unwrap_or_default()
-        .iter()
-        .map(|k| k.storage_key(tab))
-        .collect();
-    names.push(ChunkKey::Head.storage_key(tab));
     spawn_local(async move {
+        let keys = match keys {
+            Some(keys) => keys,
+            // Not in memory (not touched since a restart): the stored head lists the chunks.
+            None => stored_keys(tab).await,
+        };
+        let mut names: Vec<String> = keys.iter().map(|k| k.storage_key(tab)).collect();
+        names.push(ChunkKey::Head.storage_key(tab));
         let _ = ext::call(ext::storage_session_remove(&ext::to_js(&json!(names)))).await;
     });
 }

@@ -3,7 +3,7 @@
 //! A record is kept in memory and written through to `storage.session` (`tab:<id>`), so a
 //! popup opened after the service worker restarted still sees it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -26,6 +26,10 @@ pub struct Tabs {
     /// API console calls sent to a page and not yet answered.
     calls: Vec<CallInFlight>,
     next_port: u32,
+    /// Tabs closed since this background started. A page port's disconnect or a batch of
+    /// events can arrive after `tabs.onRemoved`; they must not store the tab again. Tab ids
+    /// are not reused while the browser runs.
+    closed: HashSet<i32>,
 }
 
 /// A popup's API console call waiting for the page's answer.
@@ -44,8 +48,9 @@ const TAB_CLOSED: &str = "the call did not finish: the tab was closed";
 const PAGE_GONE: &str = "the call did not finish: the page was closed or left before answering";
 
 impl Tabs {
-    /// Forgets a closed tab.
+    /// Forgets a closed tab, for good.
     pub fn remove(&mut self, tab: i32) {
+        self.closed.insert(tab);
         self.views.remove(&tab);
         self.page_ports.remove(&tab);
         self.fail_calls(tab, TAB_CLOSED);
@@ -95,17 +100,27 @@ fn sender_tab(port: &Port) -> Option<i32> {
         .map(|id| id as i32)
 }
 
+/// Whether the tab was closed (nothing about it may be stored any more).
+pub(super) fn is_closed(tab: i32) -> bool {
+    BG.with(|bg| bg.borrow().tabs.closed.contains(&tab))
+}
+
 /// Applies `change` to a tab's record, stores it and shows it to the popups watching the tab.
+/// A closed tab is left alone.
 fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
     let view = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
+        if bg.tabs.closed.contains(&tab) {
+            return None;
+        }
         let view = bg.tabs.views.entry(tab).or_insert_with(|| TabView {
             tab,
             ..TabView::default()
         });
         change(view);
-        view.clone()
+        Some(view.clone())
     });
+    let Some(view) = view else { return };
     show_unread_on_badge(tab, &view);
     let watchers = watchers_of(tab);
     for port in &watchers {

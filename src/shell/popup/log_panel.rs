@@ -1,9 +1,15 @@
 //! The popup's live log panel (`#log`): the background's log mirrored in memory
 //! ([`Mirror`]), shown filtered ([`Filter`]) as rows built with `textContent` only.
 //!
+//! Opening: the background sends the newest [`WATCH_ENTRIES`](crate::event_log::WATCH_ENTRIES)
+//! entries, which are shown at once (the newest [`PAGE_ROWS`] that match); the older ones are
+//! read from `storage.session` afterwards, a few chunks at a time, for "Show earlier", the
+//! filters and search.
+//!
 //! Rendering is incremental: a filter change or a reset builds every matching row into one
-//! `DocumentFragment`; a batch of new entries appends only its own rows, and rows of entries
-//! the background dropped are removed from the front.
+//! `DocumentFragment`; new entries are appended once per animation frame, only their own rows;
+//! rows of entries the background dropped are removed from the front, and while the list
+//! follows the newest entries it keeps one page of rows, so a busy page never grows the DOM.
 
 use std::cell::RefCell;
 
@@ -14,9 +20,11 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 use super::log_view::{self, Applied, Mirror};
 use super::{append, el, on, post, t, POPUP};
-use crate::event_log::{Entry, Event, Export, Filter, Kind, KindSet, Summary};
+use crate::event_log::{
+    chunk_entries, ChunkKey, Entry, Event, Export, Filter, Kind, KindSet, Summary,
+};
 use crate::protocol::popup::FromPopup;
-use crate::shell::dom;
+use crate::shell::{dom, ext};
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,6 +48,10 @@ extern "C" {
 /// Building every row of a 2,000-entry log would take longer than the popup may to open.
 const PAGE_ROWS: usize = 200;
 
+/// How many rows a reset builds before the popup paints (more than the list shows); the rest
+/// of the first [`PAGE_ROWS`] follow right after that frame.
+const FIRST_ROWS: usize = 40;
+
 /// The filter checkboxes: element id suffix and kind.
 const FILTERS: [(&str, Kind); 5] = [
     ("callback", Kind::Callback),
@@ -59,6 +71,10 @@ struct Panel {
     shown_to: u64,
     /// Local time minus UTC, in minutes.
     offset_min: i32,
+    /// Whether new entries wait for the next frame to be shown.
+    flush_pending: bool,
+    /// Counts resets, so that older entries read for one reset are not added after the next.
+    generation: u32,
 }
 
 thread_local! {
@@ -69,6 +85,8 @@ thread_local! {
         waiting: 0,
         shown_to: 0,
         offset_min: 0,
+        flush_pending: false,
+        generation: 0,
     });
 }
 
@@ -141,29 +159,119 @@ pub fn setup() {
 }
 
 /// A `ToPopup::Log` message.
+///
+/// A reset is shown at once (it is what the popup opens with); new entries are shown at the
+/// next animation frame, all that arrived meanwhile together, so a busy page costs the popup
+/// one layout a frame, not one per batch.
 pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
-    let (applied, paused) = PANEL.with(|p| {
+    let (applied, generation) = PANEL.with(|p| {
         let mut p = p.borrow_mut();
         let applied = p.mirror.apply(reset, summary, entries);
         if let (Applied::Appended { from }, true) = (applied, p.paused) {
             p.waiting += p.mirror.entries().len() - from;
         }
-        (applied, p.paused)
+        if applied == Applied::Reset {
+            p.generation += 1;
+        }
+        (applied, p.generation)
     });
     match applied {
         Applied::Reset => {
             PANEL.with(|p| p.borrow_mut().waiting = 0);
-            render_all();
-        }
-        Applied::Appended { from } => {
-            drop_old_rows();
-            if !paused {
-                append_rows(from);
+            // What fits in view first; the rest of the page once that is on screen.
+            render_newest(FIRST_ROWS);
+            show_pause();
+            show_header();
+            super::shown(super::Part::Log);
+            super::after_open(|| super::after_paint(fill_first_page));
+            let missing = PANEL.with(|p| p.borrow().mirror.missing_before());
+            if let Some(ids) = missing {
+                super::after_open(move || spawn_local(load_earlier(ids, generation)));
             }
         }
+        Applied::Appended { .. } => schedule_flush(),
+    }
+}
+
+/// Shows the entries that arrived since the last frame, at the next one (or within 100 ms
+/// where frames do not run, as in a hidden tab).
+fn schedule_flush() {
+    let first = PANEL.with(|p| !std::mem::replace(&mut p.borrow_mut().flush_pending, true));
+    if !first {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let frame = Closure::once_into_js(flush);
+    let _ = window.request_animation_frame(frame.unchecked_ref());
+    later(100, flush);
+}
+
+fn flush() {
+    let (pending, paused) = PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        (std::mem::take(&mut p.flush_pending), p.paused)
+    });
+    if !pending {
+        return;
+    }
+    drop_old_rows();
+    if !paused {
+        let from = PANEL.with(|p| {
+            let p = p.borrow();
+            let to = p.shown_to;
+            p.mirror.entries().partition_point(|e| e.id <= to)
+        });
+        append_rows(from);
     }
     show_pause();
     show_header();
+}
+
+/// Reads the entries older than the ones the background sent on `watch` from
+/// `storage.session`, newest chunks first, a few chunks a task, and adds them to the mirror
+/// (they are shown by "Show earlier", the filters and search). Stops if the log is reset
+/// meanwhile (`generation`).
+async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
+    const CHUNKS_PER_READ: usize = 8;
+    let tab = POPUP.with(|p| p.borrow().tab);
+    let keys: Vec<String> = ChunkKey::covering(ids)
+        .map(|k| k.storage_key(tab))
+        .collect();
+    for group in keys.chunks(CHUNKS_PER_READ) {
+        let request = ext::to_js(&serde_json::json!(group));
+        let Ok(stored) = ext::call(ext::storage_session_get(&request)).await else {
+            break;
+        };
+        let stored = ext::from_js(&stored);
+        let older: Vec<Entry> = group
+            .iter()
+            .rev()
+            .filter_map(|k| stored.get(k))
+            .flat_map(chunk_entries)
+            .collect();
+        let current = PANEL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.generation != generation {
+                return false;
+            }
+            p.mirror.prepend(older);
+            p.mirror.missing_before().is_some()
+        });
+        if PANEL.with(|p| p.borrow().generation != generation) {
+            return;
+        }
+        show_header();
+        if !current {
+            break;
+        }
+    }
+    // A narrow filter may have shown fewer rows than a page while older matches were unread.
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count() as usize);
+    if rows < PAGE_ROWS && earlier_count() > 0 {
+        render_all();
+    }
 }
 
 /// A `ToPopup::LogExport` message: download it as a file.
@@ -275,6 +383,11 @@ fn at_bottom(list: &Element) -> bool {
 
 /// Rebuilds every row from the mirror with the current filter.
 fn render_all() {
+    render_newest(PAGE_ROWS);
+}
+
+/// Rebuilds the rows from the mirror with the current filter: the newest `limit` that match.
+fn render_newest(limit: usize) {
     let Some(list) = dom::by_id("log-list") else {
         return;
     };
@@ -292,7 +405,7 @@ fn render_all() {
         let entries = p.mirror.entries();
         let mut seen = 0;
         let mut from = entries.len();
-        while from > 0 && seen < PAGE_ROWS {
+        while from > 0 && seen < limit {
             from -= 1;
             if matcher.matches(&entries[from]) {
                 seen += 1;
@@ -335,6 +448,13 @@ fn append_rows(from: usize) {
     if any {
         let _ = list.append_child(&frag);
         if stick {
+            // Following the newest: keep a page of rows, the rest is behind "Show earlier".
+            let over = (list.child_element_count() as usize).saturating_sub(PAGE_ROWS);
+            for _ in 0..over {
+                if let Some(first) = list.first_element_child() {
+                    first.remove();
+                }
+            }
             list.set_scroll_top(list.scroll_height());
         }
     }
@@ -365,6 +485,19 @@ fn earlier_count() -> usize {
 
 /// "Show earlier": the next [`PAGE_ROWS`] older rows, above the first one.
 fn show_earlier() {
+    prepend_older(PAGE_ROWS);
+}
+
+/// After the first paint of a reset: the rest of the first page of rows, above the ones shown.
+fn fill_first_page() {
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count() as usize);
+    if rows > 0 && rows < PAGE_ROWS {
+        prepend_older(PAGE_ROWS - rows);
+    }
+}
+
+/// Adds up to `limit` older matching rows above the first one, keeping what is in view.
+fn prepend_older(limit: usize) {
     let Some(list) = dom::by_id("log-list") else {
         return;
     };
@@ -379,7 +512,7 @@ fn show_earlier() {
             .iter()
             .rev()
             .filter(|e| matcher.matches(e))
-            .take(PAGE_ROWS)
+            .take(limit)
             .collect();
         for e in picked.into_iter().rev() {
             let _ = frag.append_child(&row(e, p.offset_min));

@@ -62,6 +62,37 @@ impl Mirror {
         }
     }
 
+    /// The ids the log holds (by the last summary) that are older than every entry held: what
+    /// a popup given only the newest entries on `watch` still has to read. `None` when the
+    /// mirror holds the whole log.
+    pub fn missing_before(&self) -> Option<std::ops::Range<u64>> {
+        let first_held = self.entries.first().map_or(self.summary.next_id, |e| e.id);
+        (self.summary.first_id < first_held).then_some(self.summary.first_id..first_held)
+    }
+
+    /// Adds entries older than every entry held (read from storage after a partial reset):
+    /// only ids the log still holds and the mirror lacks, within the cap. Returns how many
+    /// were added.
+    pub fn prepend(&mut self, older: Vec<Entry>) -> usize {
+        let Some(missing) = self.missing_before() else {
+            return 0;
+        };
+        let mut older: Vec<Entry> = older
+            .into_iter()
+            .filter(|e| missing.contains(&e.id))
+            .collect();
+        older.sort_by_key(|e| e.id);
+        older.dedup_by_key(|e| e.id);
+        let room = (self.summary.cap.max(1) as usize).saturating_sub(self.entries.len());
+        if older.len() > room {
+            older.drain(..older.len() - room);
+        }
+        let added = older.len();
+        older.append(&mut self.entries);
+        self.entries = older;
+        added
+    }
+
     /// The entries held, oldest first.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
@@ -303,6 +334,33 @@ mod tests {
         let a = m.apply(false, summary(9, 14, 2), (9..14).map(entry).collect());
         assert_eq!(ids(&m), [12, 13]);
         assert_eq!(a, Applied::Appended { from: 0 });
+    }
+
+    #[test]
+    fn a_partial_reset_is_completed_from_older_entries() {
+        let mut m = Mirror::new();
+        // The log holds 1..=10; the popup got the newest four.
+        m.apply(true, summary(1, 11, 100), (7..11).map(entry).collect());
+        assert_eq!(m.missing_before(), Some(1..7));
+        // Newest chunk first; what the mirror has or the log dropped is ignored.
+        assert_eq!(m.prepend((4..9).map(entry).collect()), 3);
+        assert_eq!(ids(&m), [4, 5, 6, 7, 8, 9, 10]);
+        assert_eq!(m.missing_before(), Some(1..4));
+        assert_eq!(m.prepend(vec![entry(3), entry(1), entry(2), entry(2)]), 3);
+        assert_eq!(ids(&m), (1..11).collect::<Vec<_>>());
+        assert_eq!(m.missing_before(), None);
+        assert_eq!(m.prepend(vec![entry(0)]), 0);
+        // Entries since dropped by the log are not brought back.
+        m.apply(true, summary(5, 11, 100), (9..11).map(entry).collect());
+        m.prepend((1..9).map(entry).collect());
+        assert_eq!(ids(&m), [5, 6, 7, 8, 9, 10]);
+        // Nor beyond the cap.
+        m.apply(true, summary(1, 11, 3), (9..11).map(entry).collect());
+        assert_eq!(m.prepend((1..9).map(entry).collect()), 1);
+        assert_eq!(ids(&m), [8, 9, 10]);
+        // An empty log misses nothing.
+        m.apply(true, summary(11, 11, 3), vec![]);
+        assert_eq!(m.missing_before(), None);
     }
 
     #[test]

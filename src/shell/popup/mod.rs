@@ -49,12 +49,88 @@ struct Popup {
     /// Whether the last view had an agent that was online / had callbacks enabled.
     online: bool,
     callbacks: bool,
+    /// Whether the tab's view and its log have been shown yet (for the `jwi:open` mark).
+    shown: (bool, bool),
+    /// Whether the popup is open (the frame showing both has been painted).
+    open: bool,
+    /// What waits for the popup to be open.
+    after_open: Vec<Box<dyn FnOnce()>>,
 }
 
 thread_local! {
     static POPUP: RefCell<Popup> = const { RefCell::new(Popup {
         port: None, tab: -1, next_id: 1, pending: None, rows: 1, online: true, callbacks: true,
+        shown: (false, false), open: false, after_open: Vec::new(),
     }) };
+}
+
+/// Puts a `jwi:<name>` mark on the popup's performance timeline (read by the benchmark).
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("jwi:{name}"));
+    }
+}
+
+/// The popup is *open* once the tab's view and its log have both been shown and the frame
+/// showing them was painted: then the `jwi:open` mark goes on the timeline, once. "Painted"
+/// is the task after the next animation frame's callbacks, when that frame has been drawn.
+fn shown(part: Part) {
+    let first_of_both = POPUP.with(|p| {
+        let mut p = p.borrow_mut();
+        let before = p.shown;
+        match part {
+            Part::View => p.shown.0 = true,
+            Part::Log => p.shown.1 = true,
+        }
+        before != (true, true) && p.shown == (true, true)
+    });
+    if !first_of_both {
+        return;
+    }
+    mark("shown");
+    after_paint(|| {
+        mark("open");
+        let waiting = POPUP.with(|p| {
+            let mut p = p.borrow_mut();
+            p.open = true;
+            std::mem::take(&mut p.after_open)
+        });
+        for f in waiting {
+            f();
+        }
+    });
+}
+
+/// Runs `f` once the popup is open (see [`shown`]): work that must not delay the first frame.
+fn after_open(f: impl FnOnce() + 'static) {
+    let open = POPUP.with(|p| p.borrow().open);
+    if open {
+        f();
+    } else {
+        POPUP.with(|p| p.borrow_mut().after_open.push(Box::new(f)));
+    }
+}
+
+/// Runs `f` in a task queued from the next animation frame's callbacks: once that frame, with
+/// what the DOM holds now, has been drawn.
+fn after_paint(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let frame = Closure::once_into_js(move || {
+        let task = Closure::once_into_js(f);
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback(task.unchecked_ref());
+        }
+    });
+    let _ = window.request_animation_frame(frame.unchecked_ref());
+}
+
+/// What [`shown`] is told has been put on screen.
+#[derive(Clone, Copy)]
+enum Part {
+    View,
+    Log,
 }
 
 /// A localised message (`popup_…` keys), or `fallback` when the locale lacks it.
@@ -90,6 +166,10 @@ pub fn start_popup() {
         };
         let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
             let Some(text) = msg.as_string() else { return };
+            let opening = POPUP.with(|p| p.borrow().shown != (true, true));
+            if opening {
+                mark("message");
+            }
             match decode::<ToPopup>(&text, POPUP_MESSAGE_BYTES) {
                 Ok(ToPopup::Tab(view)) => render(&view),
                 Ok(ToPopup::ApiResult { id, outcome }) => show_result(id, &outcome),
@@ -106,6 +186,7 @@ pub fn start_popup() {
             .add_listener(on_message.as_ref().unchecked_ref());
         on_message.forget();
         port.post(&protocol::encode(&FromPopup::Watch { tab }));
+        mark("watch");
         POPUP.with(|p| {
             let mut p = p.borrow_mut();
             p.tab = tab;
@@ -304,6 +385,7 @@ fn render(view: &TabView) {
         None => set_hidden("agent", true),
     }
     set_disabled("api-call", !view.status.is_connected());
+    shown(Part::View);
 }
 
 fn render_facts(facts: Option<&WidgetFacts>) {

@@ -26,7 +26,9 @@ pub const SCENARIOS: &[Scenario] = &[
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The tab's whole log as a popup receives it right after `watch`: `{summary, entries}`.
+/// The tab's log as a popup receives it right after `watch`: `{summary, entries}`, the
+/// entries being the newest 256 (`event_log::WATCH_ENTRIES`), which is the whole log in these
+/// scenarios.
 fn read_log(ctx: &Ctx, tab: i64) -> Result<Value> {
     ctx.ext_eval(
         "const port = api.runtime.connect({name: 'popup'});\
