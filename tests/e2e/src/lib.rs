@@ -9,6 +9,7 @@
 //! - [`runner`]: scenarios, their context and the test main used by `tests/e2e.rs`.
 
 pub mod browser;
+pub mod popup_port;
 mod reaper;
 pub mod runner;
 pub mod server;

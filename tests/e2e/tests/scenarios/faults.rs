@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context as _, Result};
 use e2e::browser::{Browser, BrowserKind};
+use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::server::Response;
 use serde_json::{json, Value};
@@ -56,18 +57,9 @@ const WIDGET_ID: &str = "FaultWidget7";
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// The tab's whole log as a popup receives it right after `watch`: `{summary, entries}`.
+/// The tab's whole log: `{summary, entries}`.
 fn read_log(b: &Browser, tab: i64) -> Result<Value> {
-    b.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         return new Promise((resolve) => {\
-           port.onMessage.addListener((m) => { const msg = JSON.parse(m); if (msg.type === 'log' && msg.reset) { port.disconnect(); resolve(msg); } });\
-           port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-           setTimeout(() => resolve(null), 4000);\
-         });",
-        vec![json!(tab)],
-    )
-    .context("reading the log")
+    popup_port::log(b, tab)
 }
 
 /// Waits until the tab's log satisfies `done`, returning it.

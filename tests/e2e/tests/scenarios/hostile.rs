@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -60,18 +61,9 @@ fn open(ctx: &Ctx, path: &str) -> Result<(String, i64)> {
     Ok((url, tab))
 }
 
-/// The tab's whole log as a popup receives it after `watch`: `{summary, entries}`.
+/// The tab's whole log: `{summary, entries}`.
 fn read_log(ctx: &Ctx, tab: i64) -> Result<Value> {
-    ctx.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         return new Promise((resolve) => {\
-           port.onMessage.addListener((m) => { const msg = JSON.parse(m); if (msg.type === 'log' && msg.reset) { port.disconnect(); resolve(msg); } });\
-           port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-           setTimeout(() => resolve(null), 8000);\
-         });",
-        vec![json!(tab)],
-    )
-    .context("reading the log")
+    popup_port::log(ctx, tab)
 }
 
 fn wait_log(ctx: &Ctx, tab: i64, what: &str, done: impl Fn(&Value) -> bool) -> Result<Value> {

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::server::Response;
 use jivo_widget_injector::api::Callback;
@@ -530,18 +531,7 @@ fn loader_timeout(ctx: &mut Ctx) -> Result<()> {
 
 /// Makes one console call through a popup port and returns its outcome.
 fn console_call(ctx: &Ctx, url: &str, method: &str, args: Value) -> Result<Value> {
-    let tab = ctx.tab_id_of(url)?;
-    ctx.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         return new Promise((resolve) => {\
-           port.onMessage.addListener((m) => { const msg = JSON.parse(m); if (msg.type === 'apiResult' && msg.id === 99) { port.disconnect(); resolve(msg.outcome); } });\
-           port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-           port.postMessage(JSON.stringify({type: 'callApi', tab: arguments[0], id: 99, call: {method: arguments[1], args: arguments[2]}}));\
-           setTimeout(() => resolve('timed out'), 4000);\
-         });",
-        vec![json!(tab), json!(method), args],
-    )
-    .context("console call")
+    popup_port::console_call(ctx, ctx.tab_id_of(url)?, method, args)
 }
 
 fn console_calls(ctx: &mut Ctx) -> Result<()> {

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -26,20 +27,9 @@ pub const SCENARIOS: &[Scenario] = &[
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The tab's log as a popup receives it right after `watch`: `{summary, entries}`, the
-/// entries being the newest 256 (`event_log::WATCH_ENTRIES`), which is the whole log in these
-/// scenarios.
+/// The tab's whole log: `{summary, entries}`.
 fn read_log(ctx: &Ctx, tab: i64) -> Result<Value> {
-    ctx.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         return new Promise((resolve) => {\
-           port.onMessage.addListener((m) => { const msg = JSON.parse(m); if (msg.type === 'log' && msg.reset) { port.disconnect(); resolve(msg); } });\
-           port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-           setTimeout(() => resolve(null), 4000);\
-         });",
-        vec![json!(tab)],
-    )
-    .context("reading the log")
+    popup_port::log(ctx, tab)
 }
 
 fn open_site(ctx: &Ctx, settings: Value) -> Result<(String, i64)> {

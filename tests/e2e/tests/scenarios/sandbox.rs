@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -155,17 +156,9 @@ fn open_and_close_fire_callbacks(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Sends one agent action for the tab showing `url`, through a popup port (as the popup does).
+/// Sends one agent action for the tab showing `url`, as the popup's agent console does.
 fn agent(ctx: &Ctx, url: &str, action: Value) -> Result<()> {
-    let tab = ctx.tab_id_of(url)?;
-    ctx.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-         port.postMessage(JSON.stringify({type: 'agent', tab: arguments[0], action: arguments[1]}));\
-         return new Promise(r => setTimeout(() => { port.disconnect(); r(true); }, 200));",
-        vec![json!(tab), action],
-    )?;
-    Ok(())
+    popup_port::agent(ctx, ctx.tab_id_of(url)?, action)
 }
 
 fn agent_messages_reach_the_site(ctx: &mut Ctx) -> Result<()> {

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::BrowserKind;
+use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
 use jivo_widget_injector::sandbox::CONTACT_FORM_EMPTY;
@@ -254,18 +255,9 @@ fn call_expect(
 
 // ---- the agent --------------------------------------------------------------------------------
 
-/// Sends one agent action for the tab showing `url` through a popup port, as the popup's
-/// buttons do.
+/// Sends one agent action for the tab showing `url`, as the popup's agent console does.
 fn agent(ctx: &Ctx, url: &str, action: Value) -> Result<()> {
-    let tab = ctx.tab_id_of(url)?;
-    ctx.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-         port.postMessage(JSON.stringify({type: 'agent', tab: arguments[0], action: arguments[1]}));\
-         return new Promise(r => setTimeout(() => { port.disconnect(); r(true); }, 200));",
-        vec![json!(tab), action],
-    )?;
-    Ok(())
+    popup_port::agent(ctx, ctx.tab_id_of(url)?, action)
 }
 
 /// The page tab and the popup tab showing it.

@@ -346,15 +346,7 @@ fn forged(browser: &Browser, server: &Server) -> Result<(u64, u64, u64)> {
         .eval("return hostile.shapeCount;")?
         .as_u64()
         .unwrap_or(0);
-    let log = browser.ext_eval(
-        "const port = api.runtime.connect({name: 'popup'});\
-         return new Promise((resolve) => {\
-           port.onMessage.addListener((m) => { const msg = JSON.parse(m); if (msg.type === 'log' && msg.reset) { port.disconnect(); resolve(msg); } });\
-           port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
-           setTimeout(() => resolve(null), 8000);\
-         });",
-        vec![json!(tab)],
-    )?;
+    let log = e2e::popup_port::log(browser, tab)?;
     let entries = log["entries"].as_array().cloned().unwrap_or_default();
     anyhow::ensure!(
         entries.iter().any(|e| e["method"] == "setWidgetColor"),
