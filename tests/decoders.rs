@@ -102,12 +102,12 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Numbers that survive a JSON round trip exactly: integers of every size, and binary
-/// fractions (the shim's numbers are doubles; see `floats_round_trip_where_json_can` below).
+/// Numbers: integers of every size, short fractions, and any finite double.
 fn number() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter_map("finite", |f| f.is_finite().then(|| json!(f))),
         (-1_000_000i32..1_000_000, 0u32..8)
             .prop_map(|(n, e)| json!(f64::from(n) / f64::from(1u32 << e))),
     ]
@@ -634,27 +634,35 @@ fn mutated_valid_calls_validate_or_explain() {
 }
 
 #[test]
-fn floats_round_trip_where_json_can() {
-    // The shim's numbers are doubles printed by JSON.stringify (shortest round-trip text).
-    // Record what serde_json makes of them: finite doubles must come back as numbers, and the
-    // ones this crate's serde_json reads back exactly are the ones the other properties use.
+fn numbers_round_trip_exactly() {
+    // The shim's numbers are doubles printed by JSON.stringify (the shortest text that reads
+    // back as the same double). The content script must read back exactly that double, or a
+    // value the page passed is logged, stored and answered one unit in the last place off.
+    // Found by this file: serde_json's default float parser is not correctly rounded
+    // (1.9324401169611936e27 came back as …35e27); the crate enables `float_roundtrip`.
+    for text in [
+        "1932440116961193601000000000",
+        "1.9324401169611936e27",
+        "0.1",
+        "5e-324",
+    ] {
+        let v: Value = serde_json::from_str(text).expect("a number");
+        let again: Value = serde_json::from_str(&v.to_string()).expect("a number");
+        assert_eq!(v, again, "{text} does not read back as itself");
+    }
     check(
-        "floats_round_trip_where_json_can",
-        256,
+        "numbers_round_trip_exactly",
+        512,
         any::<f64>().prop_filter("finite", |f| f.is_finite()),
         |f| {
             let msg = FromPage::Callback {
                 name: Callback::OnChangeState,
                 args: vec![json!(f)],
             };
-            let back = decode::<FromPage>(&encode(&msg), limits::PAGE_MESSAGE_BYTES);
-            let FromPage::Callback { args, .. } =
-                back.map_err(|e| TestCaseError::fail(e.to_string()))?
-            else {
-                return Err(TestCaseError::fail("decoded another message"));
-            };
-            let n = args.first().and_then(Value::as_f64);
-            prop_assert!(n.is_some(), "{} came back as {:?}", f, args);
+            prop_assert_eq!(
+                decode::<FromPage>(&encode(&msg), limits::PAGE_MESSAGE_BYTES),
+                Ok(msg)
+            );
             Ok(())
         },
     );
