@@ -63,6 +63,10 @@ fn check_exactly<S: Strategy>(
 ) {
     let config = Config {
         cases,
+        // Rejections scale with the run: the valid-settings generator filters, and the
+        // unknown-field property skips keys the message already has.
+        max_local_rejects: cases.saturating_mul(20).max(65_536),
+        max_global_rejects: (cases / 10).max(1_024),
         source_file: Some(file!()),
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "proptest-regressions/decoders.txt",
