@@ -12,8 +12,9 @@
 //!     exceptions of every world of the tab, so the content script's isolated world too; checked
 //!     by `breakage::browser_log_sees_the_isolated_world`); in Firefox, the script errors and
 //!     warnings that content processes forward to the browser console (`Services.console`, read
-//!     in the chrome context): uncaught errors of the page's scripts and of `moz-extension:`
-//!     sources (the content script), but not `console.*` calls.
+//!     in the chrome context): uncaught errors of the page's scripts (checked by
+//!     `breakage::recorders_see_page_errors`) and of `moz-extension:` sources (the content
+//!     script; forwarded the same way, though no test provokes one), but not `console.*` calls.
 //!
 //!   Problems the page causes on purpose carry the text `page-own` and are left out.
 //! - **No exception of ours in the page's code paths**: a page call with bad input returns, and
