@@ -189,22 +189,24 @@ fn browser_problems(ctx: &Ctx, since: f64) -> Result<Vec<Value>> {
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|e| matches!(e["level"].as_str(), Some("SEVERE" | "WARNING")))
-                .filter(|e| e["timestamp"].as_f64().unwrap_or(f64::MAX) >= since - 1000.0)
+                .filter(|e| e["timestamp"].as_f64().unwrap_or(f64::MAX) >= since)
                 .map(|e| json!({ "level": e["level"], "text": e["message"] }))
                 .collect())
         }
         BrowserKind::Firefox => {
             // Content processes forward their script errors to the parent's console service as
-            // formatted text: `[JavaScript Error: "…" {file: "…" line: …}]`.
+            // formatted text: `[JavaScript Error: "…" {file: "…" line: …}]`. Warnings count
+            // only from extension sources: the page's own get layout notes ("Layout was forced
+            // before the page was fully loaded") that no code of ours causes.
             let session = ctx.session();
             session.set_context("chrome")?;
             let read = session.execute(
                 "const since = arguments[0];\
                  return (Services.console.getMessageArray() || [])\
-                   .filter(m => m.timeStamp >= since - 1000)\
+                   .filter(m => m.timeStamp >= since)\
                    .map(m => String(m.message))\
                    .filter(t => /^\\[JavaScript (Error|Warning)/.test(t))\
-                   .filter(t => /\\{file: \"(https?|moz-extension):/.test(t))\
+                   .filter(t => /^\\[JavaScript Error/.test(t) ? /\\{file: \"(https?|moz-extension):/.test(t) : /\\{file: \"moz-extension:/.test(t))\
                    .map(t => ({level: /^\\[JavaScript Error/.test(t) ? 'error' : 'warning', text: t}));",
                 vec![json!(since)],
             );
