@@ -117,26 +117,32 @@
     else if (t === 'bigint' || t === 'symbol') out = str(t === 'symbol' ? 'Symbol' : String_(v));
     else if (depth >= MAX_DEPTH) out = '"[…]"';
     else {
-      let body = '';
-      let n = 0;
-      if (isArray(v)) {
-        const len = v.length;
-        for (let i = 0; i < len && n < MAX_ITEMS && budget.left > 0; i++, n++) {
-          body += (n ? ',' : '') + wire(own(getOwnPropertyDescriptor(v, i), 'value'), depth + 1, budget);
-        }
-        out = '[' + body + ']';
-      } else {
-        let keys;
-        try { keys = objectKeys(v); } catch (_) { keys = []; }
-        for (let i = 0; i < keys.length && n < MAX_ITEMS && budget.left > 0; i++, n++) {
-          const val = own(getOwnPropertyDescriptor(v, keys[i]), 'value');
-          body += (n ? ',' : '') + str(keys[i]) + ':' + wire(val, depth + 1, budget);
-        }
-        out = '{' + body + '}';
-      }
+      // A revoked Proxy, or one whose traps throw, cannot be read: it is sent as a marker
+      // rather than letting the exception reach the page's call.
+      try { out = wireObject(v, depth, budget); } catch (_) { out = '"[unreadable]"'; }
     }
     budget.left -= out.length;
     return out;
+  }
+
+  // An array or plain object, each part through `wire`.
+  function wireObject(v, depth, budget) {
+    let body = '';
+    let n = 0;
+    if (isArray(v)) {
+      const len = v.length;
+      for (let i = 0; i < len && n < MAX_ITEMS && budget.left > 0; i++, n++) {
+        body += (n ? ',' : '') + wire(own(getOwnPropertyDescriptor(v, i), 'value'), depth + 1, budget);
+      }
+      return '[' + body + ']';
+    }
+    let keys;
+    try { keys = objectKeys(v); } catch (_) { keys = []; }
+    for (let i = 0; i < keys.length && n < MAX_ITEMS && budget.left > 0; i++, n++) {
+      const val = own(getOwnPropertyDescriptor(v, keys[i]), 'value');
+      body += (n ? ',' : '') + str(keys[i]) + ':' + wire(val, depth + 1, budget);
+    }
+    return '{' + body + '}';
   }
 
   function wireArgs(args) {
@@ -240,7 +246,9 @@
       }
       return;
     }
-    if (d) handlers[name] = get ? apply(get, W, []) : own(d, 'value');
+    // No property at all: the page deleted its handler (or never had one); an old one must not
+    // come back.
+    handlers[name] = d ? (get ? apply(get, W, []) : own(d, 'value')) : undefined;
     const getter = function () { return wrapperFor(name, handlers[name]); };
     apply(wmSet, ourWrappers, [getter, null]);
     defineProperty(W, name, descriptor({
@@ -252,9 +260,15 @@
   }
 
   // ---- jivo_api, jivo_init, jivo_destroy: record the page's calls to a real widget ---------------
-  const apiSlot = { value: undefined, ours: false };
-  const globalSlots = { __proto__: null, jivo_init: { value: undefined, ours: false }, jivo_destroy: { value: undefined, ours: false } };
-  const methodWrappers = new WeakMap_();
+  // `mine` is the sandbox's own value once installed.
+  const apiSlot = { __proto__: null, value: undefined, ours: false, mine: undefined };
+  const globalSlots = {
+    __proto__: null,
+    jivo_init: { __proto__: null, value: undefined, ours: false, mine: undefined },
+    jivo_destroy: { __proto__: null, value: undefined, ours: false, mine: undefined },
+  };
+  const methodWrappers = new WeakMap_(); // the widget's function → its recording wrapper
+  const recorders = new WeakMap_(); // recording wrapper → true
 
   function recordCall(method, args, returned) {
     try {
@@ -264,6 +278,8 @@
   }
 
   function recordingFunction(method, fn, self) {
+    // Already a recording wrapper (the page put back what it read): record once.
+    if (apply(wmGet, recorders, [fn])) return fn;
     let w = apply(wmGet, methodWrappers, [fn]);
     if (w) return w;
     w = function () {
@@ -272,22 +288,39 @@
       return result;
     };
     apply(wmSet, methodWrappers, [fn, w]);
+    apply(wmSet, recorders, [w, true]);
     return w;
   }
+
+  const apiViews = new WeakMap_(); // the page's widget object → its recording view
+  const views = new WeakMap_(); // recording view → true
 
   function apiView() {
     const api = apiSlot.value;
     if (apiSlot.ours || api === null || (typeof api !== 'object' && typeof api !== 'function')) return api;
-    return new Proxy_(api, {
+    // The page put back the view it read: it records already.
+    if (apply(wmGet, views, [api])) return api;
+    // One view per object, so that `window.jivo_api === window.jivo_api` holds as it does
+    // without the extension.
+    let view = apply(wmGet, apiViews, [api]);
+    if (view) return view;
+    view = new Proxy_(api, {
       __proto__: null,
       get(target, key) {
         const v = reflectGet(target, key);
         if (typeof v === 'function' && typeof key === 'string' && IS_API_METHOD[key] === 1) {
+          // A frozen method must be returned as it is: a Proxy may not report another value
+          // for a non-writable, non-configurable property (the page would get a TypeError).
+          const d = getOwnPropertyDescriptor(target, key);
+          if (d && !own(d, 'configurable') && !own(d, 'writable')) return v;
           return recordingFunction(key, v, target);
         }
         return v;
       },
     });
+    apply(wmSet, apiViews, [api, view]);
+    apply(wmSet, views, [view, true]);
+    return view;
   }
 
   function hookSlot(name, slot, view) {
@@ -299,7 +332,9 @@
       configurable: true,
       enumerable: true,
       get: view,
-      set(v) { slot.value = v; slot.ours = false; },
+      // The page may put back what it read (`const a = jivo_api; … jivo_api = a;`): the
+      // sandbox's own API stays ours, so its calls are not recorded twice.
+      set(v) { slot.value = v; slot.ours = v !== undefined && v === slot.mine; },
     }));
   }
 
@@ -332,11 +367,13 @@
         value: function () { return sandboxCall(m, arguments); },
       }));
     }
-    apiSlot.value = api;
+    apiSlot.value = apiSlot.mine = api;
     apiSlot.ours = true;
-    globalSlots.jivo_init.value = function jivo_init() { return sandboxCall('jivo_init', arguments); };
+    const init = function jivo_init() { return sandboxCall('jivo_init', arguments); };
+    globalSlots.jivo_init.value = globalSlots.jivo_init.mine = init;
     globalSlots.jivo_init.ours = true;
-    globalSlots.jivo_destroy.value = function jivo_destroy() { return sandboxCall('jivo_destroy', arguments); };
+    const destroy = function jivo_destroy() { return sandboxCall('jivo_destroy', arguments); };
+    globalSlots.jivo_destroy.value = globalSlots.jivo_destroy.mine = destroy;
     globalSlots.jivo_destroy.ours = true;
   }
 
