@@ -370,6 +370,12 @@ fn send_to_background(msg: &FromContent) {
     on_message.forget();
     let on_disconnect = Closure::<dyn FnMut()>::new(|| {
         CONTENT.with(|c| c.borrow_mut().port = None);
+        // The background stopped. Events posted just before we heard of it may be lost with
+        // the port, and nothing else may come to trigger a resend: reconnect at once while any
+        // event is unacknowledged (an idle page lets the background sleep).
+        if recorder::has_unacked() {
+            recorder::resend_all();
+        }
     });
     port.on_disconnect()
         .add_listener(on_disconnect.as_ref().unchecked_ref());

@@ -126,6 +126,11 @@ pub fn acked(page: &PageId, upto: u64) {
     });
 }
 
+/// Whether any recorded event still waits for the background's acknowledgement.
+pub fn has_unacked() -> bool {
+    RECORDER.with(|r| !r.borrow().unacked.is_empty())
+}
+
 /// A new port to a (possibly restarted) background: everything unacknowledged goes again.
 pub fn resend_all() {
     RECORDER.with(|r| r.borrow_mut().sent = 0);
