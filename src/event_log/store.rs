@@ -32,6 +32,7 @@ use serde_json::Value;
 use super::bound;
 use super::event::{quantize_time, Entry, PageId};
 use super::{PageMark, Stored, TabLog, MAX_PAGES};
+use crate::settings::LogConfig;
 
 /// How many consecutive entry ids one chunk covers.
 ///
@@ -207,6 +208,15 @@ impl Head {
         if head.first_id == 0 || head.first_id > head.next_id {
             return Err(RestoreError::Head(format!(
                 "firstId {} is not within 1..=nextId {}",
+                head.first_id, head.next_id
+            )));
+        }
+        // Ids are consecutive, so a log spans no more ids than the most entries a log may
+        // hold; a corrupt head must not make a reader list (or fetch) billions of chunks.
+        let most = u64::from(LogConfig::MAX_MAX_ENTRIES);
+        if head.next_id - head.first_id > most {
+            return Err(RestoreError::Head(format!(
+                "ids {}..{} span more than the {most} entries a log holds",
                 head.first_id, head.next_id
             )));
         }

@@ -1504,6 +1504,11 @@ fn restore_is_strict_about_the_head() {
         ("firstId 0", |h| h["firstId"] = json!(0)),
         ("firstId after nextId", |h| h["firstId"] = json!(12)),
         ("len too big", |h| h["len"] = json!(11)),
+        ("ids spanning more than any log holds", |h| {
+            h["firstId"] = json!(1);
+            h["nextId"] = json!(1u64 << 60);
+            h["len"] = json!(0);
+        }),
         ("a bad page id", |h| h["pages"] = json!([["has space", 1]])),
         ("not an object", |h| *h = json!([1])),
     ] {
