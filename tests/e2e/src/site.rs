@@ -28,3 +28,12 @@ pub fn site_log_with(browser: &Browser, name: &str, timeout: Duration) -> Result
         .with_context(|| format!("siteLog: {}", Value::Array(log.clone())))?;
     Ok(log)
 }
+
+/// Loads the site-integration page `url` in the current tab and waits until the site's
+/// `jivo_onLoadCallback` has run (its `isCallbackEnabled` answer is in `siteLog`); returns the
+/// tab's id.
+pub fn open(browser: &Browser, url: &str, timeout: Duration) -> Result<i64> {
+    browser.goto(url)?;
+    site_log_with(browser, "isCallbackEnabled", timeout)?;
+    browser.tab_id_of(url)
+}

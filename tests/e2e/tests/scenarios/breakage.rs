@@ -863,9 +863,16 @@ fn navigate_away(ctx: &mut Ctx, widget: Widget) -> Result<()> {
         tail(&log)
     );
     if widget == Widget::JivoChat {
-        // The popup's call whose page went away gets no answer (see docs/testing.md); close
-        // its port.
+        // The popup's call whose page went away is answered: it did not finish.
+        let answer = ctx.wait_for("the pending console call's answer", TIMEOUT, |b| {
+            let a = b.ext_eval("return window.pendingCall.answer;", vec![])?;
+            Ok((!a.is_null()).then_some(a))
+        })?;
         ctx.ext_eval("window.pendingCall.port.disconnect(); return null;", vec![])?;
+        ensure!(
+            answer.to_string().contains("did not finish"),
+            "the console call whose page went away was answered {answer}"
+        );
     }
     check_no_errors(ctx, since)
 }

@@ -33,16 +33,9 @@ const SITES: [&str; 1] = ["http://127.0.0.1/site-integration*"];
 /// Generous: these scenarios check that things happen, not how fast (that is `bench log`).
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Sandbox mode on the site-integration pages, once the content scripts are registered.
 fn use_sandbox(ctx: &Ctx) -> Result<()> {
-    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
-    ctx.wait_for("content scripts registered", TIMEOUT, |b| {
-        let matches = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.map(s => s.matches || []).flat());",
-            vec![],
-        )?;
-        let matches = matches.as_array().cloned().unwrap_or_default();
-        Ok(SITES.iter().all(|s| matches.contains(&json!(s))).then_some(()))
-    })
+    ctx.configure(json!({ "mode": "sandbox", "sites": SITES }))
 }
 
 /// Loads `path` (a site-integration page) in the current tab and waits for the sandbox

@@ -141,14 +141,7 @@ fn open_sandbox_site(ctx: &Ctx) -> Result<(String, i64)> {
         "log": { "maxEntries": 20000 },
     }))?;
     let url = ctx.url("/site-integration.html");
-    ctx.goto(&url)?;
-    ctx.wait_for("the site's jivo_onLoadCallback", TIMEOUT, |b| {
-        let n = b.eval(
-            "return (window.siteLog || []).filter(e => e.name === 'isCallbackEnabled').length;",
-        )?;
-        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
-    })?;
-    let tab = ctx.tab_id_of(&url)?;
+    let tab = e2e::site::open(ctx, &url, TIMEOUT)?;
     Ok((url, tab))
 }
 

@@ -35,14 +35,7 @@ fn read_log(ctx: &Ctx, tab: i64) -> Result<Value> {
 fn open_site(ctx: &Ctx, settings: Value) -> Result<(String, i64)> {
     ctx.configure(settings)?;
     let url = ctx.url("/site-integration.html");
-    ctx.goto(&url)?;
-    ctx.wait_for("the site's jivo_onLoadCallback", TIMEOUT, |b| {
-        let n = b.eval(
-            "return (window.siteLog || []).filter(e => e.name === 'isCallbackEnabled').length;",
-        )?;
-        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
-    })?;
-    let tab = ctx.tab_id_of(&url)?;
+    let tab = e2e::site::open(ctx, &url, TIMEOUT)?;
     Ok((url, tab))
 }
 

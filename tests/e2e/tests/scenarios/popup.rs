@@ -38,16 +38,9 @@ pub const SCENARIOS: &[Scenario] = &[
 const SITES: [&str; 1] = ["http://127.0.0.1/site-integration*"];
 const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Sandbox mode on the site-integration pages, once the content scripts are registered.
 fn use_sandbox(ctx: &Ctx) -> Result<()> {
-    ctx.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
-    ctx.wait_for("content scripts registered", TIMEOUT, |b| {
-        let matches = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.map(s => s.matches || []).flat());",
-            vec![],
-        )?;
-        let matches = matches.as_array().cloned().unwrap_or_default();
-        Ok(SITES.iter().all(|s| matches.contains(&json!(s))).then_some(()))
-    })
+    ctx.configure(json!({ "mode": "sandbox", "sites": SITES }))
 }
 
 fn site_log(ctx: &Ctx) -> Result<Vec<Value>> {
