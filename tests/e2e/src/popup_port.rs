@@ -2,6 +2,8 @@
 //! port, opened from the harness's extension helper page. Scenarios use this to read a tab's log
 //! and to act as the agent or the API console without clicking through the popup.
 
+use std::time::Duration;
+
 use anyhow::{Context as _, Result};
 use serde_json::{json, Value};
 
@@ -67,4 +69,45 @@ pub fn console_call(b: &Browser, tab: i64, method: &str, args: Value) -> Result<
         vec![json!(tab), json!(method), args],
     )
     .context("calling the API from the console")
+}
+
+/// Waits up to `timeout` until the tab's whole log ([`log`]) satisfies `done`, and returns it.
+/// On a timeout the error shows the last log's summary and (clipped) entries.
+pub fn wait_log(
+    b: &Browser,
+    tab: i64,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Result<Value> {
+    let mut last = Value::Null;
+    b.wait_for(what, timeout, |b| {
+        last = log(b, tab)?;
+        Ok(done(&last).then(|| last.clone()))
+    })
+    .with_context(|| {
+        format!(
+            "last log summary: {}; entries: {}",
+            last["summary"],
+            clip(&last["entries"].to_string(), 1500)
+        )
+    })
+}
+
+/// The entries of a log read by [`log`].
+pub fn entries(log: &Value) -> Vec<Value> {
+    log["entries"].as_array().cloned().unwrap_or_default()
+}
+
+/// `s` cut to at most `n` bytes (on a character boundary), with `…` when cut: for error
+/// messages that quote a log.
+pub fn clip(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        return s.to_owned();
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }

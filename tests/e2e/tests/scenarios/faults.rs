@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context as _, Result};
 use e2e::browser::{Browser, BrowserKind};
-use e2e::popup_port;
+use e2e::popup_port::{self, clip, entries, wait_log};
 use e2e::runner::{Ctx, Scenario};
 use e2e::server::Response;
 use serde_json::{json, Value};
@@ -60,37 +60,6 @@ const WIDGET_ID: &str = "FaultWidget7";
 /// The tab's whole log: `{summary, entries}`.
 fn read_log(b: &Browser, tab: i64) -> Result<Value> {
     popup_port::log(b, tab)
-}
-
-/// Waits until the tab's log satisfies `done`, returning it.
-fn wait_log(
-    b: &Browser,
-    tab: i64,
-    what: &str,
-    timeout: Duration,
-    done: impl Fn(&Value) -> bool,
-) -> Result<Value> {
-    let mut last = Value::Null;
-    b.wait_for(what, timeout, |b| {
-        last = read_log(b, tab)?;
-        Ok(done(&last).then(|| last.clone()))
-    })
-    .with_context(|| format!("last log: {}", clip(&last.to_string(), 1500)))
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.len() <= n {
-        return s.to_owned();
-    }
-    let mut end = n;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
-fn entries(log: &Value) -> Vec<Value> {
-    log["entries"].as_array().cloned().unwrap_or_default()
 }
 
 /// The first string argument of every callback entry whose argument starts with `prefix`.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::popup_port;
+use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -66,17 +66,14 @@ fn read_log(ctx: &Ctx, tab: i64) -> Result<Value> {
     popup_port::log(ctx, tab)
 }
 
+/// Waits until the tab's whole log satisfies `done`, and returns it.
 fn wait_log(ctx: &Ctx, tab: i64, what: &str, done: impl Fn(&Value) -> bool) -> Result<Value> {
-    let mut last = Value::Null;
-    ctx.wait_for(what, TIMEOUT, |_| {
-        last = read_log(ctx, tab)?;
-        Ok(done(&last).then(|| last.clone()))
-    })
-    .with_context(|| format!("last log summary: {}", last["summary"]))
+    popup_port::wait_log(ctx, tab, what, TIMEOUT, done)
 }
 
-fn entries(log: &Value) -> Vec<Value> {
-    log["entries"].as_array().cloned().unwrap_or_default()
+/// At most 600 bytes of `text`, for error messages.
+fn clip(text: &str) -> String {
+    popup_port::clip(text, 600)
 }
 
 fn count(log: &Value, pred: impl Fn(&Value) -> bool) -> usize {
@@ -102,14 +99,6 @@ fn marker_total(marker: &str) -> u64 {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
-}
-
-/// At most 600 characters of `text`, for error messages.
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(600) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
-    }
 }
 
 /// Everything the extension stores, as text (to search for forged values).

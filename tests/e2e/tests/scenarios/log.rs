@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::popup_port;
+use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
 use serde_json::{json, Value};
 
@@ -27,11 +27,6 @@ pub const SCENARIOS: &[Scenario] = &[
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The tab's whole log: `{summary, entries}`.
-fn read_log(ctx: &Ctx, tab: i64) -> Result<Value> {
-    popup_port::log(ctx, tab)
-}
-
 fn open_site(ctx: &Ctx, settings: Value) -> Result<(String, i64)> {
     ctx.configure(settings)?;
     let url = ctx.url("/site-integration.html");
@@ -43,19 +38,9 @@ fn sandbox_settings() -> Value {
     json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] })
 }
 
-/// Waits until the log satisfies `done`, returning it.
+/// Waits until the tab's whole log satisfies `done`, and returns it.
 fn wait_log(ctx: &Ctx, tab: i64, what: &str, done: impl Fn(&Value) -> bool) -> Result<Value> {
-    let mut last = Value::Null;
-    ctx.wait_for(what, TIMEOUT, |b| {
-        let _ = b;
-        last = read_log(ctx, tab)?;
-        Ok(done(&last).then(|| last.clone()))
-    })
-    .with_context(|| format!("last log summary: {}", last["summary"]))
-}
-
-fn entries(log: &Value) -> Vec<Value> {
-    log["entries"].as_array().cloned().unwrap_or_default()
+    popup_port::wait_log(ctx, tab, what, TIMEOUT, done)
 }
 
 fn count(log: &Value, pred: impl Fn(&Value) -> bool) -> usize {
