@@ -43,7 +43,7 @@ apt_install() {
 }
 
 # Which Rust toolchain builds wasm here: rustup's, if it has the wasm32 target; otherwise
-# Debian's rustc-web with the std sources, building std from source (see docs/building.md).
+# Debian's rustc-web with the std sources, building std from source (see docs/architecture.md, "Building").
 WASM_TOOLCHAIN=""
 choose_wasm_toolchain() {
   if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
@@ -97,24 +97,23 @@ ensure_test_tools() {
 # ---------------------------------------------------------------------------------------------
 # Builds the crate for wasm32 with one feature set; prints the path of the .wasm.
 cargo_wasm() {
-  local features="$1"
+  local crate="$1"
   # MVP code (no reference types, no bulk memory) for every bundle: wasm2js needs it for the
   # content bundle, and one set of RUSTFLAGS keeps one build cache (std included) for all.
   local flags="-C target-cpu=mvp"
   if [ "$WASM_TOOLCHAIN" = rustup ]; then
     RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" \
-      cargo build -q --release --lib --target wasm32-unknown-unknown -p jivo-widget-injector --features "$features" \
-      || die "wasm build ($features) failed"
+      cargo build -q --release --lib --target wasm32-unknown-unknown -p "$crate" \
+      || die "wasm build ($crate) failed"
   else
     RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=rust-lld \
-      /usr/bin/cargo build -q --release --lib --target wasm32-unknown-unknown -p jivo-widget-injector \
-        --features "$features" \
+      /usr/bin/cargo build -q --release --lib --target wasm32-unknown-unknown -p "$crate" \
         -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
         -Zpanic-immediate-abort --config 'profile.release.panic="immediate-abort"' \
-      || die "wasm build ($features) failed"
+      || die "wasm build ($crate) failed"
   fi
-  echo "$WASM_TARGET_DIR/wasm32-unknown-unknown/release/jivo_widget_injector.wasm"
+  echo "$WASM_TARGET_DIR/wasm32-unknown-unknown/release/${crate//-/_}.wasm"
 }
 
 # wasm-bindgen (no-modules glue) + wasm-opt -Oz into $2/$3.js and $2/$3_bg.wasm.
@@ -139,7 +138,7 @@ build_bundles() {
 
   step "Building the content bundle (Rust → wasm, and → JS with wasm2js for Chromium)"
   local wasm
-  wasm="$(cargo_wasm content)"
+  wasm="$(cargo_wasm jwi-content)"
   bindgen "$wasm" "$work/content" content
   # Chromium: wasm2js turns the module into asm.js-style JS; the glue gets a stand-in
   # WebAssembly.Module/Instance (a lexical shadow, nothing global) whose exports are asmFunc's.
@@ -184,7 +183,7 @@ build_bundles() {
   } > "$EXT/content/firefox.js"
 
   step "Building the extension-pages bundle (background, popup, options)"
-  wasm="$(cargo_wasm pages)"
+  wasm="$(cargo_wasm jwi-pages)"
   bindgen "$wasm" "$EXT/pages" pages
   embed_base64 JWI_PAGES_WASM "$EXT/pages/pages_bg.wasm" > "$EXT/pages/pages_wasm.js"
 }
@@ -232,14 +231,10 @@ run_tests() {
   ensure_test_tools
   step "cargo fmt --check"
   cargo fmt --all -- --check || die "cargo fmt: run 'cargo fmt --all' and commit"
-  step "cargo clippy -D warnings (core, both shells, tests)"
+  step "cargo clippy -D warnings (every crate, tests included)"
   cargo clippy -q --workspace --all-targets -- -D warnings || die "clippy found problems"
-  cargo clippy -q -p jivo-widget-injector --lib --features content,pages -- -D warnings \
-    || die "clippy found problems in the shells"
-  step "Native tests (core)"
-  cargo test -q -p jivo-widget-injector || die "native tests failed"
-  step "Native tests (the shells' DOM-free parts: popup and options forms)"
-  cargo test -q -p jivo-widget-injector --lib --features pages shell:: || die "shell tests failed"
+  step "Native tests (every crate: the core, the view models, the shells' DOM-free parts)"
+  cargo test -q --workspace --exclude e2e || die "native tests failed"
   step "web-ext lint"
   web-ext lint --source-dir "$EXT" --output text --self-hosted || die "web-ext lint found errors"
   step "End-to-end tests (headless Chromium and Firefox)"

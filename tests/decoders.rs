@@ -14,15 +14,15 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use jivo_widget_injector::api::call::{ApiCall, RawCall};
-use jivo_widget_injector::api::{Callback, Method};
-use jivo_widget_injector::event_log::{ChunkKey, Entry, Event, Export, ImportError, PageId};
-use jivo_widget_injector::protocol::page::{CallOutcome, FromPage, HistoryKind, ToPage};
-use jivo_widget_injector::protocol::popup::{FromPopup, ToPopup};
-use jivo_widget_injector::protocol::runtime::{FromContent, SequencedEvent, ToContent};
-use jivo_widget_injector::protocol::{decode, encode, limits, DecodeError, PageStatus};
-use jivo_widget_injector::settings::{EffectiveSettings, Settings, MAX_DOCUMENT_BYTES, PATHS};
-use jivo_widget_injector::site_rule::{SiteRule, SiteRuleError, UrlError, WebUrl};
+use jwi_core::api::call::{ApiCall, RawCall};
+use jwi_core::api::{Callback, Method};
+use jwi_core::event_log::{ChunkKey, Entry, Event, Export, ImportError, PageId};
+use jwi_core::protocol::page::{CallOutcome, FromPage, HistoryKind, ToPage};
+use jwi_core::protocol::popup::{FromPopup, ToPopup};
+use jwi_core::protocol::runtime::{FromContent, SequencedEvent, ToContent};
+use jwi_core::protocol::{decode, encode, limits, DecodeError, PageStatus};
+use jwi_core::settings::{EffectiveSettings, Settings, MAX_DOCUMENT_BYTES, PATHS};
+use jwi_core::site_rule::{SiteRule, SiteRuleError, UrlError, WebUrl};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde::de::DeserializeOwned;

@@ -8,7 +8,7 @@ use anyhow::{ensure, Context as _, Result};
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::server::Response;
-use jivo_widget_injector::api::Callback;
+use jwi_core::api::Callback;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -945,7 +945,7 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
     ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)?;
     let listed =
         ctx.eval("return [...document.querySelectorAll('#api-method option')].map(o => o.value);")?;
-    let names: Vec<&str> = jivo_widget_injector::api::Method::ALL
+    let names: Vec<&str> = jwi_core::api::Method::ALL
         .iter()
         .map(|m| m.name())
         .collect();

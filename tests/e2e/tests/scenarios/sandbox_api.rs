@@ -18,7 +18,7 @@ use e2e::browser::BrowserKind;
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
-use jivo_widget_injector::sandbox::CONTACT_FORM_EMPTY;
+use jwi_core::sandbox::CONTACT_FORM_EMPTY;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[

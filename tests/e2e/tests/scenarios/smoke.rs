@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
 use e2e::runner::{Ctx, Scenario};
-use jivo_widget_injector::api::Callback;
+use jwi_core::api::Callback;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[

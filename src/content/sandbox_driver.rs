@@ -1,0 +1,188 @@
+//! Runs the sandbox widget model on the page: page calls and visitor actions go in, and the
+//! effects come out as page callbacks (through the shim), a re-rendered widget, and records for
+//! the background. Effects of a synchronous page call are queued and applied by [`flush`] after
+//! the call's reply has been delivered, so callbacks never run inside the page's own call.
+
+use std::cell::RefCell;
+
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use super::widget_ui::WidgetUi;
+use super::{send_to_background, send_to_page, set_status};
+use jwi_core::api::{Callback, Method};
+use jwi_core::protocol::page::{CallOutcome, ToPage};
+use jwi_core::protocol::runtime::{FromContent, SandboxSeed};
+use jwi_core::protocol::PageStatus;
+use jwi_core::sandbox::{AgentAction, Effect, Reply, Sandbox, SiteContext, VisitorAction};
+
+struct Driver {
+    sandbox: Sandbox,
+    ui: Option<WidgetUi>,
+    pending: Vec<Effect>,
+}
+
+thread_local! {
+    static DRIVER: RefCell<Option<Driver>> = const { RefCell::new(None) };
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Runs `f` on the driver, if the sandbox runs on this page.
+fn with<R>(f: impl FnOnce(&mut Driver) -> R) -> Option<R> {
+    DRIVER.with(|d| d.borrow_mut().as_mut().map(f))
+}
+
+/// Creates the sandbox for this page from the background's seed and loads it once the
+/// document has been parsed (so that the page's own `jivo_on…` handlers exist).
+pub fn start(seed: SandboxSeed) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let site = SiteContext {
+        origin: location.origin().unwrap_or_default(),
+        page_url: location.href().unwrap_or_default(),
+        page_title: window.document().map(|d| d.title()).unwrap_or_default(),
+        now_ms: now(),
+    };
+    let sandbox = Sandbox::new(site, seed.record, seed.visitor_number).with_agent_state(seed.agent);
+    let ui = WidgetUi::new(on_visitor_action);
+    DRIVER.with(|d| {
+        *d.borrow_mut() = Some(Driver {
+            sandbox,
+            ui,
+            pending: Vec::new(),
+        })
+    });
+    let Some(document) = window.document() else {
+        return;
+    };
+    if document.ready_state() == "loading" {
+        let on_ready = Closure::<dyn FnMut()>::new(load);
+        let _ = document.add_event_listener_with_callback(
+            "DOMContentLoaded",
+            on_ready.as_ref().unchecked_ref(),
+        );
+        on_ready.forget();
+    } else {
+        load();
+    }
+}
+
+fn load() {
+    with(|d| {
+        d.sandbox.set_now(now());
+        let fx = d.sandbox.init();
+        d.pending.extend(fx.as_slice().iter().cloned());
+        d.pending.push(Effect::Persist);
+        d.pending.push(Effect::Render);
+    });
+    flush();
+}
+
+/// Answers a call of an entry point (from the page, the popup's console or the SPA tracker).
+pub fn page_call(method: Method, args: &[Value]) -> Reply {
+    let reply = with(|d| {
+        d.sandbox.set_now(now());
+        let (reply, fx) = d.sandbox.call_raw(method, args);
+        d.pending.extend(fx.into_vec());
+        reply
+    });
+    reply.unwrap_or_else(|| {
+        Reply::undefined().with_note("the sandbox widget is not running on this page")
+    })
+}
+
+/// What a reply looks like to the page.
+pub fn outcome_of(reply: &Reply) -> CallOutcome {
+    CallOutcome {
+        returned: reply.returns.clone(),
+        callback_args: reply.callback_args.clone(),
+        threw: None,
+    }
+}
+
+/// Applies an action of the popup agent.
+pub fn agent(action: AgentAction) {
+    with(|d| {
+        d.sandbox.set_now(now());
+        let fx = d.sandbox.agent(action);
+        d.pending.extend(fx.as_slice().iter().cloned());
+    });
+}
+
+fn on_visitor_action(action: VisitorAction) {
+    with(|d| {
+        d.sandbox.set_now(now());
+        let fx = d.sandbox.visitor(action);
+        d.pending.extend(fx.as_slice().iter().cloned());
+    });
+    flush();
+}
+
+/// Applies the queued effects: callbacks to the page, the widget's view, the stored record.
+pub fn flush() {
+    let Some(pending) = with(|d| std::mem::take(&mut d.pending)) else {
+        return;
+    };
+    let mut callbacks: Vec<(Callback, Vec<Value>)> = Vec::new();
+    let (mut render, mut persist, mut destroyed, mut loaded) = (false, false, false, false);
+    for effect in pending {
+        match effect {
+            Effect::Fire(callback, args) => {
+                loaded |= callback == Callback::OnLoadCallback;
+                callbacks.push((callback, args));
+            }
+            Effect::Persist => persist = true,
+            Effect::Render => render = true,
+            Effect::Destroyed => {
+                destroyed = true;
+                render = true;
+            }
+        }
+    }
+    if render {
+        let views = with(|d| {
+            let view = d.sandbox.widget_view();
+            if let Some(ui) = d.ui.as_mut() {
+                ui.render(&view);
+            }
+            (d.sandbox.agent_view(), d.sandbox.facts())
+        });
+        if let Some((view, facts)) = views {
+            send_to_background(&FromContent::SandboxView {
+                view: Box::new(view),
+                facts,
+            });
+        }
+    }
+    if persist {
+        if let Some((origin, record, agent)) = with(|d| {
+            (
+                d.sandbox.site().origin.clone(),
+                Box::new(d.sandbox.record().clone()),
+                d.sandbox.agent_state(),
+            )
+        }) {
+            send_to_background(&FromContent::SandboxSave {
+                origin,
+                record,
+                agent,
+            });
+        }
+    }
+    if destroyed {
+        set_status(PageStatus::Connected);
+        super::spa_driver::widget_destroyed();
+    }
+    if loaded {
+        set_status(PageStatus::Loaded);
+        super::spa_driver::widget_loaded();
+    }
+    if !callbacks.is_empty() {
+        send_to_page(&ToPage::Fire { callbacks });
+    }
+}

@@ -1,0 +1,25 @@
+//! The functional core of Jivo Widget Injector: plain Rust with no browser types, so the compiler
+//! holds the line between deciding and doing. Every surface's decisions live here and are tested
+//! natively (`cargo test --workspace`); the browser crates only turn events into these inputs and
+//! these outputs into browser calls.
+//!
+//! - [`api`]: the Widget API's vocabulary and argument validation;
+//! - [`protocol`]: every message between contexts, with bounded decoding;
+//! - [`settings`] and [`site_rule`]: the settings document and the site rules it holds;
+//! - [`spa`]: the SPA tracker; [`sandbox`]: the sandbox widget model;
+//! - [`event_log`]: the per-tab log; [`page_gate`]: the gate for page messages;
+//! - [`jivochat`]: JivoChat mode's decisions about the real loader;
+//! - [`view`]: the DOM-free view models of the extension's surfaces.
+//!
+//! See `docs/architecture.md` for how the crates fit together.
+
+pub mod api;
+pub mod event_log;
+pub mod jivochat;
+pub mod page_gate;
+pub mod protocol;
+pub mod sandbox;
+pub mod settings;
+pub mod site_rule;
+pub mod spa;
+pub mod view;

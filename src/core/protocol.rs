@@ -1,0 +1,636 @@
+//! Every message that crosses a context boundary, as serde types.
+//!
+//! There are three channels, one submodule each:
+//!
+//! - [`page`]: the page's main world (the shim) ↔ the content script, over the secret DOM channel.
+//!   Everything that arrives from it is untrusted: decode it with [`decode`], which checks the size
+//!   before parsing.
+//! - [`runtime`]: the content script ↔ the background, over a `runtime.Port` per page.
+//! - [`popup`]: the popup ↔ the background, over a `runtime.Port` per open popup.
+//!
+//! Every message is a JSON string of one of these types; a shell never builds or reads a message
+//! field by hand.
+//!
+//! ```
+//! use jwi_core::protocol::{decode, limits, page::FromPage};
+//! let msg: FromPage = decode(r#"{"type":"history","kind":"push"}"#, limits::PAGE_MESSAGE_BYTES).unwrap();
+//! assert!(matches!(msg, FromPage::History { .. }));
+//! assert!(decode::<FromPage>(r#"{"type":"nonsense"}"#, limits::PAGE_MESSAGE_BYTES).is_err());
+//! ```
+
+use core::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Size limits for messages from outside the extension.
+pub mod limits {
+    /// The largest message the content script accepts from the page shim, in bytes.
+    ///
+    /// The shim's bounded serialiser keeps honest messages far below this; anything larger is
+    /// dropped and counted.
+    pub const PAGE_MESSAGE_BYTES: usize = 64 * 1024;
+    /// The largest message the background accepts from a content script, in bytes.
+    pub const RUNTIME_MESSAGE_BYTES: usize = 1024 * 1024;
+}
+
+/// Why a message was dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The message was longer than the channel's limit.
+    TooLarge {
+        /// Its length in bytes.
+        len: usize,
+        /// The channel's limit in bytes.
+        limit: usize,
+    },
+    /// The message was not valid JSON of the expected type.
+    Malformed(String),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::TooLarge { len, limit } => {
+                write!(f, "message of {len} bytes is over the {limit}-byte limit")
+            }
+            DecodeError::Malformed(why) => write!(f, "malformed message: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes one message, refusing anything over `limit` bytes before parsing it.
+pub fn decode<T: DeserializeOwned>(text: &str, limit: usize) -> Result<T, DecodeError> {
+    if text.len() > limit {
+        return Err(DecodeError::TooLarge {
+            len: text.len(),
+            limit,
+        });
+    }
+    serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))
+}
+
+/// Encodes one message. Protocol types always serialise, so this cannot fail.
+pub fn encode<T: Serialize>(msg: &T) -> String {
+    // Serialising these types has no failure mode (no non-string map keys, no custom errors).
+    serde_json::to_string(msg).unwrap_or_default()
+}
+
+/// The widget mode a page runs in (one definition, the settings' own).
+pub use crate::settings::Mode;
+
+/// How far the extension has got with a tab, in the words the popup shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum PageStatus {
+    /// No site rule matches the page and nothing was injected on demand.
+    #[default]
+    NotMatched,
+    /// The content script runs but the page shim has not answered yet.
+    Connecting,
+    /// The content script and the page shim completed their handshake.
+    Connected,
+    /// The widget is being loaded (the sandbox initialising, or the JivoChat loader requested).
+    Loading,
+    /// The widget called `jivo_onLoadCallback`.
+    Loaded,
+    /// The page had its own JivoChat widget; the extension attached to it instead of injecting.
+    Attached,
+    /// The widget could not be loaded.
+    Failed {
+        /// Why, in plain words.
+        reason: String,
+    },
+}
+
+impl PageStatus {
+    /// The stable identifier used in the popup's `data-state` attribute and in tests.
+    pub fn id(&self) -> &'static str {
+        match self {
+            PageStatus::NotMatched => "not-matched",
+            PageStatus::Connecting => "connecting",
+            PageStatus::Connected => "connected",
+            PageStatus::Loading => "loading",
+            PageStatus::Loaded => "loaded",
+            PageStatus::Attached => "attached",
+            PageStatus::Failed { .. } => "failed",
+        }
+    }
+
+    /// Whether the page side of the bridge is up (the shim answered).
+    pub fn is_connected(&self) -> bool {
+        !matches!(self, PageStatus::NotMatched | PageStatus::Connecting)
+    }
+}
+
+/// The page's main world (shim) ↔ content script messages.
+pub mod page {
+    use serde::{Deserialize, Serialize};
+    use serde_json::Value;
+
+    use crate::api::{Callback, Method};
+
+    /// A URL change the shim saw the page make.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub enum HistoryKind {
+        /// `history.pushState` returned normally.
+        Push,
+        /// `history.replaceState` returned normally.
+        Replace,
+    }
+
+    /// What the shim sends to the content script.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        tag = "type",
+        deny_unknown_fields
+    )]
+    pub enum FromPage {
+        /// The shim is installed; sent once right after the handshake.
+        Ready {
+            /// Whether `window.jivo_api` already existed (a widget of the page's own).
+            jivo_api_present: bool,
+        },
+        /// A widget called one of the page's callbacks (recorded before the handler runs).
+        Callback {
+            /// Which callback.
+            name: Callback,
+            /// Its arguments as the shim's bounded serialiser saw them.
+            #[serde(default)]
+            args: Vec<Value>,
+        },
+        /// The page's own handler for a callback threw; the exception went back to the widget.
+        CallbackThrew {
+            /// Which callback.
+            name: Callback,
+            /// The exception's message, bounded.
+            message: String,
+        },
+        /// The page called an entry point of a widget (JivoChat mode; the sandbox sees its own calls).
+        ApiCalled {
+            /// Which entry point.
+            method: Method,
+            /// Its arguments.
+            #[serde(default)]
+            args: Vec<Value>,
+            /// What it returned synchronously; absent for `undefined`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            returned: Option<Value>,
+        },
+        /// The page changed its URL through the History API.
+        History {
+            /// Which method.
+            kind: HistoryKind,
+        },
+        /// A synchronous call to the sandbox widget; the content script answers with
+        /// [`ToPage::Reply`] before the dispatch returns.
+        SandboxCall {
+            /// Which entry point, by its name as the page called it.
+            method: Method,
+            /// The arguments as the page passed them.
+            #[serde(default)]
+            args: Vec<Value>,
+        },
+        /// The result of a [`ToPage::CallApi`].
+        ApiResult {
+            /// The request's id.
+            id: u32,
+            /// The result.
+            outcome: CallOutcome,
+        },
+    }
+
+    /// What one call of an entry point produced.
+    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct CallOutcome {
+        /// The synchronous return value; absent for `undefined`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub returned: Option<Value>,
+        /// The arguments the method passed to its callback (`getVisitorNumber`, `isCallbackEnabled`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub callback_args: Option<Vec<Value>>,
+        /// The exception the call threw, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub threw: Option<String>,
+    }
+
+    /// What the content script sends to the shim.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        tag = "type"
+    )]
+    pub enum ToPage {
+        /// The content script took the channel; the shim answers with [`FromPage::Ready`].
+        Connected,
+        /// The synchronous answer to a [`FromPage::SandboxCall`].
+        Reply {
+            /// What the call returns and passes to its callback.
+            outcome: CallOutcome,
+        },
+        /// Define `window.jivo_api`, `jivo_init` and `jivo_destroy` backed by the sandbox.
+        InstallSandboxApi,
+        /// Say again whether `window.jivo_api` exists ([`FromPage::Ready`]).
+        CheckApi,
+        /// Call these page callbacks, in order, through `window[name]` (so they are recorded).
+        Fire {
+            /// The callbacks and their arguments.
+            callbacks: Vec<(Callback, Vec<Value>)>,
+        },
+        /// Call an entry point of the page's widget (`window.jivo_api`, `jivo_init`, `jivo_destroy`)
+        /// and answer with [`FromPage::ApiResult`].
+        CallApi {
+            /// Request id, echoed in the answer.
+            id: u32,
+            /// Which entry point.
+            method: Method,
+            /// The arguments, already validated.
+            args: Vec<Value>,
+        },
+    }
+}
+
+/// Content script ↔ background messages.
+pub mod runtime {
+    use serde::{Deserialize, Serialize};
+
+    use std::num::NonZeroU64;
+
+    use super::page::CallOutcome;
+    use super::{Mode, PageStatus};
+    use crate::api::call::RawCall;
+    use crate::event_log::{Event, PageId};
+    use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
+    use crate::spa::SpaConfig;
+
+    /// What a content script sends to the background.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        tag = "type"
+    )]
+    pub enum FromContent {
+        /// First message on a new port: which page this is.
+        Hello {
+            /// `location.href`.
+            url: String,
+            /// `document.title`.
+            title: String,
+        },
+        /// The page's status changed.
+        Status {
+            /// The new status.
+            status: PageStatus,
+        },
+        /// The sandbox visitor's record or the agent's state changed: store them for the site.
+        SandboxSave {
+            /// The site (`scheme://host[:port]`) the record belongs to.
+            origin: String,
+            /// The visitor's record.
+            record: Box<VisitorRecord>,
+            /// The agent's side.
+            agent: AgentState,
+        },
+        /// What the popup shows of the sandbox widget changed.
+        SandboxView {
+            /// The agent's view.
+            view: Box<AgentView>,
+            /// The widget's facts.
+            facts: WidgetFacts,
+        },
+        /// The answer to [`ToContent::CallApi`].
+        ApiResult {
+            /// The request id.
+            id: u32,
+            /// What the call produced.
+            outcome: CallOutcome,
+        },
+        /// Events for the tab's log, numbered per page so that a resend after the background
+        /// restarted is recognised; answered with [`ToContent::Ack`].
+        Events {
+            /// This page instance (a fresh id per page load).
+            page: PageId,
+            /// The events, in order.
+            events: Vec<SequencedEvent>,
+        },
+        /// The loader script failed to load: find out why (the page only sees an `error` event).
+        ProbeLoader {
+            /// The loader URL.
+            url: String,
+        },
+    }
+
+    /// What the background sends to a content script.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        tag = "type"
+    )]
+    pub enum ToContent {
+        /// The answer to `Hello`: how this page is to be run.
+        Config(Box<PageConfig>),
+        /// The popup agent did something (sandbox mode).
+        Agent {
+            /// The action.
+            action: AgentAction,
+        },
+        /// The popup's API console calls an entry point; answer with [`FromContent::ApiResult`].
+        CallApi {
+            /// Request id.
+            id: u32,
+            /// The call (validated again by the content script).
+            call: RawCall,
+        },
+        /// Every event of `page` up to `upto` is stored: the content script may forget them.
+        Ack {
+            /// The page instance.
+            page: PageId,
+            /// The highest sequence number stored.
+            upto: u64,
+        },
+        /// Why the loader failed, as the background saw it fetching the same URL.
+        LoaderProbe {
+            /// In plain words, e.g. "HTTP 404 Not Found" or "network error".
+            reason: String,
+        },
+    }
+
+    /// One event for the log, with its page-local sequence number and time.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SequencedEvent {
+        /// 1, 2, 3… per page instance.
+        pub seq: NonZeroU64,
+        /// When it happened, in milliseconds since the Unix epoch.
+        pub at: f64,
+        /// What happened.
+        pub event: Event,
+    }
+
+    /// How one page is to be run, from the settings in force.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PageConfig {
+        /// The widget mode.
+        pub mode: Mode,
+        /// SPA tracking options.
+        pub spa: SpaConfig,
+        /// The sandbox's stored state for this site (sandbox mode only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub sandbox: Option<SandboxSeed>,
+        /// The JivoChat loader to inject (JivoChat mode only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub loader: Option<LoaderConfig>,
+    }
+
+    /// The real widget's loader, from the settings.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct LoaderConfig {
+        /// `loaderUrl` with `{id}` replaced by `widgetId`.
+        pub url: String,
+        /// How long to wait for `jivo_onLoadCallback` before calling the load failed.
+        pub timeout_ms: u32,
+    }
+
+    /// What the sandbox widget starts from on a page.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SandboxSeed {
+        /// The site's stored visitor record, if the visitor was here before.
+        pub record: Option<VisitorRecord>,
+        /// The visitor number to use if there is no record.
+        pub visitor_number: u64,
+        /// The agent's stored side.
+        pub agent: AgentState,
+    }
+}
+
+/// Popup ↔ background messages.
+pub mod popup {
+    use serde::{Deserialize, Serialize};
+
+    use super::page::CallOutcome;
+    use super::{Mode, PageStatus};
+    use crate::api::call::RawCall;
+    use crate::event_log::{Entry, Summary};
+    use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
+
+    /// What a popup sends to the background.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        tag = "type"
+    )]
+    pub enum FromPopup {
+        /// Show this tab, and keep sending its changes.
+        Watch {
+            /// The tab id.
+            tab: i32,
+        },
+        /// The agent console did something (sandbox tab).
+        Agent {
+            /// The tab id.
+            tab: i32,
+            /// The action.
+            action: AgentAction,
+        },
+        /// Empty the tab's log.
+        ClearLog {
+            /// The tab id.
+            tab: i32,
+        },
+        /// Send the tab's whole log in the export format ([`ToPopup::LogExport`]).
+        ExportLog {
+            /// The tab id.
+            tab: i32,
+        },
+        /// Inject the extension into this tab now ("inject into this tab"), even if no site
+        /// rule matches it.
+        InjectIntoTab {
+            /// The tab id.
+            tab: i32,
+        },
+        /// The API console calls an entry point on the tab's widget.
+        CallApi {
+            /// The tab id.
+            tab: i32,
+            /// Request id, echoed in [`ToPopup::ApiResult`].
+            id: u32,
+            /// The call, validated by the popup.
+            call: RawCall,
+        },
+    }
+
+    /// What the background sends to a popup.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        tag = "type"
+    )]
+    pub enum ToPopup {
+        /// The whole tab view (sent on `Watch` and when it changes).
+        Tab(Box<TabView>),
+        /// Log entries: on `Watch` and after a clear the whole log (`reset`), then each batch
+        /// of new entries as it is stored.
+        Log {
+            /// Whether these entries replace what the popup shows.
+            reset: bool,
+            /// The log's counts (length, cap, dropped…) after these entries.
+            summary: Summary,
+            /// The entries, oldest first.
+            entries: Vec<Entry>,
+        },
+        /// The whole log in the documented export format (`docs/log-format.md`).
+        LogExport {
+            /// The export document ([`Export::to_value`](crate::event_log::Export::to_value)).
+            export: serde_json::Value,
+        },
+        /// The result of a [`FromPopup::CallApi`].
+        ApiResult {
+            /// The request id.
+            id: u32,
+            /// What the call produced, or why it could not be made.
+            outcome: CallOutcome,
+        },
+    }
+
+    /// What the popup shows of one tab.
+    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct TabView {
+        /// The tab id.
+        pub tab: i32,
+        /// The page URL the content script reported, if any.
+        pub url: Option<String>,
+        /// The widget mode in force for the page.
+        pub mode: Mode,
+        /// How far the extension has got.
+        pub status: PageStatus,
+        /// The widget's facts as last known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub facts: Option<WidgetFacts>,
+        /// The sandbox agent's view (sandbox tabs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub agent: Option<Box<AgentView>>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page::{CallOutcome, FromPage, ToPage};
+    use super::*;
+    use crate::api::{Callback, Method};
+    use serde_json::json;
+
+    #[test]
+    fn oversized_messages_are_refused_before_parsing() {
+        let big = format!(
+            r#"{{"type":"ready","jivoApiPresent":false,"pad":"{}"}}"#,
+            "x".repeat(100)
+        );
+        assert_eq!(
+            decode::<FromPage>(&big, 50),
+            Err(DecodeError::TooLarge {
+                len: big.len(),
+                limit: 50
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_shapes_and_fields_are_malformed() {
+        for text in [
+            "",
+            "null",
+            "[]",
+            r#"{"type":"history"}"#,
+            r#"{"type":"history","kind":"push","extra":1}"#,
+            r#"{"type":"callback","name":"jivo_onEvil","args":[]}"#,
+            r#"{"type":"sandboxCall","method":"eval","args":[]}"#,
+        ] {
+            assert!(matches!(
+                decode::<FromPage>(text, limits::PAGE_MESSAGE_BYTES),
+                Err(DecodeError::Malformed(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn page_messages_round_trip() {
+        let msgs = vec![
+            FromPage::Ready {
+                jivo_api_present: true,
+            },
+            FromPage::Callback {
+                name: Callback::OnChangeState,
+                args: vec![json!("chat")],
+            },
+            FromPage::SandboxCall {
+                method: Method::Open,
+                args: vec![json!({"start": "call"})],
+            },
+            FromPage::ApiResult {
+                id: 7,
+                outcome: CallOutcome {
+                    returned: None,
+                    callback_args: Some(vec![json!(null), json!(3)]),
+                    threw: None,
+                },
+            },
+        ];
+        for m in msgs {
+            let text = encode(&m);
+            assert_eq!(decode::<FromPage>(&text, limits::PAGE_MESSAGE_BYTES), Ok(m));
+        }
+        let fire = ToPage::Fire {
+            callbacks: vec![(Callback::OnOpen, vec![])],
+        };
+        assert_eq!(
+            encode(&fire),
+            r#"{"type":"fire","callbacks":[["jivo_onOpen",[]]]}"#
+        );
+    }
+
+    #[test]
+    fn decodes_the_shims_wire_text() {
+        // Exactly as extension/shim.js writes them.
+        let ready = r#"{"type":"ready","jivoApiPresent":false}"#;
+        assert_eq!(
+            decode::<FromPage>(ready, limits::PAGE_MESSAGE_BYTES),
+            Ok(FromPage::Ready {
+                jivo_api_present: false
+            })
+        );
+        let threw = r#"{"type":"callbackThrew","name":"jivo_onOpen","message":"boom"}"#;
+        assert!(decode::<FromPage>(threw, limits::PAGE_MESSAGE_BYTES).is_ok());
+        let result = r#"{"type":"apiResult","id":3,"outcome":{"returned":{"result":"ok"},"callbackArgs":null}}"#;
+        assert!(decode::<FromPage>(result, limits::PAGE_MESSAGE_BYTES).is_ok());
+        let call = r#"{"type":"sandboxCall","method":"jivo_init","args":[]}"#;
+        assert!(decode::<FromPage>(call, limits::PAGE_MESSAGE_BYTES).is_ok());
+    }
+
+    #[test]
+    fn status_ids_are_stable() {
+        assert_eq!(PageStatus::Connected.id(), "connected");
+        assert_eq!(PageStatus::Failed { reason: "x".into() }.id(), "failed");
+        assert!(!PageStatus::Connecting.is_connected());
+        assert_eq!(
+            encode(&PageStatus::Failed {
+                reason: "404".into()
+            }),
+            r#"{"state":"failed","reason":"404"}"#
+        );
+    }
+}

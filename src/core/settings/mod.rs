@@ -1,0 +1,228 @@
+//! The settings: one JSON document (see `docs/settings.md`), read and validated into typed
+//! [`Settings`] once, at the edge, with every problem reported against its key.
+//!
+//! The document lives in `storage.local` under [`STORAGE_KEY`]; an administrator may set any
+//! subset of it in `storage.managed`, and those values win and are locked
+//! ([`EffectiveSettings`]). The export file is exactly this document.
+//!
+//! ```
+//! use jwi_core::settings::{Mode, Settings};
+//!
+//! let settings = Settings::from_json(
+//!     r#"{"mode": "jivochat", "widgetId": "aBc123", "sites": ["https://*.example.com/*"]}"#,
+//! )?;
+//! assert_eq!(settings.mode(), Mode::JivoChat);
+//! assert_eq!(
+//!     settings.jivochat_loader_url().as_deref(),
+//!     Some("https://code.jivosite.com/widget/aBc123")
+//! );
+//! assert_eq!(settings.spa().settle_ms, 500); // missing keys take their defaults
+//! assert_eq!(Settings::from_json(&settings.to_json())?, settings);
+//!
+//! let err = Settings::from_json(r#"{"spa": {"settleMs": 20000}, "mode": "live"}"#).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "mode: must be \"sandbox\" or \"jivochat\", got the text \"live\"; \
+//!      spa.settleMs: must be an integer from 0 to 10000, got 20000"
+//! );
+//! # Ok::<(), jwi_core::settings::SettingsError>(())
+//! ```
+
+mod document;
+mod error;
+mod json;
+mod managed;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::site_rule::SiteRules;
+use crate::spa::SpaConfig;
+
+pub use error::{FieldError, SettingsError};
+pub use managed::{apply_update, EffectiveSettings};
+pub use values::{LoaderUrl, LogConfig, Mode, WidgetId};
+
+/// The `storage.local` key that holds the settings document.
+pub const STORAGE_KEY: &str = "settings";
+
+/// The key under which the background keeps the last valid user document it applied
+/// (`storage.local`), so that an invalid document cannot take the settings in force away,
+/// not even across a restart. The options page reads it to show what is in force.
+pub const IN_FORCE_KEY: &str = "settingsInForce";
+/// The largest settings document accepted, in bytes of JSON text (256 KiB). Import files and
+/// storage writes come from outside, so this is checked before anything else.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+/// The most site rules `sites` may hold.
+pub const MAX_SITES: usize = 200;
+/// The default `loaderTimeoutMs`.
+pub const DEFAULT_LOADER_TIMEOUT_MS: u32 = 15_000;
+/// The smallest `loaderTimeoutMs` accepted.
+pub const MIN_LOADER_TIMEOUT_MS: u32 = 1_000;
+/// The largest `loaderTimeoutMs` accepted.
+pub const MAX_LOADER_TIMEOUT_MS: u32 = 120_000;
+/// Every path a managed document can lock, in document order.
+pub const PATHS: [&str; 10] = [
+    "mode",
+    "widgetId",
+    "loaderUrl",
+    "sites",
+    "spa.enabled",
+    "spa.settleMs",
+    "spa.hash",
+    "spa.titleOnly",
+    "log.maxEntries",
+    "loaderTimeoutMs",
+];
+
+/// The settings, typed and valid by construction: every value is in range, and `jivochat` mode
+/// always has a widget ID. Build them with [`Settings::from_json`] or [`Settings::from_value`]
+/// (or take [`Settings::default`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    mode: Mode,
+    widget_id: Option<WidgetId>,
+    loader_url: LoaderUrl,
+    sites: SiteRules,
+    spa: SpaConfig,
+    log: LogConfig,
+    loader_timeout_ms: u32,
+}
+
+impl Settings {
+    /// Reads a settings document from JSON text (an import file, a storage value): size limit
+    /// first, then JSON, then every key. Missing keys take their defaults; unknown keys, wrong
+    /// types and bad values are all reported.
+    pub fn from_json(text: &str) -> Result<Settings, SettingsError> {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(document::too_large(Some(text.len())).into());
+        }
+        let doc: Value = serde_json::from_str(text).map_err(|e| {
+            SettingsError::single("", format!("the settings are not valid JSON: {e}"))
+        })?;
+        Settings::from_value(&doc)
+    }
+
+    /// Reads a settings document already parsed as JSON (as `storage.local` hands it over).
+    pub fn from_value(doc: &Value) -> Result<Settings, SettingsError> {
+        match managed::read_user_document(doc, &document::Layer::default()) {
+            Ok(layer) => Ok(layer.fill()),
+            Err(errors) => Err(SettingsError::from_errors(errors)
+                .unwrap_or_else(|| SettingsError::single("", "the settings are not valid"))),
+        }
+    }
+
+    /// The canonical document: every key, defaults written out, site rules in canonical form.
+    /// [`Settings::from_value`] gives back equal settings.
+    pub fn to_value(&self) -> Value {
+        let mut spa = Map::new();
+        spa.insert("enabled".into(), Value::Bool(self.spa.enabled));
+        spa.insert("settleMs".into(), Value::from(self.spa.settle_ms));
+        spa.insert(
+            "hash".into(),
+            Value::from(document::hash_mode_name(self.spa.hash)),
+        );
+        spa.insert("titleOnly".into(), Value::Bool(self.spa.title_only));
+        let mut log = Map::new();
+        log.insert("maxEntries".into(), Value::from(self.log.max_entries));
+        let mut doc = Map::new();
+        doc.insert("mode".into(), Value::from(self.mode.as_str()));
+        doc.insert(
+            "widgetId".into(),
+            Value::from(self.widget_id.as_ref().map_or("", WidgetId::as_str)),
+        );
+        doc.insert("loaderUrl".into(), Value::from(self.loader_url.as_str()));
+        doc.insert(
+            "sites".into(),
+            Value::Array(self.sites.iter().map(|r| Value::from(r.as_str())).collect()),
+        );
+        doc.insert("spa".into(), Value::Object(spa));
+        doc.insert("log".into(), Value::Object(log));
+        doc.insert(
+            "loaderTimeoutMs".into(),
+            Value::from(self.loader_timeout_ms),
+        );
+        Value::Object(doc)
+    }
+
+    /// The canonical document as compact JSON text, keys in document order.
+    pub fn to_json(&self) -> String {
+        json::write(&self.to_value(), false)
+    }
+
+    /// The canonical document as indented JSON text with a final newline: the export file.
+    pub fn to_json_pretty(&self) -> String {
+        json::write(&self.to_value(), true)
+    }
+
+    /// `mode`: which widget goes on matched pages.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// `widgetId`, if one is set (always, in `jivochat` mode).
+    pub fn widget_id(&self) -> Option<&WidgetId> {
+        self.widget_id.as_ref()
+    }
+
+    /// `loaderUrl`: the loader URL template.
+    pub fn loader_url(&self) -> &LoaderUrl {
+        &self.loader_url
+    }
+
+    /// In `jivochat` mode, the URL of the JivoChat loader script to inject; `None` in sandbox
+    /// mode.
+    pub fn jivochat_loader_url(&self) -> Option<String> {
+        match (self.mode, &self.widget_id) {
+            (Mode::JivoChat, Some(id)) => Some(self.loader_url.loader_url_for(id)),
+            _ => None,
+        }
+    }
+
+    /// `sites`: the pages the extension runs on.
+    pub fn sites(&self) -> &SiteRules {
+        &self.sites
+    }
+
+    /// `spa`: SPA title/URL tracking options.
+    pub fn spa(&self) -> &SpaConfig {
+        &self.spa
+    }
+
+    /// `log`: per-tab event log limits.
+    pub fn log(&self) -> &LogConfig {
+        &self.log
+    }
+
+    /// `loaderTimeoutMs`: how long `jivochat` mode waits for `jivo_onLoadCallback` before
+    /// reporting the loader as failed, in ms.
+    pub fn loader_timeout_ms(&self) -> u32 {
+        self.loader_timeout_ms
+    }
+}
+
+impl Default for Settings {
+    /// Every key at its default: sandbox mode, no widget ID, no sites.
+    fn default() -> Self {
+        document::Layer::default().fill()
+    }
+}
+
+/// Settings serialise as their canonical document.
+impl Serialize for Settings {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+/// Settings deserialise from a document, with all its problems as the serde error.
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let doc = Value::deserialize(deserializer)?;
+        Settings::from_value(&doc).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,252 @@
+//! The background: the one authority on settings, site-rule registrations and per-tab records.
+//!
+//! Chromium runs it as a service worker that may be stopped at any time, Firefox as an event
+//! page. Listeners are attached synchronously in [`start_background`] (the glue instantiates the
+//! module synchronously), so events that woke the worker are not missed; everything it must
+//! remember lives in storage.
+
+mod logs;
+mod registry;
+mod sandbox_store;
+mod tabs;
+
+use std::cell::RefCell;
+
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+use jwi_browser::ext::{self, Port};
+use jwi_core::protocol::{self, decode, limits, popup, runtime};
+use jwi_core::settings::EffectiveSettings;
+
+use jwi_core::settings::IN_FORCE_KEY as LAST_GOOD_KEY;
+
+/// The background's in-memory state; rebuilt from storage after every restart.
+struct Background {
+    /// The user's and the administrator's settings as resolved; an invalid new document leaves
+    /// the previous settings in force.
+    effective: EffectiveSettings,
+    /// Whether a settings load is running, and whether another was asked for meanwhile.
+    loading: bool,
+    load_again: bool,
+    /// Whether settings were read since this background started.
+    started: bool,
+    /// The administrator's settings (`storage.managed`), once read; `None` if there are none.
+    managed: Option<Value>,
+    tabs: tabs::Tabs,
+}
+
+thread_local! {
+    static BG: RefCell<Background> = RefCell::new(Background {
+        effective: EffectiveSettings::resolve(None, None),
+        loading: false,
+        load_again: false,
+        started: false,
+        managed: None,
+        tabs: tabs::Tabs::default(),
+    });
+}
+
+/// Entry point, called by `background.js` right after synchronous instantiation.
+#[wasm_bindgen]
+pub fn start_background() {
+    let on_connect = Closure::<dyn FnMut(Port)>::new(on_connect);
+    ext::ON_CONNECT.with(|e| e.add_listener(on_connect.as_ref().unchecked_ref()));
+    on_connect.forget();
+
+    let on_storage =
+        Closure::<dyn FnMut(JsValue, String)>::new(|changes: JsValue, area: String| {
+            if area == "local" || area == "managed" {
+                let touched = ext::from_js(&changes);
+                if area == "managed" {
+                    spawn_local(load_managed());
+                } else if touched.get("settings").is_some() {
+                    spawn_local(load_settings());
+                }
+            }
+        });
+    ext::STORAGE_ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
+    on_storage.forget();
+
+    let on_removed = Closure::<dyn FnMut(i32)>::new(|tab: i32| {
+        BG.with(|bg| bg.borrow_mut().tabs.remove(tab));
+        logs::remove(tab);
+    });
+    ext::TABS_ON_REMOVED.with(|e| e.add_listener(on_removed.as_ref().unchecked_ref()));
+    on_removed.forget();
+
+    spawn_local(load_settings());
+    spawn_local(load_managed());
+}
+
+/// Reads the administrator's settings. Kept off the path of [`load_settings`]: the first
+/// `storage.managed.get()` after a browser starts can take seconds, and the user's settings
+/// must not wait for it; they are applied at once and the managed ones folded in on arrival.
+async fn load_managed() {
+    let managed = match ext::storage_managed_get(&JsValue::NULL) {
+        Ok(p) => ext::call(p)
+            .await
+            .map(|v| ext::from_js(&v))
+            .unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    let managed = managed
+        .as_object()
+        .filter(|m| !m.is_empty())
+        .map(|_| managed.clone());
+    let changed = BG.with(|bg| {
+        let mut bg = bg.borrow_mut();
+        let changed = bg.managed != managed;
+        bg.managed = managed;
+        changed
+    });
+    if changed {
+        load_settings().await;
+    }
+}
+
+/// Reads the user's and the administrator's settings, keeps the previous ones if the new
+/// document is invalid, and brings the content-script registrations in line. Runs one at a
+/// time: a change that arrives meanwhile makes it run once more.
+async fn load_settings() {
+    let busy = BG.with(|bg| {
+        let mut bg = bg.borrow_mut();
+        let busy = bg.loading;
+        bg.loading = true;
+        bg.load_again = busy;
+        busy
+    });
+    if busy {
+        return;
+    }
+    loop {
+        load_settings_once().await;
+        let again = BG.with(|bg| {
+            let mut bg = bg.borrow_mut();
+            let again = bg.load_again;
+            bg.load_again = false;
+            bg.loading = again;
+            again
+        });
+        if !again {
+            break;
+        }
+    }
+}
+
+async fn load_settings_once() {
+    let keys = ext::to_js(&serde_json::json!(["settings", LAST_GOOD_KEY]));
+    let stored = ext::call(ext::storage_local_get(&keys))
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    let user = stored.get("settings").cloned().unwrap_or(Value::Null);
+    let last_good = stored.get(LAST_GOOD_KEY).cloned().unwrap_or(Value::Null);
+    let effective = BG.with(|bg| {
+        let mut bg = bg.borrow_mut();
+        if !bg.started {
+            // After a restart, start from the last settings that were in force, so that an
+            // invalid document written meanwhile cannot take them away.
+            bg.started = true;
+            bg.effective = EffectiveSettings::resolve(Some(&last_good), None);
+        }
+        let managed = bg.managed.clone();
+        bg.effective = bg
+            .effective
+            .with_managed_document(managed.as_ref())
+            .with_user_document(Some(&user));
+        bg.effective.clone()
+    });
+    if effective.user_errors().is_none() {
+        let good = serde_json::json!({ LAST_GOOD_KEY: effective.user_document() });
+        let _ = ext::call(ext::storage_local_set(&ext::to_js(&good))).await;
+    }
+    let status = serde_json::json!({ "settingsStatus": {
+        "userErrors": effective.user_errors(),
+        "managedErrors": effective.managed_errors(),
+        "locked": effective.locked(),
+    }});
+    let _ = ext::call(ext::storage_session_set(&ext::to_js(&status))).await;
+    registry::sync(effective.settings()).await;
+}
+
+/// Fetches the loader URL to say why the page could not load it: an HTTP status, or a network
+/// error.
+async fn probe_loader(url: &str) -> String {
+    let global = js_sys::global();
+    let Some(fetch) = js_sys::Reflect::get(&global, &"fetch".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return "network error".into();
+    };
+    let init = ext::to_js(&serde_json::json!({ "cache": "no-store", "credentials": "omit" }));
+    let Ok(promise) = fetch.call2(&global, &url.into(), &init) else {
+        return "network error".into();
+    };
+    match ext::call(promise.unchecked_into()).await {
+        Ok(response) => {
+            let status = js_sys::Reflect::get(&response, &"status".into())
+                .ok()
+                .and_then(|s| s.as_f64())
+                .unwrap_or(0.0) as u16;
+            let text = js_sys::Reflect::get(&response, &"statusText".into())
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            jwi_core::jivochat::describe_http_status(status, &text).unwrap_or_else(|| {
+                format!("the server answered HTTP {status}, but the page could not run the script")
+            })
+        }
+        Err(e) => format!("network error ({e})"),
+    }
+}
+
+fn on_connect(port: Port) {
+    match port.name().as_str() {
+        "page" => tabs::on_page_port(port),
+        "popup" => tabs::on_popup_port(port),
+        _ => port.disconnect(),
+    }
+}
+
+/// The page configuration for a content script, from the settings in force (and, in sandbox
+/// mode, the site's stored sandbox state).
+async fn page_config(url: &str) -> runtime::PageConfig {
+    let (mode, spa, loader) = BG.with(|bg| {
+        let bg = bg.borrow();
+        let s = bg.effective.settings();
+        let loader = s.jivochat_loader_url().map(|url| runtime::LoaderConfig {
+            url,
+            timeout_ms: s.loader_timeout_ms(),
+        });
+        (s.mode(), s.spa().clone(), loader)
+    });
+    let sandbox = match mode {
+        jwi_core::protocol::Mode::Sandbox => Some(sandbox_store::seed(url).await),
+        jwi_core::protocol::Mode::JivoChat => None,
+    };
+    let loader = match mode {
+        jwi_core::protocol::Mode::JivoChat => loader,
+        jwi_core::protocol::Mode::Sandbox => None,
+    };
+    runtime::PageConfig {
+        mode,
+        spa,
+        sandbox,
+        loader,
+    }
+}
+
+/// Decodes a message from a content script or popup; `None` drops it.
+fn decode_from<T: serde::de::DeserializeOwned>(msg: &JsValue) -> Option<T> {
+    decode(&msg.as_string()?, limits::RUNTIME_MESSAGE_BYTES).ok()
+}
+
+fn post(port: &Port, msg: &impl serde::Serialize) {
+    port.post(&protocol::encode(msg));
+}
+
+#[allow(dead_code)]
+fn _assert_types(_: popup::FromPopup) {}

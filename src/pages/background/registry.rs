@@ -1,0 +1,112 @@
+//! Keeps the registered content scripts in line with the site rules: pages that match no rule
+//! get nothing (not even a check), as in uBlock Origin Lite's scripting manager.
+
+use serde_json::{json, Value};
+
+use jwi_browser::ext;
+use jwi_core::settings::Settings;
+
+const SHIM_ID: &str = "jwi-shim";
+const CONTENT_ID: &str = "jwi-content";
+
+/// The content bundle for this browser: Chromium applies the page's CSP to content-script
+/// WebAssembly, so it gets the wasm2js build; Firefox gets the real wasm.
+fn content_file() -> &'static str {
+    if ext::is_firefox() {
+        "content/firefox.js"
+    } else {
+        "content/chromium.js"
+    }
+}
+
+/// The registrations the settings call for.
+fn wanted(settings: &Settings) -> Vec<Value> {
+    let matches = settings.sites().patterns();
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        json!({
+            "id": SHIM_ID, "js": ["shim.js"], "matches": matches, "runAt": "document_start",
+            "world": "MAIN", "allFrames": false, "persistAcrossSessions": true,
+        }),
+        json!({
+            "id": CONTENT_ID, "js": [content_file()], "matches": matches, "runAt": "document_start",
+            "allFrames": false, "persistAcrossSessions": true,
+        }),
+    ]
+}
+
+/// Whether a registered script already equals the wanted one (ids, files and matches).
+fn same(registered: &[Value], wanted: &[Value]) -> bool {
+    let key = |v: &Value| {
+        (
+            v.get("id").cloned(),
+            v.get("js").cloned(),
+            v.get("matches").cloned(),
+            v.get("world").cloned(),
+        )
+    };
+    let mut a: Vec<_> = registered.iter().map(key).collect();
+    let mut b: Vec<_> = wanted.iter().map(key).collect();
+    // Chromium omits "world" for the isolated world; Firefox reports "ISOLATED".
+    for k in a.iter_mut().chain(b.iter_mut()) {
+        if k.3.as_ref().and_then(|w| w.as_str()) == Some("ISOLATED") {
+            k.3 = None;
+        }
+    }
+    a.sort_by_key(|k| format!("{:?}", k.0));
+    b.sort_by_key(|k| format!("{:?}", k.0));
+    a == b
+}
+
+/// Registers exactly the content scripts the settings call for.
+pub async fn sync(settings: &Settings) {
+    let wanted = wanted(settings);
+    let registered = ext::call(ext::get_registered_content_scripts())
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    let registered: Vec<Value> = registered.as_array().cloned().unwrap_or_default();
+    if same(&registered, &wanted) {
+        return;
+    }
+    if !registered.is_empty() {
+        let ids: Vec<Value> = registered
+            .iter()
+            .filter_map(|r| r.get("id").cloned())
+            .collect();
+        let _ = ext::call(ext::unregister_content_scripts(&ext::to_js(
+            &json!({ "ids": ids }),
+        )))
+        .await;
+    }
+    if !wanted.is_empty() {
+        if let Err(e) = ext::call(ext::register_content_scripts(&ext::to_js(&Value::Array(
+            wanted,
+        ))))
+        .await
+        {
+            web_sys::console::warn_1(
+                &format!("Jivo Widget Injector: could not register content scripts: {e}").into(),
+            );
+        }
+    }
+}
+
+/// Injects the shim and the content script into one tab now ("inject into this tab"): the
+/// page need not match a site rule. Uses the `scripting` permission with the tab's host
+/// permission (or `activeTab`, granted by the popup click).
+pub async fn inject_into_tab(tab: i32) {
+    let shim = json!({ "target": { "tabId": tab }, "files": ["shim.js"], "world": "MAIN", "injectImmediately": true });
+    let content =
+        json!({ "target": { "tabId": tab }, "files": [content_file()], "injectImmediately": true });
+    for injection in [shim, content] {
+        if let Err(e) = ext::call(ext::execute_script(&ext::to_js(&injection))).await {
+            web_sys::console::warn_1(
+                &format!("Jivo Widget Injector: could not inject into tab {tab}: {e}").into(),
+            );
+            return;
+        }
+    }
+}

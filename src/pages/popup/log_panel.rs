@@ -1,0 +1,669 @@
+//! The popup's live log panel (`#log`): the background's log mirrored in memory
+//! ([`Mirror`]), shown filtered ([`Filter`]) as rows built with `textContent` only.
+//!
+//! Opening: the background sends the newest [`WATCH_ENTRIES`](jwi_core::event_log::WATCH_ENTRIES)
+//! entries, which are shown at once (the newest [`PAGE_ROWS`] that match); the older ones are
+//! read from `storage.session` afterwards, a few chunks at a time, for "Show earlier", the
+//! filters and search.
+//!
+//! Rendering is incremental: a filter change or a reset builds every matching row into one
+//! `DocumentFragment`; new entries are appended once per animation frame, only their own rows;
+//! rows of entries the background dropped are removed from the front, and while the list
+//! follows the newest entries it keeps one page of rows, so a busy page never grows the DOM.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+use super::{append, el, on, post, t, POPUP};
+use jwi_browser::{dom, ext};
+use jwi_core::event_log::{
+    chunk_entries, ChunkKey, Entry, Event, Export, Filter, Kind, KindSet, Summary,
+};
+use jwi_core::protocol::popup::FromPopup;
+use jwi_core::view::log_rows::{self, Applied, Mirror};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["browser", "i18n"], js_name = getMessage, catch)]
+    fn i18n_get_message_with(key: &str, subs: &js_sys::Array) -> Result<String, JsValue>;
+    #[wasm_bindgen(js_namespace = ["navigator", "clipboard"], js_name = writeText, catch)]
+    fn clipboard_write_text(text: &str) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = document, js_name = createDocumentFragment)]
+    fn create_fragment() -> web_sys::Node;
+    #[wasm_bindgen(js_name = Blob)]
+    type JsBlob;
+    #[wasm_bindgen(constructor, js_class = Blob)]
+    fn new(parts: &js_sys::Array, options: &JsValue) -> JsBlob;
+    #[wasm_bindgen(js_namespace = URL, js_name = createObjectURL)]
+    fn create_object_url(blob: &JsBlob) -> String;
+    #[wasm_bindgen(js_namespace = URL, js_name = revokeObjectURL)]
+    fn revoke_object_url(url: &str);
+}
+
+/// How many rows a full render shows at most (the newest); "Show earlier" adds as many again.
+/// Building every row of a 2,000-entry log would take longer than the popup may to open.
+const PAGE_ROWS: usize = 200;
+
+/// How many rows a reset builds before the popup paints (more than the list shows); the rest
+/// of the first [`PAGE_ROWS`] follow right after that frame.
+const FIRST_ROWS: usize = 40;
+
+/// The filter checkboxes: element id suffix and kind.
+const FILTERS: [(&str, Kind); 5] = [
+    ("callback", Kind::Callback),
+    ("api", Kind::ApiCall),
+    ("navigation", Kind::Navigation),
+    ("status", Kind::Status),
+    ("error", Kind::Error),
+];
+
+struct Panel {
+    mirror: Mirror,
+    filter: Filter,
+    paused: bool,
+    /// Entries that arrived while paused.
+    waiting: usize,
+    /// The highest id the view has considered (shown or filtered out).
+    shown_to: u64,
+    /// Local time minus UTC, in minutes.
+    offset_min: i32,
+    /// Whether new entries wait for the next frame to be shown.
+    flush_pending: bool,
+    /// Counts resets, so that older entries read for one reset are not added after the next.
+    generation: u32,
+}
+
+thread_local! {
+    static PANEL: RefCell<Panel> = RefCell::new(Panel {
+        mirror: Mirror::new(),
+        filter: Filter::default(),
+        paused: false,
+        waiting: 0,
+        shown_to: 0,
+        offset_min: 0,
+        flush_pending: false,
+        generation: 0,
+    });
+}
+
+/// A localised message with `$1`, or `fallback` with `$1` replaced.
+fn t1(key: &str, fallback: &str, arg: &str) -> String {
+    let subs = js_sys::Array::of1(&JsValue::from_str(arg));
+    match i18n_get_message_with(key, &subs) {
+        Ok(s) if !s.is_empty() => s,
+        _ => fallback.replace("$1", arg),
+    }
+}
+
+fn checked(id: &str) -> bool {
+    dom::by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// Wires the panel's controls; called once at start.
+pub fn setup() {
+    let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    PANEL.with(|p| p.borrow_mut().offset_min = offset);
+    dom::set_attr(
+        "log-search",
+        "placeholder",
+        &t("popup_log_search", "Search"),
+    );
+    for (id, _) in FILTERS {
+        on(&format!("log-filter-{id}"), "change", |_| {
+            let kinds: KindSet = FILTERS
+                .iter()
+                .filter(|(id, _)| checked(&format!("log-filter-{id}")))
+                .map(|(_, k)| *k)
+                .collect();
+            PANEL.with(|p| p.borrow_mut().filter.kinds = kinds);
+            render_all();
+        });
+    }
+    on("log-search", "input", |_| {
+        let text = dom::by_id("log-search")
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .map(|i| i.value())
+            .unwrap_or_default();
+        PANEL.with(|p| p.borrow_mut().filter.text = text);
+        render_all();
+    });
+    on("log-pause", "click", |_| {
+        let paused = PANEL.with(|p| {
+            let mut p = p.borrow_mut();
+            p.paused = !p.paused;
+            p.paused
+        });
+        if !paused {
+            catch_up();
+        }
+        show_pause();
+    });
+    on("log-clear", "click", |_| {
+        post(|tab| FromPopup::ClearLog { tab });
+    });
+    on("log-export", "click", |_| {
+        dom::set_attr("log-export", "aria-busy", "true");
+        post(|tab| FromPopup::ExportLog { tab });
+    });
+    on("log-more", "click", |_| show_earlier());
+    on("log-list", "click", on_list_click);
+    on("log-list", "keydown", on_list_key);
+    show_pause();
+    show_header();
+}
+
+/// A `ToPopup::Log` message.
+///
+/// A reset is shown at once (it is what the popup opens with); new entries are shown at the
+/// next animation frame, all that arrived meanwhile together, so a busy page costs the popup
+/// one layout a frame, not one per batch.
+pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
+    let (applied, generation) = PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        let applied = p.mirror.apply(reset, summary, entries);
+        if let (Applied::Appended { from }, true) = (applied, p.paused) {
+            p.waiting += p.mirror.entries().len() - from;
+        }
+        if applied == Applied::Reset {
+            p.generation += 1;
+        }
+        (applied, p.generation)
+    });
+    match applied {
+        Applied::Reset => {
+            PANEL.with(|p| p.borrow_mut().waiting = 0);
+            // What fits in view first; the rest of the page once that is on screen.
+            render_newest(FIRST_ROWS);
+            show_pause();
+            show_header();
+            super::shown(super::Part::Log);
+            super::after_open(|| super::after_paint(fill_first_page));
+            let missing = PANEL.with(|p| p.borrow().mirror.missing_before());
+            if let Some(ids) = missing {
+                super::after_open(move || spawn_local(load_earlier(ids, generation)));
+            }
+        }
+        Applied::Appended { .. } => schedule_flush(),
+    }
+}
+
+/// Shows the entries that arrived since the last frame, at the next one (or within 100 ms
+/// where frames do not run, as in a hidden tab).
+fn schedule_flush() {
+    let first = PANEL.with(|p| !std::mem::replace(&mut p.borrow_mut().flush_pending, true));
+    if !first {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let frame = Closure::once_into_js(flush);
+    let _ = window.request_animation_frame(frame.unchecked_ref());
+    later(100, flush);
+}
+
+fn flush() {
+    let (pending, paused) = PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        (std::mem::take(&mut p.flush_pending), p.paused)
+    });
+    if !pending {
+        return;
+    }
+    drop_old_rows();
+    if !paused {
+        let from = PANEL.with(|p| {
+            let p = p.borrow();
+            let to = p.shown_to;
+            p.mirror.entries().partition_point(|e| e.id <= to)
+        });
+        append_rows(from);
+    }
+    show_pause();
+    show_header();
+}
+
+/// Reads the entries older than the ones the background sent on `watch` from
+/// `storage.session`, newest chunks first, a few chunks a task, and adds them to the mirror
+/// (they are shown by "Show earlier", the filters and search). Stops if the log is reset
+/// meanwhile (`generation`).
+async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
+    const CHUNKS_PER_READ: usize = 8;
+    let tab = POPUP.with(|p| p.borrow().tab);
+    let keys: Vec<String> = ChunkKey::covering(ids)
+        .map(|k| k.storage_key(tab))
+        .collect();
+    for group in keys.chunks(CHUNKS_PER_READ) {
+        let request = ext::to_js(&serde_json::json!(group));
+        let Ok(stored) = ext::call(ext::storage_session_get(&request)).await else {
+            break;
+        };
+        let stored = ext::from_js(&stored);
+        let older: Vec<Entry> = group
+            .iter()
+            .rev()
+            .filter_map(|k| stored.get(k))
+            .flat_map(chunk_entries)
+            .collect();
+        let current = PANEL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.generation != generation {
+                return false;
+            }
+            p.mirror.prepend(older);
+            p.mirror.missing_before().is_some()
+        });
+        if PANEL.with(|p| p.borrow().generation != generation) {
+            return;
+        }
+        show_header();
+        if !current {
+            break;
+        }
+    }
+    // A narrow filter may have shown fewer rows than a page while older matches were unread.
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count() as usize);
+    if rows < PAGE_ROWS && earlier_count() > 0 {
+        render_all();
+    }
+}
+
+/// A `ToPopup::LogExport` message: download it as a file.
+pub fn on_export(export: &serde_json::Value) {
+    let _ = dom::by_id("log-export").map(|e| e.remove_attribute("aria-busy"));
+    let (text, tab, at) = match Export::from_value(export) {
+        Ok(e) => (e.to_json(), e.tab, e.exported_at),
+        Err(_) => (
+            serde_json::to_string_pretty(export).unwrap_or_default(),
+            POPUP.with(|p| p.borrow().tab),
+            js_sys::Date::now(),
+        ),
+    };
+    let offset = PANEL.with(|p| p.borrow().offset_min);
+    let name = log_rows::export_file_name(tab, at, offset);
+    let parts = js_sys::Array::of1(&JsValue::from_str(&text));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"type".into(), &"application/json".into());
+    let blob = JsBlob::new(&parts, &options);
+    let url = create_object_url(&blob);
+    let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    else {
+        return;
+    };
+    let a = el("a", "", "");
+    let _ = a.set_attribute("href", &url);
+    let _ = a.set_attribute("download", &name);
+    let _ = a.set_attribute("hidden", "");
+    append(&body, &a);
+    if let Some(h) = a.dyn_ref::<HtmlElement>() {
+        h.click();
+    }
+    a.remove();
+    later(30_000, move || revoke_object_url(&url));
+}
+
+fn later(ms: i32, f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(f);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+    }
+}
+
+fn show_header() {
+    let s = PANEL.with(|p| *p.borrow().mirror.summary());
+    dom::set_text(
+        "log-count",
+        &t1("popup_log_entries", "$1 entries", &s.len.to_string()),
+    );
+    dom::set_text(
+        "log-dropped",
+        &t1("popup_log_dropped", "$1 dropped", &s.dropped.to_string()),
+    );
+    dom::set_text(
+        "log-missed",
+        &t1("popup_log_missed", "$1 missed", &s.missed.to_string()),
+    );
+    super::set_hidden("log-missed-sep", s.missed == 0);
+    super::set_hidden("log-missed", s.missed == 0);
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count());
+    let earlier = earlier_count();
+    dom::set_text(
+        "log-more",
+        &t1(
+            "popup_log_earlier",
+            "Show earlier entries ($1)",
+            &earlier.to_string(),
+        ),
+    );
+    super::set_hidden("log-more", earlier == 0);
+    let empty = if s.len == 0 {
+        t("popup_log_empty", "No entries yet.")
+    } else {
+        t("popup_log_no_match", "No entries match the filters.")
+    };
+    dom::set_text("log-empty", &empty);
+    super::set_hidden("log-empty", rows > 0);
+}
+
+fn show_pause() {
+    let (paused, waiting) = PANEL.with(|p| {
+        let p = p.borrow();
+        (p.paused, p.waiting)
+    });
+    dom::set_text(
+        "log-pause",
+        &if paused {
+            t("popup_log_resume", "Resume")
+        } else {
+            t("popup_log_pause", "Pause")
+        },
+    );
+    dom::set_attr("log-pause", "aria-pressed", &paused.to_string());
+    dom::set_text(
+        "log-new",
+        &if paused && waiting > 0 {
+            t1("popup_log_new", "$1 new", &waiting.to_string())
+        } else {
+            String::new()
+        },
+    );
+}
+
+fn at_bottom(list: &Element) -> bool {
+    list.scroll_top() + list.client_height() >= list.scroll_height() - 4
+}
+
+/// Rebuilds every row from the mirror with the current filter.
+fn render_all() {
+    render_newest(PAGE_ROWS);
+}
+
+/// Rebuilds the rows from the mirror with the current filter: the newest `limit` that match.
+fn render_newest(limit: usize) {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let start = perf.as_ref().map_or(0.0, |p| p.now());
+    list.set_text_content(None);
+    PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        p.shown_to = 0;
+        p.waiting = 0;
+    });
+    let from = PANEL.with(|p| {
+        let p = p.borrow();
+        let matcher = p.filter.matcher();
+        let entries = p.mirror.entries();
+        let mut seen = 0;
+        let mut from = entries.len();
+        while from > 0 && seen < limit {
+            from -= 1;
+            if matcher.matches(&entries[from]) {
+                seen += 1;
+            }
+        }
+        from
+    });
+    append_rows(from);
+    list.set_scroll_top(list.scroll_height());
+    show_header();
+    // How long the last full render took, in ms (read by the end-to-end timing check).
+    if let Some(p) = perf {
+        let _ = list.set_attribute("data-render-ms", &format!("{:.1}", p.now() - start));
+    }
+}
+
+/// Appends the rows of the mirror's entries from index `from` that the filter shows.
+fn append_rows(from: usize) {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    let stick = at_bottom(&list);
+    let frag = create_fragment();
+    let mut any = false;
+    PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        let matcher = p.filter.matcher();
+        let entries = p.mirror.entries();
+        let from = from.min(entries.len());
+        for e in &entries[from..] {
+            if matcher.matches(e) {
+                let _ = frag.append_child(&row(e, p.offset_min));
+                any = true;
+            }
+        }
+        if let Some(last) = entries.last() {
+            p.shown_to = p.shown_to.max(last.id);
+        }
+    });
+    if any {
+        let _ = list.append_child(&frag);
+        if stick {
+            // Following the newest: keep a page of rows, the rest is behind "Show earlier".
+            let over = (list.child_element_count() as usize).saturating_sub(PAGE_ROWS);
+            for _ in 0..over {
+                if let Some(first) = list.first_element_child() {
+                    first.remove();
+                }
+            }
+            list.set_scroll_top(list.scroll_height());
+        }
+    }
+}
+
+/// The id of the first row shown, if any.
+fn first_row_id(list: &Element) -> Option<u64> {
+    list.first_element_child()?
+        .get_attribute("data-id")?
+        .parse()
+        .ok()
+}
+
+/// How many entries the filter shows that are older than the first row.
+fn earlier_count() -> usize {
+    let Some(list) = dom::by_id("log-list") else {
+        return 0;
+    };
+    let first = first_row_id(&list).unwrap_or(u64::MAX);
+    PANEL.with(|p| {
+        let p = p.borrow();
+        let matcher = p.filter.matcher();
+        let entries = p.mirror.entries();
+        let end = entries.partition_point(|e| e.id < first);
+        entries[..end].iter().filter(|e| matcher.matches(e)).count()
+    })
+}
+
+/// "Show earlier": the next [`PAGE_ROWS`] older rows, above the first one.
+fn show_earlier() {
+    prepend_older(PAGE_ROWS);
+}
+
+/// After the first paint of a reset: the rest of the first page of rows, above the ones shown.
+fn fill_first_page() {
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count() as usize);
+    if rows > 0 && rows < PAGE_ROWS {
+        prepend_older(PAGE_ROWS - rows);
+    }
+}
+
+/// Adds up to `limit` older matching rows above the first one, keeping what is in view.
+fn prepend_older(limit: usize) {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    let first = first_row_id(&list).unwrap_or(u64::MAX);
+    let frag = create_fragment();
+    PANEL.with(|p| {
+        let p = p.borrow();
+        let matcher = p.filter.matcher();
+        let entries = p.mirror.entries();
+        let end = entries.partition_point(|e| e.id < first);
+        let picked: Vec<&Entry> = entries[..end]
+            .iter()
+            .rev()
+            .filter(|e| matcher.matches(e))
+            .take(limit)
+            .collect();
+        for e in picked.into_iter().rev() {
+            let _ = frag.append_child(&row(e, p.offset_min));
+        }
+    });
+    let height = list.scroll_height();
+    let _ = list.insert_before(&frag, list.first_child().as_ref());
+    list.set_scroll_top(list.scroll_top() + list.scroll_height() - height);
+    show_header();
+}
+
+/// After a pause: the entries that came meanwhile.
+fn catch_up() {
+    let from = PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        p.waiting = 0;
+        let to = p.shown_to;
+        p.mirror.entries().partition_point(|e| e.id <= to)
+    });
+    drop_old_rows();
+    append_rows(from);
+    show_header();
+}
+
+/// Removes the rows of entries the mirror no longer holds (from the front).
+fn drop_old_rows() {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    let first = PANEL.with(|p| p.borrow().mirror.first_id());
+    while let Some(li) = list.first_element_child() {
+        let id = li
+            .get_attribute("data-id")
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+        if id >= first {
+            break;
+        }
+        li.remove();
+    }
+}
+
+fn row(e: &Entry, offset_min: i32) -> Element {
+    let li = el("li", "log-row", "");
+    let _ = li.set_attribute("data-id", &e.id.to_string());
+    let _ = li.set_attribute("data-kind", e.event.tag());
+    let _ = li.set_attribute("tabindex", "0");
+    let _ = li.set_attribute("aria-expanded", "false");
+    let line = el("div", "log-line", "");
+    append(
+        &line,
+        &el("span", "log-time", &log_rows::clock(e.at, offset_min)),
+    );
+    append(&line, &el("span", "log-badge", log_rows::badge(&e.event)));
+    append(&line, &el("span", "log-name", log_rows::row_name(&e.event)));
+    if let Event::ApiCall { origin, .. } = &e.event {
+        append(&line, &el("span", "log-origin", origin.name()));
+    }
+    append(
+        &line,
+        &el("span", "log-sum", &log_rows::row_summary(&e.event)),
+    );
+    let copy = el("button", "log-copy", &t("popup_log_copy", "Copy"));
+    let _ = copy.set_attribute("type", "button");
+    append(&line, &copy);
+    append(&li, &line);
+    li
+}
+
+fn row_of(target: &JsValue) -> Option<(Element, u64)> {
+    let el = target.dyn_ref::<Element>()?;
+    let li = el.closest("li[data-id]").ok()??;
+    let id = li.get_attribute("data-id")?.parse().ok()?;
+    Some((li, id))
+}
+
+fn on_list_click(ev: web_sys::Event) {
+    let Some(target) = ev.target() else { return };
+    let Some(t_el) = target.dyn_ref::<Element>() else {
+        return;
+    };
+    let Some((li, id)) = row_of(&target) else {
+        return;
+    };
+    if let Ok(Some(button)) = t_el.closest(".log-copy") {
+        copy_entry(id, button);
+    } else if t_el.closest(".log-json").ok().flatten().is_none() {
+        toggle(&li, id);
+    }
+}
+
+fn on_list_key(ev: web_sys::Event) {
+    let Some(k) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+        return;
+    };
+    let Some(target) = ev.target() else { return };
+    let Some(t_el) = target.dyn_ref::<Element>() else {
+        return;
+    };
+    if !t_el.matches("li[data-id]").unwrap_or(false) {
+        return;
+    }
+    let Some((li, id)) = row_of(&target) else {
+        return;
+    };
+    let next = match k.key().as_str() {
+        "Enter" | " " => {
+            ev.prevent_default();
+            toggle(&li, id);
+            return;
+        }
+        "ArrowDown" => li.next_element_sibling(),
+        "ArrowUp" => li.previous_element_sibling(),
+        _ => return,
+    };
+    if let Some(h) = next.and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = h.focus();
+    }
+}
+
+fn toggle(li: &Element, id: u64) {
+    if let Ok(Some(pre)) = li.query_selector(".log-json") {
+        pre.remove();
+        let _ = li.set_attribute("aria-expanded", "false");
+        return;
+    }
+    let text = PANEL.with(|p| p.borrow().mirror.get(id).map(log_rows::pretty));
+    let Some(text) = text else { return };
+    append(li, &el("pre", "log-json", &text));
+    let _ = li.set_attribute("aria-expanded", "true");
+}
+
+fn copy_entry(id: u64, button: Element) {
+    let text = PANEL.with(|p| p.borrow().mirror.get(id).map(log_rows::pretty));
+    let Some(text) = text else { return };
+    let Ok(promise) = clipboard_write_text(&text) else {
+        button.set_text_content(Some(&t("popup_log_copy_failed", "Copy failed")));
+        return;
+    };
+    spawn_local(async move {
+        let ok = JsFuture::from(promise).await.is_ok();
+        button.set_text_content(Some(&if ok {
+            t("popup_log_copied", "Copied")
+        } else {
+            t("popup_log_copy_failed", "Copy failed")
+        }));
+        let _ = button.set_attribute("data-copied", if ok { "true" } else { "false" });
+        later(1500, move || {
+            button.set_text_content(Some(&t("popup_log_copy", "Copy")));
+            let _ = button.remove_attribute("data-copied");
+        });
+    });
+}
