@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Jivo Widget Injector — build and test.
 #
-#   ./build.sh          install what is missing, build every bundle, assemble dist/extension/
-#                       and the packaged archives under dist/
+#   ./build.sh          install what is missing, build every bundle, assemble dist/chrome/ and
+#                       dist/firefox/ (one unpacked extension per browser) and their packages
 #   ./build.sh test     build, then fmt, clippy, native tests, web-ext lint, end-to-end tests
 #                       in headless Chromium and Firefox
 #   ./build.sh bench [TABLE…]  build, then print the benchmark tables (sandbox, spa, jivochat, log, hostile; not a test: it never fails on a figure)
@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 DIST="$ROOT/dist"
-EXT="$DIST/extension"
+EXT="$DIST/extension"  # the single folder of older builds; removed by assemble
 WASM_TARGET_DIR="$ROOT/target/wasm"
 GECKODRIVER_VERSION="0.37.1"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
@@ -132,15 +132,20 @@ embed_base64() {
   printf 'const %s = "%s";\n' "$var" "$(base64 -w0 "$file")"
 }
 
+# Each package holds only what its browser loads: the content bundle built for it, the manifest
+# keys it reads, and the pages wasm once (embedded, since the background must instantiate it
+# synchronously in its first turn).
+BROWSERS=(chrome firefox)
+
 build_bundles() {
   local work="$DIST/.work"
   rm -rf "$work" && mkdir -p "$work"
 
-  step "Building the content bundle (Rust → wasm, and → JS with wasm2js for Chromium)"
+  step "Building the content bundle (Rust → wasm, and → JS with wasm2js for Chrome)"
   local wasm
   wasm="$(cargo_wasm jwi-content)"
   bindgen "$wasm" "$work/content" content
-  # Chromium: wasm2js turns the module into asm.js-style JS; the glue gets a stand-in
+  # Chrome: wasm2js turns the module into asm.js-style JS; the glue gets a stand-in
   # WebAssembly.Module/Instance (a lexical shadow, nothing global) whose exports are asmFunc's.
   wasm2js -Oz "$work/content/content_bg.wasm" -o "$work/content/asm.mjs" || die "wasm2js failed"
   # Keep the module body (helpers and asmFunc); drop its ES-module imports and the exports that
@@ -168,48 +173,63 @@ build_bundles() {
     echo 'wasm_bindgen.initSync({ module: new AsmModule() });'
     echo 'wasm_bindgen.start_content();'
     echo '})();'
-  } > "$EXT/content/chromium.js"
+  } > "$DIST/chrome/content/content.js"
   # Firefox: the real wasm, embedded, instantiated synchronously.
   {
     echo '(() => {'
     echo '"use strict";'
-    echo 'globalThis.browser ??= chrome;'
     embed_base64 CONTENT_WASM "$work/content/content_bg.wasm"
     cat "$work/content/content.js"
     echo 'const bytes = Uint8Array.from(atob(CONTENT_WASM), (c) => c.charCodeAt(0));'
     echo 'wasm_bindgen.initSync({ module: bytes });'
     echo 'wasm_bindgen.start_content();'
     echo '})();'
-  } > "$EXT/content/firefox.js"
+  } > "$DIST/firefox/content/content.js"
 
   step "Building the extension-pages bundle (background, popup, options)"
   wasm="$(cargo_wasm jwi-pages)"
-  bindgen "$wasm" "$EXT/pages" pages
-  embed_base64 JWI_PAGES_WASM "$EXT/pages/pages_bg.wasm" > "$EXT/pages/pages_wasm.js"
+  bindgen "$wasm" "$work/pages" pages
+  for b in "${BROWSERS[@]}"; do
+    cp "$work/pages/pages.js" "$DIST/$b/pages/pages.js"
+    {
+      echo '// The pages wasm, embedded once: the background instantiates it synchronously in its first'
+      echo '// turn (a service worker must add its listeners there); the popup and options compile it async.'
+      embed_base64 JWI_PAGES_WASM "$work/pages/pages_bg.wasm"
+      echo 'function jwiPagesWasm() { return Uint8Array.from(atob(JWI_PAGES_WASM), (c) => c.charCodeAt(0)); }'
+    } > "$DIST/$b/pages/pages_wasm.js"
+  done
 }
 
 assemble() {
-  step "Assembling $EXT"
-  rm -rf "$EXT"
-  mkdir -p "$EXT/content" "$EXT/pages"
-  cp manifest.json "$EXT/"
-  cp -R extension/. "$EXT/"
+  step "Assembling $DIST/chrome and $DIST/firefox"
+  rm -rf "$EXT" "${BROWSERS[@]/#/$DIST/}"
+  for b in "${BROWSERS[@]}"; do
+    mkdir -p "$DIST/$b/content" "$DIST/$b/pages"
+    cp -R extension/. "$DIST/$b/"
+    python3 tools/manifest.py "$b" manifest.json "$DIST/$b/manifest.json" || die "manifest for $b failed"
+  done
 }
 
 package() {
   step "Packaging"
   rm -f "$DIST"/*.zip
-  (cd "$EXT" && python3 -m zipfile -c "$DIST/jivo-widget-injector-chrome.zip" .) || die "zip failed"
-  web-ext build --source-dir "$EXT" --artifacts-dir "$DIST" --filename "jivo-widget-injector-firefox.zip" \
+  (cd "$DIST/chrome" && python3 -m zipfile -c "$DIST/jivo-widget-injector-chrome.zip" .) || die "zip failed"
+  web-ext build --source-dir "$DIST/firefox" --artifacts-dir "$DIST" --filename "jivo-widget-injector-firefox.zip" \
     --overwrite-dest >/dev/null || die "web-ext build failed"
 }
 
 report_sizes() {
-  step "Bundle sizes"
-  printf '    %-36s %10s %10s\n' "file" "raw bytes" "gzip -9"
-  for f in content/chromium.js content/firefox.js shim.js pages/pages_bg.wasm pages/pages.js; do
-    printf '    %-36s %10s %10s\n' "$f" "$(wc -c < "$EXT/$f")" "$(gzip -9c "$EXT/$f" | wc -c)"
+  step "Sizes"
+  printf '    %-44s %10s %10s\n' "file" "raw bytes" "gzip -9"
+  for b in "${BROWSERS[@]}"; do
+    for f in content/content.js shim.js pages/pages_wasm.js pages/pages.js; do
+      printf '    %-44s %10s %10s\n' "$b/$f" "$(wc -c < "$DIST/$b/$f")" "$(gzip -9c "$DIST/$b/$f" | wc -c)"
+    done
   done
+  printf '    %-44s %10s\n' "wasm: content (after wasm-opt)" "$(wc -c < "$DIST/.work/content/content_bg.wasm")"
+  printf '    %-44s %10s\n' "wasm: pages (after wasm-opt)" "$(wc -c < "$DIST/.work/pages/pages_bg.wasm")"
+  printf '    %-44s %10s\n' "package: jivo-widget-injector-chrome.zip" "$(wc -c < "$DIST/jivo-widget-injector-chrome.zip")"
+  printf '    %-44s %10s\n' "package: jivo-widget-injector-firefox.zip" "$(wc -c < "$DIST/jivo-widget-injector-firefox.zip")"
 }
 
 build() {
@@ -220,10 +240,10 @@ build() {
   package
   report_sizes
   step "Done in $((SECONDS - t0)) s"
-  note "Unpacked extension: $EXT"
-  note "  Chrome:  chrome://extensions → Developer mode → Load unpacked → choose that folder"
-  note "  Firefox: about:debugging#/runtime/this-firefox → Load Temporary Add-on → its manifest.json"
-  note "Archives: $DIST/jivo-widget-injector-chrome.zip, $DIST/jivo-widget-injector-firefox.zip"
+  note "Unpacked extensions, one per browser:"
+  note "  Chrome / Chromium: chrome://extensions → Developer mode → Load unpacked → $DIST/chrome"
+  note "  Firefox: about:debugging#/runtime/this-firefox → Load Temporary Add-on → $DIST/firefox/manifest.json"
+  note "Packages: $DIST/jivo-widget-injector-chrome.zip, $DIST/jivo-widget-injector-firefox.zip"
 }
 
 run_tests() {
@@ -236,16 +256,16 @@ run_tests() {
   step "Native tests (every crate: the core, the view models, the shells' DOM-free parts)"
   cargo test -q --workspace --exclude e2e || die "native tests failed"
   step "web-ext lint"
-  web-ext lint --source-dir "$EXT" --output text --self-hosted || die "web-ext lint found errors"
+  web-ext lint --source-dir "$DIST/firefox" --output text --self-hosted || die "web-ext lint found errors"
   step "End-to-end tests (headless Chromium and Firefox)"
-  JWI_EXTENSION_DIR="$EXT" cargo test -q -p e2e --test e2e || die "end-to-end tests failed"
+  JWI_DIST_DIR="$DIST" cargo test -q -p e2e --test e2e || die "end-to-end tests failed"
   step "All tests passed in $((SECONDS - t0)) s (after the build)"
 }
 
 case "${1:-build}" in
   build) build ;;
   test) build; run_tests ;;
-  bench) build; ensure_test_tools; JWI_EXTENSION_DIR="$EXT" cargo run -q -p e2e --bin bench -- "${@:2}" ;;
+  bench) build; ensure_test_tools; JWI_DIST_DIR="$DIST" cargo run -q -p e2e --bin bench -- "${@:2}" ;;
   -h|--help|help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try: ./build.sh, ./build.sh test, ./build.sh bench)" ;;
 esac

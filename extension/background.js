@@ -4,5 +4,5 @@
 // listeners in the first turn, as a service worker must.
 if (typeof importScripts === 'function') importScripts('pages/pages.js', 'pages/pages_wasm.js');
 globalThis.browser ??= chrome;
-wasm_bindgen.initSync({ module: Uint8Array.from(atob(JWI_PAGES_WASM), (c) => c.charCodeAt(0)) });
+wasm_bindgen.initSync({ module: jwiPagesWasm() });
 wasm_bindgen.start_background();

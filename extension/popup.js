@@ -2,7 +2,7 @@
 // `jwi:` performance marks time the popup's opening (see docs/architecture.md, "Popup open time").
 globalThis.browser ??= chrome;
 performance.mark('jwi:script');
-wasm_bindgen({ module_or_path: 'pages/pages_bg.wasm' }).then(() => {
+wasm_bindgen({ module_or_path: jwiPagesWasm() }).then(() => {
   performance.mark('jwi:wasm');
   wasm_bindgen.start_popup();
 });

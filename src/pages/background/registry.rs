@@ -9,15 +9,10 @@ use jwi_core::settings::Settings;
 const SHIM_ID: &str = "jwi-shim";
 const CONTENT_ID: &str = "jwi-content";
 
-/// The content bundle for this browser: Chromium applies the page's CSP to content-script
-/// WebAssembly, so it gets the wasm2js build; Firefox gets the real wasm.
-fn content_file() -> &'static str {
-    if ext::is_firefox() {
-        "content/firefox.js"
-    } else {
-        "content/chromium.js"
-    }
-}
+/// The content bundle. Each browser's package holds its own build under this one name:
+/// Chromium applies the page's CSP to content-script WebAssembly, so its package has the
+/// wasm2js build; Firefox's has the real wasm (see docs/architecture.md).
+const CONTENT_FILE: &str = "content/content.js";
 
 /// The registrations the settings call for.
 fn wanted(settings: &Settings) -> Vec<Value> {
@@ -31,7 +26,7 @@ fn wanted(settings: &Settings) -> Vec<Value> {
             "world": "MAIN", "allFrames": false, "persistAcrossSessions": true,
         }),
         json!({
-            "id": CONTENT_ID, "js": [content_file()], "matches": matches, "runAt": "document_start",
+            "id": CONTENT_ID, "js": [CONTENT_FILE], "matches": matches, "runAt": "document_start",
             "allFrames": false, "persistAcrossSessions": true,
         }),
     ]
@@ -100,7 +95,7 @@ pub async fn sync(settings: &Settings) {
 pub async fn inject_into_tab(tab: i32) {
     let shim = json!({ "target": { "tabId": tab }, "files": ["shim.js"], "world": "MAIN", "injectImmediately": true });
     let content =
-        json!({ "target": { "tabId": tab }, "files": [content_file()], "injectImmediately": true });
+        json!({ "target": { "tabId": tab }, "files": [CONTENT_FILE], "injectImmediately": true });
     for injection in [shim, content] {
         if let Err(e) = ext::call(ext::execute_script(&ext::to_js(&injection))).await {
             web_sys::console::warn_1(

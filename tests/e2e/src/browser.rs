@@ -14,7 +14,7 @@
 //! use e2e::browser::{Browser, BrowserKind};
 //! use std::{path::Path, time::Duration};
 //!
-//! let browser = Browser::launch(BrowserKind::Firefox, Path::new("dist/extension"))?;
+//! let browser = Browser::launch(BrowserKind::Firefox, Path::new("dist/firefox"))?;
 //! browser.set_settings(serde_json::json!({"mode": "sandbox", "sites": ["http://127.0.0.1/*"]}))?;
 //! browser.goto("http://127.0.0.1:8000/plain.html")?;
 //! let tab = browser.tab_id_of("http://127.0.0.1:8000/plain.html")?;

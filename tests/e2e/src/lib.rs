@@ -20,19 +20,26 @@ pub mod widget;
 
 use std::path::{Path, PathBuf};
 
+use browser::BrowserKind;
+
 /// Where failure screenshots and driver logs go: `tests/e2e/artifacts/` (ignored by git).
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts")
 }
 
-/// The unpacked extension the tests load: `$JWI_EXTENSION_DIR`, else `dist/extension` of the
-/// repository (what `./build.sh` produces).
-pub fn extension_dir() -> PathBuf {
-    std::env::var_os("JWI_EXTENSION_DIR")
+/// The unpacked extension a browser loads: `$JWI_DIST_DIR/chrome` for Chromium and
+/// `$JWI_DIST_DIR/firefox` for Firefox, with `dist/` of the repository (what `./build.sh`
+/// produces) when the variable is unset. Each browser gets its own package.
+pub fn extension_dir(kind: BrowserKind) -> PathBuf {
+    let dist = std::env::var_os("JWI_DIST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            without_dot_dot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/extension"))
-        })
+            without_dot_dot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist"))
+        });
+    dist.join(match kind {
+        BrowserKind::Chromium => "chrome",
+        BrowserKind::Firefox => "firefox",
+    })
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (for readable messages).

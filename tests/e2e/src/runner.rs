@@ -189,7 +189,6 @@ pub fn main(scenarios: Vec<Scenario>) -> ExitCode {
         println!("0 passed, 0 failed");
         return ExitCode::FAILURE;
     }
-    let extension_dir = crate::extension_dir();
     println!(
         "e2e: {} scenario(s) in {} with {}",
         selected.len(),
@@ -198,7 +197,11 @@ pub fn main(scenarios: Vec<Scenario>) -> ExitCode {
             .map(|k| k.name())
             .collect::<Vec<_>>()
             .join(" and "),
-        extension_dir.display()
+        kinds
+            .iter()
+            .map(|&k| crate::extension_dir(k).display().to_string())
+            .collect::<Vec<_>>()
+            .join(" and ")
     );
 
     let threads: Vec<_> = kinds
@@ -209,7 +212,7 @@ pub fn main(scenarios: Vec<Scenario>) -> ExitCode {
                 .copied()
                 .filter(|s| s.runs_in(kind))
                 .collect();
-            let extension_dir = extension_dir.clone();
+            let extension_dir = crate::extension_dir(kind);
             let thread = thread::Builder::new()
                 .name(kind.name().into())
                 .spawn(move || run_browser(kind, &extension_dir, &scenarios));

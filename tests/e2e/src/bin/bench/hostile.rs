@@ -416,14 +416,13 @@ fn measure(browser: &Browser, server: &Server) -> Result<Row> {
 
 /// Prints this table.
 pub fn table() -> Result<()> {
-    let dir = e2e::extension_dir();
     println!("Hostile pages ({BATCHES}×{PER_BATCH} callbacks for the per-event cost, a {FLOOD}-callback flood in one task, every forged shape on every channel)");
     println!("| browser  | shim µs/event (median) | µs/event over the rate limit | {FLOOD} callbacks: without / with ms (ratio) | page memory after the flood: without → with | background after the flood | forged: shapes / attempts / got through |");
     println!("|----------|------------------------|------------------------------|---------------------------------------------|----------------------------------------------|----------------------------|------------------------------------------|");
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
         let server = Server::start()?;
-        let browser =
-            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
+        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
+            .with_context(|| format!("launching {}", kind.name()))?;
         let row = measure(&browser, &server);
         browser.shutdown();
         let row = row.with_context(|| format!("measuring in {}", kind.name()))?;

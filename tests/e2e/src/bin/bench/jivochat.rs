@@ -107,7 +107,6 @@ fn stats(loads: &[Load], figure: fn(&Load) -> f64) -> (f64, f64) {
 
 /// Prints this table.
 pub fn table() -> Result<()> {
-    let dir = e2e::extension_dir();
     println!(
         "JivoChat mode: time to jivo_onLoadCallback with the fake loader, loader tag inline vs. injected through the extension ({LOADS} loads of each per browser, alternating, after one warm-up each; median / p95 ms; ratio = extension / inline medians)"
     );
@@ -115,8 +114,8 @@ pub fn table() -> Result<()> {
     println!("|----------|-------------------------------|---------------|-------|-------------------------------|---------------|-------|");
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
         let server = Server::start()?;
-        let browser =
-            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
+        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
+            .with_context(|| format!("launching {}", kind.name()))?;
         let times = load_times(&browser, &server);
         browser.shutdown();
         let (inline, ext) = times.with_context(|| kind.name().to_string())?;

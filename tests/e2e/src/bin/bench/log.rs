@@ -264,12 +264,11 @@ fn burst(browser: &Browser, page: &str, popup: &str, tab: i64) -> Result<Burst> 
 }
 /// Prints this table.
 pub fn table() -> Result<()> {
-    let dir = e2e::extension_dir();
     let mut all = Vec::new();
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
         let server = Server::start()?;
-        let browser =
-            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
+        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
+            .with_context(|| format!("launching {}", kind.name()))?;
         let figures = measure(&browser, &server);
         browser.shutdown();
         all.push((kind, figures.with_context(|| kind.name().to_string())?));

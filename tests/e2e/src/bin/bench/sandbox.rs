@@ -44,9 +44,8 @@ fn sandbox_load_times(browser: &Browser, server: &Server) -> Result<Vec<f64>> {
 }
 
 pub fn table() -> Result<()> {
-    let dir = e2e::extension_dir();
-    let size = |path: &str| {
-        std::fs::metadata(dir.join(path))
+    let size = |kind: BrowserKind, path: &str| {
+        std::fs::metadata(e2e::extension_dir(kind).join(path))
             .map(|m| m.len())
             .unwrap_or(0)
     };
@@ -55,22 +54,18 @@ pub fn table() -> Result<()> {
     println!("|----------|-----------|--------|--------|------------------------------------------------|");
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
         let server = Server::start()?;
-        let browser =
-            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
+        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
+            .with_context(|| format!("launching {}", kind.name()))?;
         let times = sandbox_load_times(&browser, &server);
         browser.shutdown();
         let times = times?;
-        let bundle = match kind {
-            BrowserKind::Chromium => "content/chromium.js",
-            BrowserKind::Firefox => "content/firefox.js",
-        };
         println!(
             "| {:<8} | {:>9.1} | {:>6.1} | {:>6.1} | {:>46} |",
             kind.name(),
             percentile(&times, 50.0),
             percentile(&times, 95.0),
             times.last().copied().unwrap_or(f64::NAN),
-            size("shim.js") + size(bundle),
+            size(kind, "shim.js") + size(kind, "content/content.js"),
         );
     }
     Ok(())

@@ -171,14 +171,13 @@ fn latency_loop(
 }
 
 pub fn table() -> Result<()> {
-    let dir = e2e::extension_dir();
     let peer_js = peer_script()?;
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
         let server = Server::start()?;
-        let browser =
-            Browser::launch(kind, &dir).with_context(|| format!("launching {}", kind.name()))?;
+        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
+            .with_context(|| format!("launching {}", kind.name()))?;
         for mode in Mode::ALL {
             server.route("/spa-peer.js", Response::js(peer_js.clone()));
             let mut ours = Figures::default();

@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Writes one browser's manifest.json from the single source manifest.json.
+
+    tools/manifest.py chrome|firefox SOURCE DEST
+
+The source carries both browsers' keys; each package gets only what its browser reads:
+Chromium runs `background.service_worker` and has no `browser_specific_settings`; Firefox runs
+`background.scripts` as an event page and needs `browser_specific_settings.gecko`."""
+import json, sys
+
+browser, source, dest = sys.argv[1:4]
+with open(source, encoding="utf-8") as f:
+    manifest = json.load(f)
+background = manifest["background"]
+if browser == "chrome":
+    manifest["background"] = {"service_worker": background["service_worker"]}
+    manifest.pop("browser_specific_settings", None)
+elif browser == "firefox":
+    manifest["background"] = {"scripts": background["scripts"]}
+else:
+    sys.exit(f"unknown browser {browser!r}: chrome or firefox")
+with open(dest, "w", encoding="utf-8") as f:
+    json.dump(manifest, f, indent=2, ensure_ascii=False)
+    f.write("\n")
