@@ -3,14 +3,16 @@
 //!
 //! The crate is a functional core with thin browser shells:
 //!
-//! - the core modules ([`api`], [`protocol`], [`settings`], [`site_rule`], [`spa`], [`sandbox`],
-//!   [`event_log`]) are plain Rust with no browser types and are tested natively by `cargo test`;
+//! - the core modules ([`api`], [`checks`], [`protocol`], [`settings`], [`site_rule`], [`spa`],
+//!   [`sandbox`], [`event_log`]) are plain Rust with no browser types and are tested natively by
+//!   `cargo test`;
 //! - `shell` (only with the `content` or `pages` feature, built for wasm32) turns browser events
 //!   into core inputs and core outputs into browser calls.
 //!
 //! See `docs/architecture.md` for how the contexts fit together.
 
 pub mod api;
+pub mod checks;
 pub mod event_log;
 pub mod jivochat;
 pub mod page_gate;
