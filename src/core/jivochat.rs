@@ -38,6 +38,19 @@ pub fn is_loader_src(src: &str, configured: Option<&str>) -> bool {
     KNOWN_LOADERS.iter().any(|known| rest.starts_with(known))
 }
 
+/// The widget id a loader URL names: its last path segment, without query or fragment
+/// (`https://code.jivosite.com/widget/AbC123?x` → `AbC123`); `None` when the path has none.
+///
+/// Two loaders on one page may name the same widget twice or two different widgets; the
+/// integration checks (`checks`) say which.
+pub fn loader_widget_id(src: &str) -> Option<&str> {
+    let src = src.trim();
+    let rest = src.split_once("//").map_or(src, |(_, r)| r);
+    let path = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (_, path) = path.split_once('/')?;
+    path.rsplit('/').find(|s| !s.is_empty())
+}
+
 /// Whether a `securitypolicyviolation` with this `blockedURI` is about the widget: the loader
 /// itself, or what the loader fetches from its own origin (JivoChat's loader adds the widget's
 /// bundle from the page's world, where the page's CSP applies).
@@ -164,6 +177,21 @@ mod tests {
             assert!(!is_loader_src(src, None), "{src}");
         }
         assert!(!is_loader_src("http://127.0.0.1/a.js", Some("")));
+    }
+
+    #[test]
+    fn widget_ids_are_the_last_path_segment() {
+        for (src, id) in [
+            ("https://code.jivosite.com/widget/AbC123", Some("AbC123")),
+            ("//code.jivosite.com/widget/AbC123/?v=2#x", Some("AbC123")),
+            ("https://code.jivo.ru/widget/xyz", Some("xyz")),
+            ("http://127.0.0.1:8080/loader/abc.js", Some("abc.js")),
+            ("https://code.jivosite.com", None),
+            ("https://code.jivosite.com/", None),
+            ("", None),
+        ] {
+            assert_eq!(loader_widget_id(src), id, "{src}");
+        }
     }
 
     #[test]

@@ -9,11 +9,13 @@
 //! - [`spa`]: the SPA tracker; [`sandbox`]: the sandbox widget model;
 //! - [`event_log`]: the per-tab log; [`page_gate`]: the gate for page messages;
 //! - [`jivochat`]: JivoChat mode's decisions about the real loader;
+//! - [`checks`]: integration checks, judging a page's log against the Widget API reference;
 //! - [`view`]: the DOM-free view models of the extension's surfaces.
 //!
 //! See `docs/architecture.md` for how the crates fit together.
 
 pub mod api;
+pub mod checks;
 pub mod event_log;
 pub mod jivochat;
 pub mod page_gate;
