@@ -1,16 +1,13 @@
-//! Browser APIs the options page needs beyond `shell::ext` and the crate's web-sys features:
-//! `i18n`, `permissions`, `Blob`/`File`, object URLs and `<dialog>`. Declared here so the
-//! options page adds no web-sys feature.
+//! Browser APIs beyond [`crate::ext`] and the crate's web-sys features: `permissions`,
+//! `Blob`/`File`, object URLs and `<dialog>`. Declared by hand (a few lines each) rather than
+//! through more web-sys features, which would add their bindings' glue to every bundle's
+//! build for the same calls.
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `i18n.getMessage(name, substitutions)`: `""` when the message is missing.
-    #[wasm_bindgen(js_namespace = ["browser", "i18n"], js_name = getMessage, catch)]
-    fn i18n_get_message(name: &str, substitutions: &JsValue) -> Result<JsValue, JsValue>;
-
     /// `permissions.contains({origins})`: a promise of a boolean.
     #[wasm_bindgen(js_namespace = ["browser", "permissions"], js_name = contains, catch)]
     pub fn permissions_contains(permissions: &JsValue) -> Result<Promise, JsValue>;
@@ -53,15 +50,6 @@ extern "C" {
     pub fn close(this: &Dialog);
 }
 
-/// The message `name` from `_locales` with `$1`… replaced by `subs`; `None` if it is missing.
-pub fn message(name: &str, subs: &[&str]) -> Option<String> {
-    let subs: Array = subs.iter().map(|s| JsValue::from_str(s)).collect();
-    i18n_get_message(name, &subs)
-        .ok()
-        .and_then(|m| m.as_string())
-        .filter(|m| !m.is_empty())
-}
-
 /// A `Blob` of UTF-8 text with a MIME type.
 pub fn text_blob(text: &str, mime: &str) -> Option<Blob> {
     let parts = Array::of1(&JsValue::from_str(text));
@@ -80,4 +68,33 @@ pub fn first_file(input: &JsValue) -> Option<File> {
     let files = js_sys::Reflect::get(input, &"files".into()).ok()?;
     let file = js_sys::Reflect::get(&files, &0.into()).ok()?;
     (!file.is_undefined() && !file.is_null()).then(|| file.unchecked_into())
+}
+
+thread_local! {
+    /// The object URL of the last file [`download_text`] offered, revoked by the next one.
+    static LAST_DOWNLOAD: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Offers `text` as a file named `file_name`: a `Blob` behind a hidden `<a download>` with id
+/// `link_id` (kept in the page, so its `href` can be read back), clicked once. The previous
+/// download's object URL is revoked then, not before: the browser may still be reading it.
+pub fn download_text(link_id: &str, file_name: &str, text: &str, mime: &str) -> Option<()> {
+    let url = text_blob(text, mime).as_ref().and_then(object_url)?;
+    if let Some(previous) = LAST_DOWNLOAD.with(|l| l.borrow_mut().replace(url.clone())) {
+        revoke_object_url(&previous);
+    }
+    let link = match crate::dom::by_id(link_id) {
+        Some(link) => link,
+        None => {
+            let link = crate::dom::el("a", "", "");
+            let _ = link.set_attribute("id", link_id);
+            let _ = link.set_attribute("hidden", "");
+            crate::dom::document()?.body()?.append_child(&link).ok()?;
+            link
+        }
+    };
+    let _ = link.set_attribute("href", &url);
+    let _ = link.set_attribute("download", file_name);
+    link.dyn_into::<web_sys::HtmlElement>().ok()?.click();
+    Some(())
 }

@@ -9,3 +9,6 @@
 pub mod bindings;
 pub mod dom;
 pub mod ext;
+pub mod i18n;
+pub mod storage;
+pub mod timers;

@@ -7,9 +7,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::num::NonZeroU64;
 
-use wasm_bindgen::prelude::*;
-
 use super::send_to_background;
+use jwi_browser::timers;
 use jwi_core::event_log::{Event, PageId};
 use jwi_core::protocol::runtime::{FromContent, SequencedEvent};
 
@@ -67,14 +66,7 @@ pub fn record(event: Event) {
     if schedule {
         // A microtask: after the page's current task, so a burst becomes one batch, but soon
         // enough that an open popup shows it at once.
-        let flush_later = Closure::once_into_js(flush);
-        let global = js_sys::global();
-        if let Some(queue) = js_sys::Reflect::get(&global, &"queueMicrotask".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        {
-            let _ = queue.call1(&global, &flush_later);
-        }
+        timers::queue_microtask(flush);
     }
 }
 

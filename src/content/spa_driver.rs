@@ -12,11 +12,12 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::{MutationObserver, MutationObserverInit};
 
+use jwi_browser::timers::{self, Timeout};
 use jwi_core::spa::{Observation, PageReport, PageState, SpaConfig, SpaTracker, Step, UrlCause};
 
 struct Driver {
     tracker: SpaTracker,
-    timer: Option<i32>,
+    timer: Option<Timeout>,
     deliver: fn(PageReport),
     /// Whether the `<title>` observer is installed.
     watching: bool,
@@ -179,21 +180,15 @@ fn step(input: impl FnOnce(&mut SpaTracker, u64) -> Step) {
     }) else {
         return;
     };
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Some(id) = old_timer {
-        window.clear_timeout_with_handle(id);
+    if let Some(timer) = old_timer {
+        timer.cancel();
     }
     if let Some(at) = step.wake_at {
         let delay = at.saturating_sub(now).min(i32::MAX as u64) as i32;
-        let callback = Closure::once_into_js(tick);
-        if let Ok(id) = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay)
-        {
+        if let Some(timer) = timers::set_timeout(delay, tick) {
             SPA.with(|s| {
                 if let Some(d) = s.borrow_mut().as_mut() {
-                    d.timer = Some(id);
+                    d.timer = Some(timer);
                 }
             });
         }

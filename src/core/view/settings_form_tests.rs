@@ -16,7 +16,7 @@ const SOURCES: [&str; 4] = [
     include_str!("../../pages/options/mod.rs"),
     include_str!("../../pages/options/view.rs"),
     include_str!("settings_form.rs"),
-    include_str!("../../pages/options/i18n.rs"),
+    include_str!("../../browser/i18n.rs"),
 ];
 
 fn defaults() -> Value {

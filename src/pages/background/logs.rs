@@ -6,14 +6,13 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::Map;
 use wasm_bindgen_futures::spawn_local;
-
-use wasm_bindgen::{JsCast, JsValue};
 
 use super::tabs::watchers_of;
 use super::{post, BG};
-use jwi_browser::ext::{self, Port};
+use jwi_browser::ext::Port;
+use jwi_browser::storage::{self, Area};
 use jwi_core::event_log::{
     Changes, ChunkKey, Entry, Event, Next, PageId, Saver, Summary, TabLog, RETRY_MS, WATCH_ENTRIES,
 };
@@ -106,8 +105,7 @@ async fn save(tab: i32) {
             let Some(saver) = l.savers.get_mut(&tab) else {
                 // The tab closed during the write: take back what it stored.
                 spawn_local(async move {
-                    let names = ext::to_js(&json!(written));
-                    let _ = ext::call(ext::storage_session_remove(&names)).await;
+                    let _ = storage::remove(Area::Session, &written).await;
                 });
                 return None;
             };
@@ -136,7 +134,7 @@ async fn save(tab: i32) {
         match next {
             Next::Idle => return,
             Next::WriteNow => {}
-            Next::RetryLater => sleep(RETRY_MS).await,
+            Next::RetryLater => jwi_browser::timers::sleep(RETRY_MS).await,
         }
     }
 }
@@ -152,51 +150,27 @@ async fn write(tab: i32, changes: Changes) -> Result<(), String> {
     }
     let remove: Vec<String> = changes.remove.iter().map(|k| k.storage_key(tab)).collect();
     if !remove.is_empty() {
-        let _ = ext::call(ext::storage_session_remove(&ext::to_js(&json!(remove)))).await;
+        let _ = storage::remove(Area::Session, &remove).await;
     }
     if !write.is_empty() {
-        ext::call(ext::storage_session_set(&ext::to_js(&Value::Object(write)))).await?;
+        storage::set(Area::Session, &write).await?;
     }
     Ok(())
 }
 
-/// Resolves after `ms` milliseconds.
-pub(super) async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let global = js_sys::global();
-        let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        match set_timeout {
-            Some(f) => {
-                let _ = f.call2(&global, &resolve, &JsValue::from(ms));
-            }
-            None => {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
 /// Reads a tab's log back after a restart (or starts an empty one) and runs what waited.
 async fn restore(tab: i32) {
     let head_key = ChunkKey::Head.storage_key(tab);
-    let stored = ext::call(ext::storage_session_get(&head_key.as_str().into()))
-        .await
-        .map(|v| ext::from_js(&v))
-        .unwrap_or(Value::Null);
+    let stored = storage::get_or_empty(Area::Session, &[&head_key]).await;
     let log = match stored.get(&head_key) {
         None => TabLog::new(cap()),
         Some(head) => {
             let keys = ChunkKey::listed_by(head).unwrap_or_default();
             let names: Vec<String> = keys.iter().map(|k| k.storage_key(tab)).collect();
-            let chunks = ext::call(ext::storage_session_get(&ext::to_js(&json!(names))))
-                .await
-                .map(|v| ext::from_js(&v))
-                .unwrap_or(Value::Null);
+            let chunks = storage::get_or_empty(Area::Session, &names).await;
             let pieces = std::iter::once((ChunkKey::Head, head.clone())).chain(
                 keys.iter()
-                    .filter_map(|k| chunks.get(k.storage_key(tab)).map(|v| (*k, v.clone()))),
+                    .filter_map(|k| chunks.get(&k.storage_key(tab)).map(|v| (*k, v.clone()))),
             );
             TabLog::restore(cap(), pieces).unwrap_or_else(|_| TabLog::new(cap()))
         }
@@ -312,10 +286,7 @@ pub fn export(tab: i32, popup: Port) {
 /// The pieces a tab's stored head says its log has.
 async fn stored_keys(tab: i32) -> Vec<ChunkKey> {
     let head_key = ChunkKey::Head.storage_key(tab);
-    let stored = ext::call(ext::storage_session_get(&head_key.as_str().into()))
-        .await
-        .map(|v| ext::from_js(&v))
-        .unwrap_or(Value::Null);
+    let stored = storage::get_or_empty(Area::Session, &[&head_key]).await;
     stored
         .get(&head_key)
         .and_then(|head| ChunkKey::listed_by(head).ok())
@@ -338,6 +309,6 @@ pub fn remove(tab: i32) {
         };
         let mut names: Vec<String> = keys.iter().map(|k| k.storage_key(tab)).collect();
         names.push(ChunkKey::Head.storage_key(tab));
-        let _ = ext::call(ext::storage_session_remove(&ext::to_js(&json!(names)))).await;
+        let _ = storage::remove(Area::Session, &names).await;
     });
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wasm_bindgen_futures::spawn_local;
 
-use jwi_browser::ext;
+use jwi_browser::storage::{self, Area};
 use jwi_core::event_log::{Next, Saver, RETRY_MS};
 use jwi_core::protocol::runtime::SandboxSeed;
 use jwi_core::sandbox::{AgentState, VisitorRecord};
@@ -62,11 +62,7 @@ pub fn origin_of(url: &str) -> String {
 /// What the sandbox on a page of `url` starts from: the site's record, or a new visitor number.
 pub async fn seed(url: &str) -> SandboxSeed {
     let key = key(&origin_of(url));
-    let keys = ext::to_js(&json!([key, COUNTER_KEY]));
-    let stored = ext::call(ext::storage_local_get(&keys))
-        .await
-        .map(|v| ext::from_js(&v))
-        .unwrap_or(Value::Null);
+    let stored = storage::get_or_empty(Area::Local, &[key.as_str(), COUNTER_KEY]).await;
     // A record storage refused is newer than the stored one.
     let unsaved = UNSAVED.with(|u| u.borrow().get(&key).map(|p| p.value.clone()));
     let saved: Option<Stored> = unsaved
@@ -84,10 +80,7 @@ pub async fn seed(url: &str) -> SandboxSeed {
         Some(n) => n,
         None => {
             let number = counter + 1;
-            let _ = ext::call(ext::storage_local_set(&ext::to_js(
-                &json!({ COUNTER_KEY: number }),
-            )))
-            .await;
+            let _ = storage::set_one(Area::Local, COUNTER_KEY, json!(number)).await;
             number
         }
     };
@@ -129,8 +122,7 @@ async fn write(key: String) {
             Some(pending.value.clone())
         });
         let Some(value) = value else { return };
-        let items = ext::to_js(&json!({ key.as_str(): value }));
-        let result = ext::call(ext::storage_local_set(&items)).await.map(drop);
+        let result = storage::set_one(Area::Local, &key, value).await;
         let step = UNSAVED.with(|u| {
             let mut u = u.borrow_mut();
             let pending = u.get_mut(&key)?;
@@ -150,7 +142,7 @@ async fn write(key: String) {
         match next {
             Next::Idle => return,
             Next::WriteNow => {}
-            Next::RetryLater => super::logs::sleep(RETRY_MS).await,
+            Next::RetryLater => jwi_browser::timers::sleep(RETRY_MS).await,
         }
     }
 }

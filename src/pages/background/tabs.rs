@@ -5,12 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 use super::{decode_from, page_config, post, BG};
 use jwi_browser::ext::{self, Port};
+use jwi_browser::storage::{self, Area};
 use jwi_core::protocol::page::CallOutcome;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::runtime::{FromContent, ToContent};
@@ -56,7 +57,7 @@ impl Tabs {
         self.fail_calls(tab, TAB_CLOSED);
         let key = storage_key(tab);
         spawn_local(async move {
-            let _ = ext::call(ext::storage_session_remove(&key.into())).await;
+            let _ = storage::remove(Area::Session, &[key]).await;
         });
     }
 
@@ -126,9 +127,10 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
     for port in &watchers {
         post(port, &ToPopup::Tab(Box::new(view.clone())));
     }
-    let item = json!({ storage_key(tab): view });
+    let key = storage_key(tab);
+    let value = json!(view);
     spawn_local(async move {
-        let _ = ext::call(ext::storage_session_set(&ext::to_js(&item))).await;
+        let _ = storage::set_one(Area::Session, &key, value).await;
     });
 }
 
@@ -335,10 +337,7 @@ async fn current_view(tab: i32) -> TabView {
         return view;
     }
     let key = storage_key(tab);
-    let stored = ext::call(ext::storage_session_get(&key.as_str().into()))
-        .await
-        .map(|v| ext::from_js(&v))
-        .unwrap_or(Value::Null);
+    let stored = storage::get_or_empty(Area::Session, &[&key]).await;
     let view = stored
         .get(&key)
         .and_then(|v| serde_json::from_value::<TabView>(v.clone()).ok())

@@ -13,7 +13,6 @@
 //! - The pure part (the form as data, what is locked, where problems go) is [`model`], tested
 //!   natively; [`view`] draws it.
 
-mod i18n;
 mod view;
 
 use std::cell::{Cell, RefCell};
@@ -24,10 +23,11 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
-use jwi_browser::ext;
+use jwi_browser::storage::{self, Area};
+use jwi_browser::{dom, ext};
 use jwi_core::settings::{EffectiveSettings, FieldError, LoaderUrl, Settings, WidgetId};
 
-use i18n::t;
+use jwi_browser::i18n::t;
 use jwi_core::view::settings_form::{self, Form, Status};
 
 /// Everything the page knows; `None` until the first load.
@@ -62,8 +62,6 @@ struct App {
     note: Option<(&'static str, String)>,
     /// The settings changed elsewhere while the form had unsaved edits.
     external_change: bool,
-    /// The current export's object URL, revoked when replaced.
-    export_url: Option<String>,
     /// Host permissions the sites need and the browser has not granted.
     missing_origins: Vec<String>,
 }
@@ -95,7 +93,7 @@ fn with_app(f: impl FnOnce(&mut App) + 'static) {
 /// Entry point, called by `options.js` once the module is instantiated.
 #[wasm_bindgen]
 pub fn start_options() {
-    i18n::localize_page();
+    jwi_browser::i18n::localize_page();
     listen();
     spawn_local(load_all(None));
 }
@@ -149,7 +147,7 @@ async fn load_all(note: Option<(&'static str, String)>) {
 
     APP.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let previous = cell.take();
+        cell.take();
         let app = App {
             managed,
             baseline: loaded.form.to_document(),
@@ -166,7 +164,6 @@ async fn load_all(note: Option<(&'static str, String)>) {
             saving: false,
             note,
             external_change: false,
-            export_url: previous.as_ref().and_then(|p| p.export_url.clone()),
             missing_origins: Vec::new(),
         };
         render_all(&app);
@@ -208,13 +205,10 @@ async fn read_storage() -> Result<Read, String> {
             let timer = {
                 let waiting = waiting.clone();
                 Promise::new(&mut |resolve, _| {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
-                            &resolve,
-                            MANAGED_WAIT_MS,
-                            &waiting,
-                        );
-                    }
+                    let waiting = waiting.clone();
+                    jwi_browser::timers::set_timeout(MANAGED_WAIT_MS, move || {
+                        let _ = resolve.call1(&JsValue::NULL, &waiting);
+                    });
                 })
             };
             let first = ext::call(Promise::race(&Array::of2(&promise, &timer))).await?;
@@ -293,8 +287,8 @@ fn refresh(app: &App) {
 
     let dirty = doc != app.baseline;
     let can_save = dirty || !app.stored_problems.is_empty();
-    view::enable("save", can_save && !app.saving);
-    view::enable("revert", dirty && !app.saving);
+    dom::set_disabled("save", !can_save && !app.saving);
+    dom::set_disabled("revert", !dirty && !app.saving);
     let (state, text) = if app.saving {
         ("saving", t("options_saving", &[]))
     } else if let Some((state, text)) = &app.note {
@@ -337,22 +331,22 @@ fn render_notices(app: &App) {
         .filter(|e| !e.is_empty())
         .unwrap_or_else(|| app.stored_problems.clone());
     view::render_problems("status-user-errors", &user_errors);
-    view::show("status-user", !user_errors.is_empty());
+    dom::set_hidden("status-user", user_errors.is_empty());
 
     let managed_errors = app.status.managed_errors.clone().unwrap_or_default();
     view::render_problems("status-managed-errors", &managed_errors);
-    view::show("status-managed", !managed_errors.is_empty());
+    dom::set_hidden("status-managed", managed_errors.is_empty());
 
-    view::show("status-locked", !app.effective.locked().is_empty());
-    view::show("external-change", app.external_change);
+    dom::set_hidden("status-locked", app.effective.locked().is_empty());
+    dom::set_hidden("external-change", !app.external_change);
 
     view::render_items("permission-origins", &app.missing_origins);
-    view::show("permission-banner", !app.missing_origins.is_empty());
+    dom::set_hidden("permission-banner", app.missing_origins.is_empty());
 }
 
 /// The "test a URL" box's answer for what it holds now.
 fn update_test_result(app: &App) {
-    let url = view::value("site-test-url");
+    let url = dom::value_of("site-test-url");
     if url.trim().is_empty() {
         view::set_test_result(None);
         return;
@@ -379,20 +373,20 @@ fn listen() {
             .unwrap_or_default()
     };
 
-    if let Some(form) = jwi_browser::dom::by_id("settings-form") {
-        on(&form, "input", move |event| {
+    if let Some(form) = dom::by_id("settings-form") {
+        dom::listen(&form, "input", move |event| {
             let id = target_id(&event);
             with_app(move |app| on_input(app, &id));
         });
-        on(&form, "change", move |event| {
+        dom::listen(&form, "change", move |event| {
             let id = target_id(&event);
             with_app(move |app| on_change(app, &id));
         });
-        on(&form, "submit", |event| {
+        dom::listen(&form, "submit", |event| {
             event.prevent_default();
             with_app(save);
         });
-        on(&form, "keydown", move |event| {
+        dom::listen(&form, "keydown", move |event| {
             let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>().map(|k| k.key()) else {
                 return;
             };
@@ -411,7 +405,7 @@ fn listen() {
         });
     }
 
-    on(&document, "keydown", |event| {
+    dom::listen(&document, "keydown", |event| {
         let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
             return;
         };
@@ -421,7 +415,7 @@ fn listen() {
         }
     });
 
-    on(&document, "click", |event| {
+    dom::listen(&document, "click", |event| {
         let Some(button) = event
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -453,14 +447,14 @@ fn listen() {
         }
     });
 
-    if let Some(file) = jwi_browser::dom::by_id("import-file") {
-        on(&file, "change", |event| {
+    if let Some(file) = dom::by_id("import-file") {
+        dom::listen(&file, "change", |event| {
             let Some(input) = event.target() else { return };
             let Some(file) = jwi_browser::bindings::first_file(&input) else {
                 return;
             };
             // Choosing the same file again should import it again.
-            view::set_value("import-file", "");
+            dom::set_value("import-file", "");
             spawn_local(import(file));
         });
     }
@@ -478,13 +472,6 @@ fn listen() {
         });
     ext::STORAGE_ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
     on_storage.forget();
-}
-
-/// Adds an event listener for the page's lifetime.
-fn on(target: &web_sys::EventTarget, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
-    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-    closure.forget();
 }
 
 fn on_input(app: &mut App, id: &str) {
@@ -551,23 +538,23 @@ fn add_site(app: &mut App) {
     if app.effective.is_locked("sites") {
         return;
     }
-    let text = view::value("site-add");
+    let text = dom::value_of("site-add");
     if text.trim().is_empty() {
-        view::focus("site-add");
+        dom::focus("site-add");
         return;
     }
     match settings_form::add_site(&app.form, &text, app.managed.as_ref()) {
         Ok(rule) => {
             app.form.sites.push(rule);
             app.note = None;
-            view::set_value("site-add", "");
+            dom::set_value("site-add", "");
             view::render_add_error(&[]);
             view::render_sites(&app.form.sites, false);
             refresh(app);
         }
         Err(problems) => view::render_add_error(&problems),
     }
-    view::focus("site-add");
+    dom::focus("site-add");
 }
 
 fn remove_site(app: &mut App, index: usize) {
@@ -585,8 +572,8 @@ fn remove_site(app: &mut App, index: usize) {
         index.checked_sub(1)
     };
     match next {
-        Some(i) => view::focus(&format!("site-remove-{i}")),
-        None => view::focus("site-add"),
+        Some(i) => dom::focus(&format!("site-remove-{i}")),
+        None => dom::focus("site-add"),
     }
 }
 
@@ -614,7 +601,7 @@ fn save(app: &mut App) {
                 .map(str::to_owned)
                 .unwrap_or_else(|| "save".to_owned())
         };
-        view::focus(&target);
+        dom::focus(&target);
         return;
     }
     let doc = settings_form::canonical(&doc);
@@ -623,8 +610,8 @@ fn save(app: &mut App) {
     app.pending_write = Some(doc.clone());
     refresh(app);
     spawn_local(async move {
-        let items = json!({ jwi_core::settings::STORAGE_KEY: doc.clone() });
-        let result = ext::call(ext::storage_local_set(&ext::to_js(&items))).await;
+        let result =
+            storage::set_one(Area::Local, jwi_core::settings::STORAGE_KEY, doc.clone()).await;
         with_app(move |app| {
             app.saving = false;
             match result {
@@ -639,7 +626,7 @@ fn save(app: &mut App) {
                     app.show_all = false;
                     app.external_change = false;
                     app.note = Some(("saved", t("options_saved", &[])));
-                    view::show("import-status", false);
+                    dom::set_hidden("import-status", true);
                     render_all(app);
                     spawn_local(check_permissions());
                 }
@@ -666,8 +653,7 @@ fn revert(app: &mut App) {
 async fn write_and_reload(doc: Value, note: (&'static str, String)) -> Result<(), String> {
     let pending = doc.clone();
     with_app(move |app| app.pending_write = Some(pending));
-    let items = json!({ jwi_core::settings::STORAGE_KEY: doc });
-    ext::call(ext::storage_local_set(&ext::to_js(&items))).await?;
+    storage::set_one(Area::Local, jwi_core::settings::STORAGE_KEY, doc).await?;
     load_all(Some(note)).await;
     Ok(())
 }
@@ -719,27 +705,16 @@ fn export() {
             .map(|app| app.effective.settings().to_json_pretty())
     });
     let Some(text) = text else { return };
-    let Some(url) = jwi_browser::bindings::text_blob(&text, "application/json")
-        .as_ref()
-        .and_then(jwi_browser::bindings::object_url)
-    else {
-        return;
-    };
-    let previous = APP.with(|cell| {
-        cell.borrow_mut()
-            .as_mut()
-            .and_then(|app| app.export_url.replace(url.clone()))
-    });
-    if let Some(previous) = previous {
-        jwi_browser::bindings::revoke_object_url(&previous);
-    }
-    if let Some(link) = view::export_link(&url, settings_form::EXPORT_FILE_NAME) {
-        link.click();
-    }
+    jwi_browser::bindings::download_text(
+        "export-link",
+        settings_form::EXPORT_FILE_NAME,
+        &text,
+        "application/json",
+    );
 }
 
 fn reset_dialog() -> Option<jwi_browser::bindings::Dialog> {
-    jwi_browser::dom::by_id("reset-confirm").map(JsCast::unchecked_into)
+    dom::by_id("reset-confirm").map(JsCast::unchecked_into)
 }
 
 fn open_reset_dialog() {
@@ -755,7 +730,7 @@ fn close_reset_dialog() {
 }
 
 async fn reset() {
-    view::show("import-status", false);
+    dom::set_hidden("import-status", true);
     let note = ("saved", t("options_resetDone", &[]));
     if let Err(e) = write_and_reload(Settings::default().to_value(), note).await {
         view::set_save_status("error", &t("options_saveFailed", &[&e]));
@@ -787,7 +762,7 @@ async fn check_permissions() {
             missing.push(origin);
         }
     }
-    jwi_browser::dom::set_attr(
+    dom::set_attr(
         "permission-banner",
         "data-permission",
         if missing.is_empty() {
@@ -821,16 +796,11 @@ fn request_permission() {
         };
         match granted {
             Ok(true) => {
-                jwi_browser::dom::set_text("permission-status", "");
+                dom::set_text("permission-status", "");
                 check_permissions().await;
             }
-            Ok(false) => {
-                jwi_browser::dom::set_text("permission-status", &t("options_permissionDenied", &[]))
-            }
-            Err(e) => jwi_browser::dom::set_text(
-                "permission-status",
-                &t("options_permissionFailed", &[&e]),
-            ),
+            Ok(false) => dom::set_text("permission-status", &t("options_permissionDenied", &[])),
+            Err(e) => dom::set_text("permission-status", &t("options_permissionFailed", &[&e])),
         }
     });
 }

@@ -4,14 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlElement};
 
-use super::i18n::t;
 use jwi_browser::dom;
+use jwi_browser::dom::{checked, document, input, set_rich_text, set_value};
+use jwi_browser::i18n::t;
 use jwi_core::settings::{FieldError, PATHS};
 use jwi_core::view::settings_form::{self, Form};
 
-/// The remove button's icon (static markup).
 /// The remove button's icon: a cross, built as SVG elements (never from markup).
 fn remove_icon() -> Option<web_sys::Element> {
     const SVG: &str = "http://www.w3.org/2000/svg";
@@ -25,79 +25,9 @@ fn remove_icon() -> Option<web_sys::Element> {
     Some(svg)
 }
 
-fn document() -> Option<web_sys::Document> {
-    web_sys::window()?.document()
-}
-
-fn create(tag: &str) -> Option<Element> {
-    document()?.create_element(tag).ok()
-}
-
-/// Puts `text` into `el` as text, with each `` `…` `` part (how the settings module quotes
-/// keys, patterns and characters) as a `<code>` element. Never HTML.
-pub fn set_rich_text(el: &Element, text: &str) {
-    el.set_text_content(None);
-    for (i, part) in text.split('`').enumerate() {
-        if part.is_empty() {
-            continue;
-        }
-        // An odd part is inside backticks, unless the text ends before its closing one.
-        if i % 2 == 1 && text.split('`').count() > i + 1 {
-            if let Some(code) = create("code") {
-                code.set_text_content(Some(part));
-                let _ = el.append_child(&code);
-            }
-        } else {
-            let _ = el.insert_adjacent_text("beforeend", part);
-        }
-    }
-}
-
 fn set_rich_text_by_id(id: &str, text: &str) {
     if let Some(el) = dom::by_id(id) {
         set_rich_text(&el, text);
-    }
-}
-
-/// The `<input>` with this id.
-pub fn input(id: &str) -> Option<HtmlInputElement> {
-    dom::by_id(id)?.dyn_into().ok()
-}
-
-/// The value of the text input `id` (`""` if there is none).
-pub fn value(id: &str) -> String {
-    input(id).map(|i| i.value()).unwrap_or_default()
-}
-
-/// Sets the value of the text input `id`.
-pub fn set_value(id: &str, value: &str) {
-    if let Some(i) = input(id) {
-        i.set_value(value);
-    }
-}
-
-fn checked(id: &str) -> bool {
-    input(id).is_some_and(|i| i.checked())
-}
-
-/// Shows or hides an element.
-pub fn show(id: &str, visible: bool) {
-    if let Some(el) = dom::by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        el.set_hidden(!visible);
-    }
-}
-
-/// Enables or disables a control.
-pub fn enable(id: &str, enabled: bool) {
-    if let Some(el) = dom::by_id(id) {
-        let _ = el.toggle_attribute_with_force("disabled", !enabled);
-    }
-}
-
-/// Moves keyboard focus to an element.
-pub fn focus(id: &str) {
-    if let Some(el) = dom::by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        let _ = el.focus();
     }
 }
 
@@ -118,19 +48,19 @@ pub fn read_form() -> Form {
     };
     Form {
         mode: radio(&[("mode-sandbox", "sandbox"), ("mode-jivochat", "jivochat")]),
-        widget_id: value("widget-id"),
-        loader_url: value("loader-url"),
+        widget_id: dom::value_of("widget-id"),
+        loader_url: dom::value_of("loader-url"),
         sites: Vec::new(),
         spa_enabled: checked("spa-enabled"),
-        spa_settle_ms: value("spa-settle-ms"),
+        spa_settle_ms: dom::value_of("spa-settle-ms"),
         spa_hash: radio(&[
             ("spa-hash-routes", "routes"),
             ("spa-hash-all", "all"),
             ("spa-hash-ignore", "ignore"),
         ]),
         spa_title_only: checked("spa-title-only"),
-        log_max_entries: value("log-max-entries"),
-        loader_timeout_ms: value("loader-timeout-ms"),
+        log_max_entries: dom::value_of("log-max-entries"),
+        loader_timeout_ms: dom::value_of("loader-timeout-ms"),
     }
 }
 
@@ -160,7 +90,7 @@ pub fn write_form(shown: &Form, locked: &BTreeSet<&'static str>) {
         let is_locked = locked.contains(path);
         let inputs = settings_form::inputs_of(path);
         for id in inputs {
-            enable(id, !is_locked);
+            dom::set_disabled(id, is_locked);
         }
         if let Ok(Some(note)) = document()
             .map(|d| d.query_selector(&format!("[data-lock-for=\"{path}\"]")))
@@ -184,24 +114,26 @@ pub fn render_sites(sites: &[String], locked: bool) {
     };
     list.set_text_content(None);
     for (i, pattern) in sites.iter().enumerate() {
-        let Some(li) = create("li") else { continue };
+        let Some(li) = Some(dom::el("li", "", "")) else {
+            continue;
+        };
         if locked {
             let _ = li.set_attribute("class", "locked");
         }
         let _ = li.set_attribute("data-index", &i.to_string());
-        if let Some(index) = create("span") {
+        if let Some(index) = Some(dom::el("span", "", "")) {
             let _ = index.set_attribute("class", "index");
             let _ = index.set_attribute("aria-hidden", "true");
             index.set_text_content(Some(&(i + 1).to_string()));
             let _ = li.append_child(&index);
         }
-        if let Some(code) = create("code") {
+        if let Some(code) = Some(dom::el("code", "", "")) {
             let _ = code.set_attribute("class", "site-pattern");
             code.set_text_content(Some(pattern));
             let _ = li.append_child(&code);
         }
         if !locked {
-            if let Some(button) = create("button") {
+            if let Some(button) = Some(dom::el("button", "", "")) {
                 let _ = button.set_attribute("type", "button");
                 let _ = button.set_attribute("class", "icon-button site-remove");
                 let _ = button.set_attribute("id", &format!("site-remove-{i}"));
@@ -215,7 +147,7 @@ pub fn render_sites(sites: &[String], locked: bool) {
                 let _ = li.append_child(&button);
             }
         }
-        if let Some(error) = create("p") {
+        if let Some(error) = Some(dom::el("p", "", "")) {
             let path = format!("sites[{i}]");
             let _ = error.set_attribute("class", "field-error");
             let _ = error.set_attribute("id", &settings_form::error_id(&path));
@@ -225,7 +157,7 @@ pub fn render_sites(sites: &[String], locked: bool) {
         }
         let _ = list.append_child(&li);
     }
-    show("site-empty", sites.is_empty());
+    dom::set_hidden("site-empty", !sites.is_empty());
     dom::set_text(
         "site-count",
         &if sites.is_empty() {
@@ -279,7 +211,7 @@ pub fn render_errors(errors: &[FieldError], visible: impl Fn(&str) -> bool) {
     }
     for (id, texts) in by_box {
         set_rich_text_by_id(&id, &texts.join(" "));
-        show(&id, true);
+        dom::set_hidden(&id, false);
     }
 }
 
@@ -291,7 +223,7 @@ pub fn render_add_error(problems: &[FieldError]) {
         .collect::<Vec<_>>()
         .join(" ");
     set_rich_text_by_id("field-error-site-add", &text);
-    show("field-error-site-add", !problems.is_empty());
+    dom::set_hidden("field-error-site-add", problems.is_empty());
     match problems.is_empty() {
         true => {
             if let Some(el) = dom::by_id("site-add") {
@@ -309,7 +241,9 @@ pub fn render_problems(list_id: &str, problems: &[FieldError]) {
     };
     list.set_text_content(None);
     for problem in problems {
-        let Some(li) = create("li") else { continue };
+        let Some(li) = Some(dom::el("li", "", "")) else {
+            continue;
+        };
         if problem.path.is_empty() {
             set_rich_text(&li, &problem.message);
         } else {
@@ -326,7 +260,7 @@ pub fn render_items(list_id: &str, items: &[String]) {
     };
     list.set_text_content(None);
     for item in items {
-        if let Some(li) = create("li") {
+        if let Some(li) = Some(dom::el("li", "", "")) {
             li.set_text_content(Some(item));
             let _ = list.append_child(&li);
         }
@@ -354,7 +288,7 @@ pub fn set_import_status(state: &str, title: &str, problems: &[FieldError]) {
     dom::set_attr("import-status", "data-state", state);
     dom::set_text("import-message", title);
     render_problems("import-errors", problems);
-    show("import-status", true);
+    dom::set_hidden("import-status", false);
 }
 
 /// The "test a URL" result, or nothing.
@@ -380,29 +314,12 @@ pub fn set_loader_preview(url: Option<&str>) {
     };
     el.set_text_content(None);
     if let Some(url) = url {
-        if let Some(code) = create("code") {
+        if let Some(code) = Some(dom::el("code", "", "")) {
             let label = format!("{} ", t("options_loaderUrlPreview", &[]));
             let _ = el.insert_adjacent_text("beforeend", &label);
             code.set_text_content(Some(url));
             let _ = el.append_child(&code);
         }
     }
-    show("loader-url-preview", url.is_some());
-}
-
-/// Puts the export link (a blob URL with `download`) into the page and returns it to click.
-pub fn export_link(url: &str, file_name: &str) -> Option<HtmlElement> {
-    let link = match dom::by_id("export-link") {
-        Some(link) => link,
-        None => {
-            let link = create("a")?;
-            let _ = link.set_attribute("id", "export-link");
-            let _ = link.set_attribute("hidden", "");
-            document()?.body()?.append_child(&link).ok()?;
-            link
-        }
-    };
-    let _ = link.set_attribute("href", url);
-    let _ = link.set_attribute("download", file_name);
-    link.dyn_into().ok()
+    dom::set_hidden("loader-url-preview", url.is_none());
 }

@@ -18,8 +18,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-use super::{append, el, on, post, t, POPUP};
-use jwi_browser::{dom, ext};
+use super::{post, POPUP};
+use jwi_browser::dom::{append, checked, el, on};
+use jwi_browser::i18n::t;
+use jwi_browser::storage::{self, Area};
+use jwi_browser::{dom, timers};
 use jwi_core::event_log::{
     chunk_entries, ChunkKey, Entry, Event, Export, Filter, Kind, KindSet, Summary,
 };
@@ -28,20 +31,10 @@ use jwi_core::view::log_rows::{self, Applied, Mirror};
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = ["browser", "i18n"], js_name = getMessage, catch)]
-    fn i18n_get_message_with(key: &str, subs: &js_sys::Array) -> Result<String, JsValue>;
     #[wasm_bindgen(js_namespace = ["navigator", "clipboard"], js_name = writeText, catch)]
     fn clipboard_write_text(text: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = document, js_name = createDocumentFragment)]
     fn create_fragment() -> web_sys::Node;
-    #[wasm_bindgen(js_name = Blob)]
-    type JsBlob;
-    #[wasm_bindgen(constructor, js_class = Blob)]
-    fn new(parts: &js_sys::Array, options: &JsValue) -> JsBlob;
-    #[wasm_bindgen(js_namespace = URL, js_name = createObjectURL)]
-    fn create_object_url(blob: &JsBlob) -> String;
-    #[wasm_bindgen(js_namespace = URL, js_name = revokeObjectURL)]
-    fn revoke_object_url(url: &str);
 }
 
 /// How many rows a full render shows at most (the newest); "Show earlier" adds as many again.
@@ -90,30 +83,11 @@ thread_local! {
     });
 }
 
-/// A localised message with `$1`, or `fallback` with `$1` replaced.
-fn t1(key: &str, fallback: &str, arg: &str) -> String {
-    let subs = js_sys::Array::of1(&JsValue::from_str(arg));
-    match i18n_get_message_with(key, &subs) {
-        Ok(s) if !s.is_empty() => s,
-        _ => fallback.replace("$1", arg),
-    }
-}
-
-fn checked(id: &str) -> bool {
-    dom::by_id(id)
-        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-        .is_some_and(|i| i.checked())
-}
-
 /// Wires the panel's controls; called once at start.
 pub fn setup() {
     let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
     PANEL.with(|p| p.borrow_mut().offset_min = offset);
-    dom::set_attr(
-        "log-search",
-        "placeholder",
-        &t("popup_log_search", "Search"),
-    );
+    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
     for (id, _) in FILTERS {
         on(&format!("log-filter-{id}"), "change", |_| {
             let kinds: KindSet = FILTERS
@@ -200,11 +174,7 @@ fn schedule_flush() {
     if !first {
         return;
     }
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let frame = Closure::once_into_js(flush);
-    let _ = window.request_animation_frame(frame.unchecked_ref());
+    timers::request_animation_frame(flush);
     later(100, flush);
 }
 
@@ -240,11 +210,9 @@ async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
         .map(|k| k.storage_key(tab))
         .collect();
     for group in keys.chunks(CHUNKS_PER_READ) {
-        let request = ext::to_js(&serde_json::json!(group));
-        let Ok(stored) = ext::call(ext::storage_session_get(&request)).await else {
+        let Ok(stored) = storage::get(Area::Session, group).await else {
             break;
         };
-        let stored = ext::from_js(&stored);
         let older: Vec<Entry> = group
             .iter()
             .rev()
@@ -287,70 +255,37 @@ pub fn on_export(export: &serde_json::Value) {
     };
     let offset = PANEL.with(|p| p.borrow().offset_min);
     let name = log_rows::export_file_name(tab, at, offset);
-    let parts = js_sys::Array::of1(&JsValue::from_str(&text));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"type".into(), &"application/json".into());
-    let blob = JsBlob::new(&parts, &options);
-    let url = create_object_url(&blob);
-    let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    else {
-        return;
-    };
-    let a = el("a", "", "");
-    let _ = a.set_attribute("href", &url);
-    let _ = a.set_attribute("download", &name);
-    let _ = a.set_attribute("hidden", "");
-    append(&body, &a);
-    if let Some(h) = a.dyn_ref::<HtmlElement>() {
-        h.click();
-    }
-    a.remove();
-    later(30_000, move || revoke_object_url(&url));
+    jwi_browser::bindings::download_text("log-export-link", &name, &text, "application/json");
 }
 
 fn later(ms: i32, f: impl FnOnce() + 'static) {
-    let cb = Closure::once_into_js(f);
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
-    }
+    timers::set_timeout(ms, f);
 }
 
 fn show_header() {
     let s = PANEL.with(|p| *p.borrow().mirror.summary());
-    dom::set_text(
-        "log-count",
-        &t1("popup_log_entries", "$1 entries", &s.len.to_string()),
-    );
+    dom::set_text("log-count", &t("popup_log_entries", &[&s.len.to_string()]));
     dom::set_text(
         "log-dropped",
-        &t1("popup_log_dropped", "$1 dropped", &s.dropped.to_string()),
+        &t("popup_log_dropped", &[&s.dropped.to_string()]),
     );
     dom::set_text(
         "log-missed",
-        &t1("popup_log_missed", "$1 missed", &s.missed.to_string()),
+        &t("popup_log_missed", &[&s.missed.to_string()]),
     );
-    super::set_hidden("log-missed-sep", s.missed == 0);
-    super::set_hidden("log-missed", s.missed == 0);
+    dom::set_hidden("log-missed-sep", s.missed == 0);
+    dom::set_hidden("log-missed", s.missed == 0);
     let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count());
     let earlier = earlier_count();
-    dom::set_text(
-        "log-more",
-        &t1(
-            "popup_log_earlier",
-            "Show earlier entries ($1)",
-            &earlier.to_string(),
-        ),
-    );
-    super::set_hidden("log-more", earlier == 0);
+    dom::set_text("log-more", &t("popup_log_earlier", &[&earlier.to_string()]));
+    dom::set_hidden("log-more", earlier == 0);
     let empty = if s.len == 0 {
-        t("popup_log_empty", "No entries yet.")
+        t("popup_log_empty", &[])
     } else {
-        t("popup_log_no_match", "No entries match the filters.")
+        t("popup_log_no_match", &[])
     };
     dom::set_text("log-empty", &empty);
-    super::set_hidden("log-empty", rows > 0);
+    dom::set_hidden("log-empty", rows > 0);
 }
 
 fn show_pause() {
@@ -361,16 +296,16 @@ fn show_pause() {
     dom::set_text(
         "log-pause",
         &if paused {
-            t("popup_log_resume", "Resume")
+            t("popup_log_resume", &[])
         } else {
-            t("popup_log_pause", "Pause")
+            t("popup_log_pause", &[])
         },
     );
     dom::set_attr("log-pause", "aria-pressed", &paused.to_string());
     dom::set_text(
         "log-new",
         &if paused && waiting > 0 {
-            t1("popup_log_new", "$1 new", &waiting.to_string())
+            t("popup_log_new", &[&waiting.to_string()])
         } else {
             String::new()
         },
@@ -575,7 +510,7 @@ fn row(e: &Entry, offset_min: i32) -> Element {
         &line,
         &el("span", "log-sum", &log_rows::row_summary(&e.event)),
     );
-    let copy = el("button", "log-copy", &t("popup_log_copy", "Copy"));
+    let copy = el("button", "log-copy", &t("popup_log_copy", &[]));
     let _ = copy.set_attribute("type", "button");
     append(&line, &copy);
     append(&li, &line);
@@ -650,19 +585,19 @@ fn copy_entry(id: u64, button: Element) {
     let text = PANEL.with(|p| p.borrow().mirror.get(id).map(log_rows::pretty));
     let Some(text) = text else { return };
     let Ok(promise) = clipboard_write_text(&text) else {
-        button.set_text_content(Some(&t("popup_log_copy_failed", "Copy failed")));
+        button.set_text_content(Some(&t("popup_log_copy_failed", &[])));
         return;
     };
     spawn_local(async move {
         let ok = JsFuture::from(promise).await.is_ok();
         button.set_text_content(Some(&if ok {
-            t("popup_log_copied", "Copied")
+            t("popup_log_copied", &[])
         } else {
-            t("popup_log_copy_failed", "Copy failed")
+            t("popup_log_copy_failed", &[])
         }));
         let _ = button.set_attribute("data-copied", if ok { "true" } else { "false" });
         later(1500, move || {
-            button.set_text_content(Some(&t("popup_log_copy", "Copy")));
+            button.set_text_content(Some(&t("popup_log_copy", &[])));
             let _ = button.remove_attribute("data-copied");
         });
     });

@@ -13,21 +13,17 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::Element;
 
-use jwi_browser::{dom, ext};
+use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden, set_value, value_of};
+use jwi_browser::ext;
+use jwi_browser::i18n::{self, t};
 use jwi_core::api::Method;
 use jwi_core::protocol::page::CallOutcome;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::{self, decode, limits, PageStatus};
 use jwi_core::sandbox::{AgentAction, AgentView, WidgetFacts};
 use jwi_core::view::console_form::{self, Kind};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = ["browser", "i18n"], js_name = getMessage, catch)]
-    fn i18n_get_message(key: &str) -> Result<String, JsValue>;
-}
 
 /// The biggest message the popup reads from the background: a whole log (at most
 /// [`MAX_LOG_BYTES`](jwi_core::event_log::MAX_LOG_BYTES) of compact JSON) as a `Log` reset, or
@@ -112,16 +108,7 @@ fn after_open(f: impl FnOnce() + 'static) {
 /// Runs `f` in a task queued from the next animation frame's callbacks: once that frame, with
 /// what the DOM holds now, has been drawn.
 fn after_paint(f: impl FnOnce() + 'static) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let frame = Closure::once_into_js(move || {
-        let task = Closure::once_into_js(f);
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback(task.unchecked_ref());
-        }
-    });
-    let _ = window.request_animation_frame(frame.unchecked_ref());
+    jwi_browser::timers::after_next_paint(f);
 }
 
 /// What [`shown`] is told has been put on screen.
@@ -131,18 +118,10 @@ enum Part {
     Log,
 }
 
-/// A localised message (`popup_…` keys), or `fallback` when the locale lacks it.
-fn t(key: &str, fallback: &str) -> String {
-    match i18n_get_message(key) {
-        Ok(s) if !s.is_empty() => s,
-        _ => fallback.to_owned(),
-    }
-}
-
 /// Entry point, called by `popup.js` once the module is instantiated.
 #[wasm_bindgen]
 pub fn start_popup() {
-    localise_static();
+    i18n::localize_page();
     on("open-options", "click", |_| {
         spawn_local(async {
             let _ = ext::call(ext::runtime_open_options_page()).await;
@@ -156,7 +135,7 @@ pub fn start_popup() {
     setup_api_console();
     spawn_local(async {
         let Some(tab) = target_tab().await else {
-            dom::set_text("page-status", &t("popup_no_tab", "No tab to show"));
+            dom::set_text("page-status", &t("popup_no_tab", &[]));
             return;
         };
         let Some(port) = ext::connect("popup") else {
@@ -193,37 +172,6 @@ pub fn start_popup() {
     });
 }
 
-/// Replaces the text of every `[data-i18n]` element with its message, where the locale has one.
-fn localise_static() {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(list) = doc.query_selector_all("[data-i18n]") else {
-        return;
-    };
-    for i in 0..list.length() {
-        let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
-            continue;
-        };
-        if let Some(key) = el.get_attribute("data-i18n") {
-            if let Ok(msg) = i18n_get_message(&key) {
-                if !msg.is_empty() {
-                    el.set_text_content(Some(&msg));
-                }
-            }
-        }
-    }
-}
-
-/// Adds an event listener that lives as long as the page.
-fn on(id: &str, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
-    if let Some(el) = dom::by_id(id) {
-        let cb = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-        let _ = el.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
-        cb.forget();
-    }
-}
-
 fn post(msg: impl FnOnce(i32) -> FromPopup) {
     POPUP.with(|p| {
         let p = p.borrow();
@@ -237,79 +185,10 @@ fn agent(action: AgentAction) {
     post(|tab| FromPopup::Agent { tab, action });
 }
 
-/// The value of an input, select or text area (`"true"`/`""` for a checkbox).
-fn value_of(id: &str) -> String {
-    let Some(el) = dom::by_id(id) else {
-        return String::new();
-    };
-    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
-        if i.type_() == "checkbox" {
-            return if i.checked() {
-                "true".into()
-            } else {
-                String::new()
-            };
-        }
-        return i.value();
-    }
-    if let Some(s) = el.dyn_ref::<HtmlSelectElement>() {
-        return s.value();
-    }
-    if let Some(a) = el.dyn_ref::<HtmlTextAreaElement>() {
-        return a.value();
-    }
-    String::new()
-}
-
-fn set_value(id: &str, v: &str) {
-    if let Some(i) = dom::by_id(id).and_then(|e| e.dyn_into::<HtmlInputElement>().ok()) {
-        i.set_value(v);
-    }
-}
-
-fn set_disabled(id: &str, disabled: bool) {
-    if let Some(el) = dom::by_id(id) {
-        if disabled {
-            let _ = el.set_attribute("disabled", "");
-        } else {
-            let _ = el.remove_attribute("disabled");
-        }
-    }
-}
-
-fn set_hidden(id: &str, hidden: bool) {
-    if let Some(el) = dom::by_id(id) {
-        if hidden {
-            let _ = el.set_attribute("hidden", "");
-        } else {
-            let _ = el.remove_attribute("hidden");
-        }
-    }
-}
-
-/// A new element with `class` (if not empty) and text (set as text).
-fn el(tag: &str, class: &str, text: &str) -> Element {
-    let doc = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("an extension page has a document");
-    let e = doc.create_element(tag).expect("valid tag name");
-    if !class.is_empty() {
-        e.set_class_name(class);
-    }
-    if !text.is_empty() {
-        e.set_text_content(Some(text));
-    }
-    e
-}
-
 fn clear(id: &str) -> Option<Element> {
     let e = dom::by_id(id)?;
     e.set_text_content(None);
     Some(e)
-}
-
-fn append(parent: &Element, child: &Element) {
-    let _ = parent.append_child(child);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,20 +214,14 @@ async fn target_tab() -> Option<i32> {
 /// Plain words for a status, as the header shows it.
 fn status_words(status: &PageStatus) -> String {
     match status {
-        PageStatus::NotMatched => t(
-            "popup_status_not_matched",
-            "Not matched: no site rule covers this page",
-        ),
-        PageStatus::Connecting => t("popup_status_connecting", "Injecting…"),
-        PageStatus::Connected => t("popup_status_connected", "Connected"),
-        PageStatus::Loading => t("popup_status_loading", "Loading the widget…"),
-        PageStatus::Loaded => t("popup_status_loaded", "Widget loaded"),
-        PageStatus::Attached => t(
-            "popup_status_attached",
-            "Attached to the page's own JivoChat widget",
-        ),
+        PageStatus::NotMatched => t("popup_status_not_matched", &[]),
+        PageStatus::Connecting => t("popup_status_connecting", &[]),
+        PageStatus::Connected => t("popup_status_connected", &[]),
+        PageStatus::Loading => t("popup_status_loading", &[]),
+        PageStatus::Loaded => t("popup_status_loaded", &[]),
+        PageStatus::Attached => t("popup_status_attached", &[]),
         PageStatus::Failed { reason } => {
-            format!("{}: {reason}", t("popup_status_failed", "Failed"))
+            format!("{}: {reason}", t("popup_status_failed", &[]))
         }
     }
 }
@@ -370,8 +243,8 @@ fn render(view: &TabView) {
     dom::set_text(
         "page-mode",
         &match view.mode {
-            protocol::Mode::Sandbox => t("popup_mode_sandbox", "Sandbox"),
-            protocol::Mode::JivoChat => t("popup_mode_jivochat", "JivoChat"),
+            protocol::Mode::Sandbox => t("popup_mode_sandbox", &[]),
+            protocol::Mode::JivoChat => t("popup_mode_jivochat", &[]),
         },
     );
     render_facts(view.facts.as_ref());
@@ -392,9 +265,9 @@ fn render_facts(facts: Option<&WidgetFacts>) {
     let Some(f) = facts else { return };
     let yes_no = |b: bool| {
         if b {
-            t("popup_yes", "yes")
+            t("popup_yes", &[])
         } else {
-            t("popup_no", "no")
+            t("popup_no", &[])
         }
     };
     dom::set_text("fact-loaded", &yes_no(f.loaded));
@@ -501,9 +374,9 @@ fn render_agent(a: &AgentView) {
     dom::set_text(
         "agent-online",
         &if a.online {
-            t("popup_agent_go_offline", "Go offline")
+            t("popup_agent_go_offline", &[])
         } else {
-            t("popup_agent_go_online", "Go online")
+            t("popup_agent_go_online", &[])
         },
     );
     dom::set_attr("agent-online", "aria-pressed", &a.online.to_string());
@@ -515,9 +388,9 @@ fn render_agent(a: &AgentView) {
     dom::set_text(
         "agent-callbacks",
         &if a.callbacks_enabled {
-            t("popup_agent_disable_callbacks", "Disable callbacks")
+            t("popup_agent_disable_callbacks", &[])
         } else {
-            t("popup_agent_enable_callbacks", "Enable callbacks")
+            t("popup_agent_enable_callbacks", &[])
         },
     );
     dom::set_attr(
@@ -528,14 +401,14 @@ fn render_agent(a: &AgentView) {
     let summary = format!(
         "{} · {} · {}",
         if a.online {
-            t("popup_agent_online", "online")
+            t("popup_agent_online", &[])
         } else {
-            t("popup_agent_offline", "offline")
+            t("popup_agent_offline", &[])
         },
         if a.accepted {
-            t("popup_agent_accepted", "chat accepted")
+            t("popup_agent_accepted", &[])
         } else {
-            t("popup_agent_not_accepted", "chat not accepted")
+            t("popup_agent_not_accepted", &[])
         },
         a.current_title
     );
@@ -548,14 +421,10 @@ fn render_agent(a: &AgentView) {
     set_disabled("agent-call-fail", !in_call);
     set_disabled("agent-call-reason", !in_call);
     let call_text = match (&a.call, &a.last_call) {
-        (Some(c), _) => format!(
-            "{} {}",
-            t("popup_agent_calling", "Calling"),
-            c.phone.as_str()
-        ),
+        (Some(c), _) => format!("{} {}", t("popup_agent_calling", &[]), c.phone.as_str()),
         (None, Some(end)) => format!(
             "{} {}: {}",
-            t("popup_agent_last_call", "Last call to"),
+            t("popup_agent_last_call", &[]),
             end.phone.as_str(),
             if end.ok {
                 "ok".to_owned()
@@ -563,7 +432,7 @@ fn render_agent(a: &AgentView) {
                 format!("fail ({})", end.reason.as_deref().unwrap_or(""))
             }
         ),
-        (None, None) => t("popup_agent_no_call", "No call in progress"),
+        (None, None) => t("popup_agent_no_call", &[]),
     };
     dom::set_text("agent-call", &call_text);
 
@@ -582,11 +451,7 @@ fn render_agent(a: &AgentView) {
         if a.conversation.is_empty() {
             append(
                 &list,
-                &el(
-                    "li",
-                    "empty",
-                    &t("popup_agent_no_messages", "No messages yet"),
-                ),
+                &el("li", "empty", &t("popup_agent_no_messages", &[])),
             );
         }
         list.set_scroll_top(list.scroll_height());
@@ -699,7 +564,7 @@ fn build_fields() {
             append(&list, &fs);
         }
         append(&box_, &list);
-        let add = el("button", "", &t("popup_api_add_field", "Add field"));
+        let add = el("button", "", &t("popup_api_add_field", &[]));
         add.set_id("api-arg-fields-add");
         let _ = add.set_attribute("type", "button");
         append(&box_, &add);
@@ -721,10 +586,7 @@ fn build_fields() {
         });
     }
     if console_form::fields(method).is_empty() && method != Method::SetCustomData {
-        append(
-            &box_,
-            &el("p", "hint", &t("popup_api_no_args", "No arguments.")),
-        );
+        append(&box_, &el("p", "hint", &t("popup_api_no_args", &[])));
     }
 }
 
@@ -821,10 +683,7 @@ fn call_api() {
                 p.pending = Some(id);
                 id
             });
-            dom::set_text(
-                "api-result",
-                &t("popup_api_waiting", "Waiting for the page…"),
-            );
+            dom::set_text("api-result", &t("popup_api_waiting", &[]));
             dom::set_attr("api-result", "data-kind", "pending");
             dom::set_attr("api-result", "data-id", &id.to_string());
             post(|tab| FromPopup::CallApi { tab, id, call });
@@ -838,26 +697,23 @@ fn show_result(id: u32, outcome: &CallOutcome) {
     }
     let compact = |v: &Value| serde_json::to_string(v).unwrap_or_default();
     let (kind, text) = if let Some(threw) = &outcome.threw {
-        (
-            "threw",
-            format!("{}: {threw}", t("popup_api_threw", "Threw")),
-        )
+        ("threw", format!("{}: {threw}", t("popup_api_threw", &[])))
     } else if let Some(args) = &outcome.callback_args {
         (
             "callback",
             format!(
                 "{} {}",
-                t("popup_api_callback", "Callback got"),
+                t("popup_api_callback", &[]),
                 compact(&Value::Array(args.clone()))
             ),
         )
     } else if let Some(v) = &outcome.returned {
         (
             "returned",
-            format!("{} {}", t("popup_api_returned", "Returned"), compact(v)),
+            format!("{} {}", t("popup_api_returned", &[]), compact(v)),
         )
     } else {
-        ("returned", t("popup_api_undefined", "Returned undefined"))
+        ("returned", t("popup_api_undefined", &[]))
     };
     dom::set_text("api-result", &text);
     dom::set_attr("api-result", "data-kind", kind);

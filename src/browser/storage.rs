@@ -1,0 +1,89 @@
+//! Typed access to `storage.local` and `storage.session`: keys go in as strings (their owner is
+//! the core), values come out as JSON for the core to decode, and a refused call is an error
+//! with the browser's message, never a panic.
+
+use js_sys::Promise;
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::ext;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "local"], js_name = get)]
+    fn local_get(keys: &JsValue) -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "local"], js_name = set)]
+    fn local_set(items: &JsValue) -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "local"], js_name = remove)]
+    fn local_remove(keys: &JsValue) -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = get)]
+    fn session_get(keys: &JsValue) -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = set)]
+    fn session_set(items: &JsValue) -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = remove)]
+    fn session_remove(keys: &JsValue) -> Promise;
+}
+
+/// A storage area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    /// `storage.local`: settings, sandbox visitors; kept across browser restarts.
+    Local,
+    /// `storage.session`: per-tab records and logs; kept while the browser runs, across
+    /// background stops.
+    Session,
+}
+
+/// The values stored under `keys` (a missing key is absent from the map).
+pub async fn get<K: AsRef<str>>(area: Area, keys: &[K]) -> Result<Map<String, Value>, String> {
+    let keys = ext::to_js(&Value::Array(
+        keys.iter()
+            .map(|k| Value::String(k.as_ref().to_owned()))
+            .collect(),
+    ));
+    let promise = match area {
+        Area::Local => local_get(&keys),
+        Area::Session => session_get(&keys),
+    };
+    match ext::from_js(&ext::call(promise).await?) {
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// The values stored under `keys`, or none when storage refuses the read (callers start from
+/// nothing, as after a first install).
+pub async fn get_or_empty<K: AsRef<str>>(area: Area, keys: &[K]) -> Map<String, Value> {
+    get(area, keys).await.unwrap_or_default()
+}
+
+/// Stores every key of `items`; an error carries the browser's reason (a full `storage.session`).
+pub async fn set(area: Area, items: &Map<String, Value>) -> Result<(), String> {
+    let items = ext::to_js(&Value::Object(items.clone()));
+    let promise = match area {
+        Area::Local => local_set(&items),
+        Area::Session => session_set(&items),
+    };
+    ext::call(promise).await.map(drop)
+}
+
+/// Stores one value under one key.
+pub async fn set_one(area: Area, key: &str, value: Value) -> Result<(), String> {
+    let mut items = Map::new();
+    items.insert(key.to_owned(), value);
+    set(area, &items).await
+}
+
+/// Removes `keys`.
+pub async fn remove<K: AsRef<str>>(area: Area, keys: &[K]) -> Result<(), String> {
+    let keys = ext::to_js(&Value::Array(
+        keys.iter()
+            .map(|k| Value::String(k.as_ref().to_owned()))
+            .collect(),
+    ));
+    let promise = match area {
+        Area::Local => local_remove(&keys),
+        Area::Session => session_remove(&keys),
+    };
+    ext::call(promise).await.map(drop)
+}
