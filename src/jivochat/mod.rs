@@ -20,8 +20,13 @@ use serde_json::Value;
 
 use crate::api::call::{is_function_marker, RawCall};
 
+mod embedding;
 mod loader;
 
+pub use embedding::{
+    EmbedAction, EmbedConfig, EmbedEvent, EmbedMode, EmbedNotice, Embedding, OwnWidget, Phase,
+    WidgetState, DEFAULT_GRACE_MS, MAX_GRACE_MS,
+};
 pub use loader::{site_loader, LoaderForm, LoaderScript, SiteLoader, JIVO_LOADER_HOSTS};
 
 /// Whether a `securitypolicyviolation` with this `blockedURI` is about the widget: the loader
