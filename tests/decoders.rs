@@ -704,6 +704,10 @@ fn setting_value() -> impl Strategy<Value = Value> {
             json!(["nonsense"]),
             json!({ "enabled": true, "settleMs": 500, "hash": "ignore", "titleOnly": false }),
             json!({ "settleMs": -1 }),
+            json!({ "reportIntervalMs": 0, "settleMs": 16 }),
+            json!({ "graceMs": 1500, "useMineOn": ["https://*.example.com/*"], "sandboxStandIn": false }),
+            json!({ "graceMs": 30001 }),
+            json!({ "useMineOn": ["nonsense"] }),
             json!({ "maxEntries": 100 }),
             json!({ "maxEntries": 1e9 }),
             json!(15000),
@@ -727,6 +731,7 @@ fn settings_doc() -> impl Strategy<Value = Value> {
         "spa",
         "log",
         "loaderTimeoutMs",
+        "siteWidget",
         "Mode",
         "extra",
     ]);

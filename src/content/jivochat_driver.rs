@@ -13,7 +13,7 @@ use web_sys::Element;
 use super::{send_to_background, set_status, spa_driver};
 use jwi_core::api::call::{function_marker, is_function_marker, ApiCall, RawCall};
 use jwi_core::api::Callback;
-use jwi_core::jivochat::{is_loader_src, violation_blocks, widget_args, LoaderFailure};
+use jwi_core::jivochat::{site_loader, violation_blocks, widget_args, LoaderFailure, LoaderScript};
 use jwi_core::protocol::page::CallOutcome;
 use jwi_core::protocol::runtime::{FromContent, LoaderConfig};
 use jwi_core::protocol::PageStatus;
@@ -81,9 +81,21 @@ fn page_has_loader_tag(configured: Option<&str>) -> bool {
     (0..scripts.length())
         .filter_map(|i| scripts.item(i))
         .any(|node| {
-            node.dyn_ref::<Element>()
-                .and_then(|el| el.get_attribute("src"))
-                .is_some_and(|src| is_loader_src(&absolute(&src), configured))
+            let Some(el) = node.dyn_ref::<Element>() else {
+                return false;
+            };
+            let Some(src) = el.get_attribute("src").map(|s| absolute(&s)) else {
+                return false;
+            };
+            let data_jv_id = el.get_attribute("data-jv-id");
+            let jv_id = el.get_attribute("jv-id");
+            let script = LoaderScript {
+                src: &src,
+                data_jv_id: data_jv_id.as_deref(),
+                jv_id: jv_id.as_deref(),
+            };
+            // The loader config carries the resolved URL, which as a template matches itself.
+            site_loader(&script, configured.unwrap_or("")).is_some()
         })
 }
 

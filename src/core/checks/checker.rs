@@ -32,7 +32,7 @@ pub const MIN_TOKEN_CHARS: usize = 8;
 )]
 pub enum PageFact {
     /// The JivoChat loader `<script>` elements the document holds now
-    /// ([`is_loader_src`](crate::jivochat::is_loader_src)), the extension's own included;
+    /// ([`site_loader`](crate::jivochat::site_loader)), the extension's own included;
     /// fed whenever that list changes.
     Loaders {
         /// Their `src` URLs, in document order.

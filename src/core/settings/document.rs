@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::error::FieldError;
-use super::values::{LoaderUrl, LogConfig, Mode, WidgetId};
+use super::values::{LoaderUrl, LogConfig, Mode, SiteWidgetConfig, WidgetId};
 use super::{
     Settings, MAX_DOCUMENT_BYTES, MAX_LOADER_TIMEOUT_MS, MAX_SITES, MIN_LOADER_TIMEOUT_MS,
 };
@@ -14,7 +14,7 @@ use crate::site_rule::{SiteRule, SiteRules};
 use crate::spa::{HashMode, SpaConfig};
 
 /// The top-level keys, in document order.
-pub(super) const TOP_KEYS: [&str; 7] = [
+pub(super) const TOP_KEYS: [&str; 8] = [
     "mode",
     "widgetId",
     "loaderUrl",
@@ -22,8 +22,16 @@ pub(super) const TOP_KEYS: [&str; 7] = [
     "spa",
     "log",
     "loaderTimeoutMs",
+    "siteWidget",
 ];
-const SPA_KEYS: [&str; 4] = ["enabled", "settleMs", "hash", "titleOnly"];
+const SPA_KEYS: [&str; 5] = [
+    "enabled",
+    "settleMs",
+    "hash",
+    "titleOnly",
+    "reportIntervalMs",
+];
+const SITE_WIDGET_KEYS: [&str; 3] = ["graceMs", "useMineOn", "sandboxStandIn"];
 const LOG_KEYS: [&str; 1] = ["maxEntries"];
 
 /// At most this many `sites[i]` problems are listed one by one; the rest are counted.
@@ -46,8 +54,12 @@ pub(super) struct Layer {
     pub spa_settle_ms: Option<u32>,
     pub spa_hash: Option<HashMode>,
     pub spa_title_only: Option<bool>,
+    pub spa_report_interval_ms: Option<u32>,
     pub log_max_entries: Option<u32>,
     pub loader_timeout_ms: Option<u32>,
+    pub grace_ms: Option<u32>,
+    pub use_mine_on: Option<SiteRules>,
+    pub sandbox_stand_in: Option<bool>,
 }
 
 impl Layer {
@@ -65,8 +77,12 @@ impl Layer {
             spa_settle_ms: pick(&top.spa_settle_ms, &self.spa_settle_ms),
             spa_hash: pick(&top.spa_hash, &self.spa_hash),
             spa_title_only: pick(&top.spa_title_only, &self.spa_title_only),
+            spa_report_interval_ms: pick(&top.spa_report_interval_ms, &self.spa_report_interval_ms),
             log_max_entries: pick(&top.log_max_entries, &self.log_max_entries),
             loader_timeout_ms: pick(&top.loader_timeout_ms, &self.loader_timeout_ms),
+            grace_ms: pick(&top.grace_ms, &self.grace_ms),
+            use_mine_on: pick(&top.use_mine_on, &self.use_mine_on),
+            sandbox_stand_in: pick(&top.sandbox_stand_in, &self.sandbox_stand_in),
         }
     }
 
@@ -81,8 +97,15 @@ impl Layer {
             ("spa.settleMs", self.spa_settle_ms.is_some()),
             ("spa.hash", self.spa_hash.is_some()),
             ("spa.titleOnly", self.spa_title_only.is_some()),
+            (
+                "spa.reportIntervalMs",
+                self.spa_report_interval_ms.is_some(),
+            ),
             ("log.maxEntries", self.log_max_entries.is_some()),
             ("loaderTimeoutMs", self.loader_timeout_ms.is_some()),
+            ("siteWidget.graceMs", self.grace_ms.is_some()),
+            ("siteWidget.useMineOn", self.use_mine_on.is_some()),
+            ("siteWidget.sandboxStandIn", self.sandbox_stand_in.is_some()),
         ];
         present
             .into_iter()
@@ -109,6 +132,9 @@ impl Layer {
                 settle_ms: self.spa_settle_ms.unwrap_or(spa_default.settle_ms),
                 hash: self.spa_hash.unwrap_or(spa_default.hash),
                 title_only: self.spa_title_only.unwrap_or(spa_default.title_only),
+                report_interval_ms: self
+                    .spa_report_interval_ms
+                    .unwrap_or(spa_default.report_interval_ms),
             },
             log: LogConfig {
                 max_entries: self
@@ -118,6 +144,14 @@ impl Layer {
             loader_timeout_ms: self
                 .loader_timeout_ms
                 .unwrap_or(super::DEFAULT_LOADER_TIMEOUT_MS),
+            site_widget: {
+                let d = SiteWidgetConfig::default();
+                SiteWidgetConfig {
+                    grace_ms: self.grace_ms.unwrap_or(d.grace_ms),
+                    use_mine_on: self.use_mine_on.clone().unwrap_or(d.use_mine_on),
+                    sandbox_stand_in: self.sandbox_stand_in.unwrap_or(d.sandbox_stand_in),
+                }
+            },
         }
     }
 }
@@ -219,7 +253,7 @@ pub(super) fn parse_layer(doc: &Value) -> (Layer, Vec<FieldError>) {
                     ),
                 )),
             },
-            "sites" => match parse_sites(value) {
+            "sites" => match parse_sites(value, "sites") {
                 Ok(sites) => layer.sites = Some(sites),
                 Err(mut site_errors) => errors.append(&mut site_errors),
             },
@@ -231,6 +265,7 @@ pub(super) fn parse_layer(doc: &Value) -> (Layer, Vec<FieldError>) {
                     Err(reason) => errors.push(FieldError::new("loaderTimeoutMs", reason)),
                 }
             }
+            "siteWidget" => parse_site_widget(value, &mut layer, &mut errors),
             unknown => errors.push(unknown_key("", unknown, &TOP_KEYS)),
         }
     }
@@ -246,10 +281,11 @@ fn in_document_order<'a>(map: &'a Map<String, Value>, order: &[&str]) -> Vec<(&'
     entries
 }
 
-fn parse_sites(value: &Value) -> Result<SiteRules, Vec<FieldError>> {
+/// A list of site rules at `key` (`sites`, `siteWidget.useMineOn`): all or nothing.
+fn parse_sites(value: &Value, key: &str) -> Result<SiteRules, Vec<FieldError>> {
     let Value::Array(items) = value else {
         return Err(vec![FieldError::new(
-            "sites",
+            key,
             format!(
                 "must be a list of site patterns such as [\"https://example.com/*\"], got {}",
                 describe(value)
@@ -259,7 +295,7 @@ fn parse_sites(value: &Value) -> Result<SiteRules, Vec<FieldError>> {
     let mut errors = Vec::new();
     if items.len() > MAX_SITES {
         errors.push(FieldError::new(
-            "sites",
+            key,
             format!("has {} rules; at most {MAX_SITES} are allowed", items.len()),
         ));
     }
@@ -271,7 +307,7 @@ fn parse_sites(value: &Value) -> Result<SiteRules, Vec<FieldError>> {
             Value::String(text) => match SiteRule::parse(text) {
                 Ok(rule) => match seen.get(rule.as_str()) {
                     Some(first) => Some(format!(
-                        "repeats sites[{first}] (`{}`): remove one of them",
+                        "repeats {key}[{first}] (`{}`): remove one of them",
                         rule.as_str()
                     )),
                     None => {
@@ -288,9 +324,9 @@ fn parse_sites(value: &Value) -> Result<SiteRules, Vec<FieldError>> {
             )),
         };
         if let Some(message) = problem {
-            let listed = errors.iter().filter(|e| e.path != "sites").count();
+            let listed = errors.iter().filter(|e| e.path != key).count();
             if listed < MAX_LISTED_SITE_ERRORS {
-                errors.push(FieldError::new(format!("sites[{i}]"), message));
+                errors.push(FieldError::new(format!("{key}[{i}]"), message));
             } else {
                 unlisted += 1;
             }
@@ -298,7 +334,7 @@ fn parse_sites(value: &Value) -> Result<SiteRules, Vec<FieldError>> {
     }
     if unlisted > 0 {
         errors.push(FieldError::new(
-            "sites",
+            key,
             format!("{unlisted} more rules have problems; fix the ones listed first"),
         ));
     }
@@ -344,6 +380,10 @@ fn parse_spa(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
                 Ok(b) => layer.spa_title_only = Some(b),
                 Err(reason) => errors.push(FieldError::new("spa.titleOnly", reason)),
             },
+            "reportIntervalMs" => match int_in(v, 0, SpaConfig::MAX_REPORT_INTERVAL_MS) {
+                Ok(ms) => layer.spa_report_interval_ms = Some(ms),
+                Err(reason) => errors.push(FieldError::new("spa.reportIntervalMs", reason)),
+            },
             unknown => errors.push(unknown_key("spa", unknown, &SPA_KEYS)),
         }
     }
@@ -368,6 +408,37 @@ fn parse_log(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
                 Err(reason) => errors.push(FieldError::new("log.maxEntries", reason)),
             },
             unknown => errors.push(unknown_key("log", unknown, &LOG_KEYS)),
+        }
+    }
+}
+
+fn parse_site_widget(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
+    let Value::Object(map) = value else {
+        errors.push(FieldError::new(
+            "siteWidget",
+            format!(
+                "must be an object such as {{\"graceMs\": 1500, \"useMineOn\": [], \
+                 \"sandboxStandIn\": true}}, got {}",
+                describe(value)
+            ),
+        ));
+        return;
+    };
+    for (key, v) in in_document_order(map, &SITE_WIDGET_KEYS) {
+        match key {
+            "graceMs" => match int_in(v, 0, SiteWidgetConfig::MAX_GRACE_MS) {
+                Ok(ms) => layer.grace_ms = Some(ms),
+                Err(reason) => errors.push(FieldError::new("siteWidget.graceMs", reason)),
+            },
+            "useMineOn" => match parse_sites(v, "siteWidget.useMineOn") {
+                Ok(rules) => layer.use_mine_on = Some(rules),
+                Err(mut site_errors) => errors.append(&mut site_errors),
+            },
+            "sandboxStandIn" => match bool_value(v) {
+                Ok(b) => layer.sandbox_stand_in = Some(b),
+                Err(reason) => errors.push(FieldError::new("siteWidget.sandboxStandIn", reason)),
+            },
+            unknown => errors.push(unknown_key("siteWidget", unknown, &SITE_WIDGET_KEYS)),
         }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Key order for every object in the document; the key names differ across levels, so one
 /// list serves all of them. Unknown keys (none in a canonical document) go last.
-const KEY_ORDER: [&str; 12] = [
+const KEY_ORDER: [&str; 17] = [
     "mode",
     "widgetId",
     "loaderUrl",
@@ -15,9 +15,14 @@ const KEY_ORDER: [&str; 12] = [
     "settleMs",
     "hash",
     "titleOnly",
+    "reportIntervalMs",
     "log",
     "maxEntries",
     "loaderTimeoutMs",
+    "siteWidget",
+    "graceMs",
+    "useMineOn",
+    "sandboxStandIn",
 ];
 
 /// `value` as JSON text: compact, or indented by two spaces with a final newline.

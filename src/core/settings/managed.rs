@@ -90,15 +90,13 @@ impl EffectiveSettings {
         &self.settings
     }
 
-    /// The paths set by the administrator: `mode`, `widgetId`, `loaderUrl`, `sites`,
-    /// `spa.enabled`, `spa.settleMs`, `spa.hash`, `spa.titleOnly`, `log.maxEntries`,
-    /// `loaderTimeoutMs`.
+    /// The paths set by the administrator: any of [`PATHS`](super::PATHS).
     pub fn locked(&self) -> &BTreeSet<&'static str> {
         &self.locked
     }
 
-    /// Whether `path` is set by the administrator; `spa` or `log` is locked if any of its
-    /// sub-keys is.
+    /// Whether `path` is set by the administrator; `spa`, `log` or `siteWidget` is locked if
+    /// any of its sub-keys is.
     pub fn is_locked(&self, path: &str) -> bool {
         self.locked
             .iter()

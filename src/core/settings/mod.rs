@@ -45,7 +45,7 @@ use crate::spa::SpaConfig;
 
 pub use error::{FieldError, SettingsError};
 pub use managed::{apply_update, EffectiveSettings};
-pub use values::{LoaderUrl, LogConfig, Mode, WidgetId};
+pub use values::{LoaderUrl, LogConfig, Mode, SiteWidgetConfig, WidgetId};
 
 /// The `storage.local` key that holds the settings document.
 pub const STORAGE_KEY: &str = "settings";
@@ -66,7 +66,7 @@ pub const MIN_LOADER_TIMEOUT_MS: u32 = 1_000;
 /// The largest `loaderTimeoutMs` accepted.
 pub const MAX_LOADER_TIMEOUT_MS: u32 = 120_000;
 /// Every path a managed document can lock, in document order.
-pub const PATHS: [&str; 10] = [
+pub const PATHS: [&str; 14] = [
     "mode",
     "widgetId",
     "loaderUrl",
@@ -75,8 +75,12 @@ pub const PATHS: [&str; 10] = [
     "spa.settleMs",
     "spa.hash",
     "spa.titleOnly",
+    "spa.reportIntervalMs",
     "log.maxEntries",
     "loaderTimeoutMs",
+    "siteWidget.graceMs",
+    "siteWidget.useMineOn",
+    "siteWidget.sandboxStandIn",
 ];
 
 /// The settings, typed and valid by construction: every value is in range, and `jivochat` mode
@@ -91,6 +95,7 @@ pub struct Settings {
     spa: SpaConfig,
     log: LogConfig,
     loader_timeout_ms: u32,
+    site_widget: SiteWidgetConfig,
 }
 
 impl Settings {
@@ -127,6 +132,10 @@ impl Settings {
             Value::from(document::hash_mode_name(self.spa.hash)),
         );
         spa.insert("titleOnly".into(), Value::Bool(self.spa.title_only));
+        spa.insert(
+            "reportIntervalMs".into(),
+            Value::from(self.spa.report_interval_ms),
+        );
         let mut log = Map::new();
         log.insert("maxEntries".into(), Value::from(self.log.max_entries));
         let mut doc = Map::new();
@@ -146,6 +155,23 @@ impl Settings {
             "loaderTimeoutMs".into(),
             Value::from(self.loader_timeout_ms),
         );
+        let mut site_widget = Map::new();
+        site_widget.insert("graceMs".into(), Value::from(self.site_widget.grace_ms));
+        site_widget.insert(
+            "useMineOn".into(),
+            Value::Array(
+                self.site_widget
+                    .use_mine_on
+                    .iter()
+                    .map(|r| Value::from(r.as_str()))
+                    .collect(),
+            ),
+        );
+        site_widget.insert(
+            "sandboxStandIn".into(),
+            Value::Bool(self.site_widget.sandbox_stand_in),
+        );
+        doc.insert("siteWidget".into(), Value::Object(site_widget));
         Value::Object(doc)
     }
 
@@ -202,6 +228,34 @@ impl Settings {
     /// reporting the loader as failed, in ms.
     pub fn loader_timeout_ms(&self) -> u32 {
         self.loader_timeout_ms
+    }
+
+    /// `siteWidget`: what to do about a page's own JivoChat widget.
+    pub fn site_widget(&self) -> &SiteWidgetConfig {
+        &self.site_widget
+    }
+
+    /// What the embedding decision ([`crate::jivochat::Embedding`]) needs for the page at
+    /// `url`: the mode, the configured widget, whether "use my widget here" is on for it, and
+    /// the grace period.
+    pub fn embed_config(&self, url: &str) -> crate::jivochat::EmbedConfig {
+        use crate::jivochat::{EmbedConfig, EmbedMode, OwnWidget};
+        let mode = match self.mode {
+            Mode::Sandbox => EmbedMode::Sandbox {
+                stand_in: self.site_widget.sandbox_stand_in,
+            },
+            Mode::JivoChat => EmbedMode::JivoChat {
+                own: self
+                    .widget_id
+                    .as_ref()
+                    .map(|id| OwnWidget::new(id.as_str(), self.loader_url.loader_url_for(id))),
+                use_mine_here: self.site_widget.uses_mine_on(url),
+            },
+        };
+        EmbedConfig {
+            mode,
+            grace_ms: self.site_widget.grace_ms,
+        }
     }
 }
 

@@ -35,12 +35,18 @@ const DEFAULT_DOC: &str = r#"{
     "enabled": true,
     "settleMs": 500,
     "hash": "routes",
-    "titleOnly": true
+    "titleOnly": true,
+    "reportIntervalMs": 500
   },
   "log": {
     "maxEntries": 2000
   },
-  "loaderTimeoutMs": 15000
+  "loaderTimeoutMs": 15000,
+  "siteWidget": {
+    "graceMs": 1500,
+    "useMineOn": [],
+    "sandboxStandIn": true
+  }
 }
 "#;
 
@@ -60,7 +66,8 @@ fn every_default() {
             enabled: true,
             settle_ms: 500,
             hash: HashMode::Routes,
-            title_only: true
+            title_only: true,
+            report_interval_ms: 500,
         }
     );
     assert_eq!(s.log().max_entries, 2000);
@@ -96,7 +103,8 @@ fn each_missing_key_takes_its_default() {
             enabled: false,
             settle_ms: 0,
             hash: HashMode::All,
-            title_only: false
+            title_only: false,
+            report_interval_ms: 500,
         }
     );
     assert_eq!(full.log().max_entries, 100);
@@ -333,7 +341,53 @@ fn every_validation_message() {
         (
             json!({"spa": {"debounce": 500}}),
             "spa: unknown setting `debounce` (the `spa` settings are `enabled`, `settleMs`, \
-             `hash`, `titleOnly`)",
+             `hash`, `titleOnly`, `reportIntervalMs`)",
+        ),
+        (
+            json!({"spa": {"reportIntervalMs": 60001}}),
+            "spa.reportIntervalMs: must be an integer from 0 to 60000, got 60001",
+        ),
+        // siteWidget
+        (
+            json!({"siteWidget": []}),
+            "siteWidget: must be an object such as {\"graceMs\": 1500, \"useMineOn\": [], \
+             \"sandboxStandIn\": true}, got an empty list",
+        ),
+        (
+            json!({"siteWidget": {"graceMs": 30001}}),
+            "siteWidget.graceMs: must be an integer from 0 to 30000, got 30001",
+        ),
+        (
+            json!({"siteWidget": {"graceMs": -5}}),
+            "siteWidget.graceMs: must be an integer from 0 to 30000, got -5",
+        ),
+        (
+            json!({"siteWidget": {"useMineOn": "https://a.com/*"}}),
+            "siteWidget.useMineOn: must be a list of site patterns such as \
+             [\"https://example.com/*\"], got the text \"https://a.com/*\"",
+        ),
+        (
+            json!({"siteWidget": {"useMineOn": ["example.com/*"]}}),
+            "siteWidget.useMineOn[0]: a pattern starts with a scheme and `://`: use http, \
+             https or *, as in `*://example.com/*`",
+        ),
+        (
+            json!({"siteWidget": {"useMineOn": ["https://a.com/*", "HTTPS://A.com/*"]}}),
+            "siteWidget.useMineOn[1]: repeats siteWidget.useMineOn[0] (`https://a.com/*`): \
+             remove one of them",
+        ),
+        (
+            json!({"siteWidget": {"sandboxStandIn": "on"}}),
+            "siteWidget.sandboxStandIn: must be true or false, got the text \"on\"",
+        ),
+        (
+            json!({"siteWidget": {"grace": 1}}),
+            "siteWidget: unknown setting `grace` (the `siteWidget` settings are `graceMs`, \
+             `useMineOn`, `sandboxStandIn`)",
+        ),
+        (
+            json!({"siteWidget": {"grace_ms": 1}}),
+            "siteWidget: unknown setting `grace_ms` (did you mean `graceMs`?)",
         ),
         // log
         (
@@ -375,7 +429,7 @@ fn every_validation_message() {
         ),
         // unknown keys and the document itself
         (json!({"foo": 1}), "unknown setting `foo` (the settings are `mode`, `widgetId`, \
-             `loaderUrl`, `sites`, `spa`, `log`, `loaderTimeoutMs`)"),
+             `loaderUrl`, `sites`, `spa`, `log`, `loaderTimeoutMs`, `siteWidget`)"),
         (
             json!({"widgetID": "abcd"}),
             "unknown setting `widgetID` (did you mean `widgetId`?)",
@@ -621,7 +675,7 @@ fn round_trips() {
 fn compact_json_is_in_document_order() {
     assert_eq!(
         Settings::default().to_json(),
-        r#"{"mode":"sandbox","widgetId":"","loaderUrl":"https://code.jivosite.com/widget/{id}","sites":[],"spa":{"enabled":true,"settleMs":500,"hash":"routes","titleOnly":true},"log":{"maxEntries":2000},"loaderTimeoutMs":15000}"#
+        r#"{"mode":"sandbox","widgetId":"","loaderUrl":"https://code.jivosite.com/widget/{id}","sites":[],"spa":{"enabled":true,"settleMs":500,"hash":"routes","titleOnly":true,"reportIntervalMs":500},"log":{"maxEntries":2000},"loaderTimeoutMs":15000,"siteWidget":{"graceMs":1500,"useMineOn":[],"sandboxStandIn":true}}"#
     );
     let s = ok(json!({"sites": ["https://a.com/*", "https://b.com/*"]}));
     assert!(s
@@ -761,9 +815,11 @@ fn every_key_can_be_locked() {
         "widgetId": "corp1",
         "loaderUrl": "https://proxy.corp/{id}",
         "sites": [],
-        "spa": {"enabled": false, "settleMs": 0, "hash": "all", "titleOnly": false},
+        "spa": {"enabled": false, "settleMs": 0, "hash": "all", "titleOnly": false,
+                "reportIntervalMs": 0},
         "log": {"maxEntries": 100},
-        "loaderTimeoutMs": 1000
+        "loaderTimeoutMs": 1000,
+        "siteWidget": {"graceMs": 0, "useMineOn": ["https://a.example/*"], "sandboxStandIn": false}
     });
     let e = EffectiveSettings::resolve(None, Some(&managed));
     assert_eq!(
@@ -1337,7 +1393,17 @@ fn managed_schema_describes_exactly_the_settings() {
     assert_eq!(keys(&s), top);
     assert_eq!(
         keys(&s["properties"]["spa"]),
-        vec!["enabled", "hash", "settleMs", "titleOnly"]
+        vec![
+            "enabled",
+            "hash",
+            "reportIntervalMs",
+            "settleMs",
+            "titleOnly"
+        ]
+    );
+    assert_eq!(
+        keys(&s["properties"]["siteWidget"]),
+        vec!["graceMs", "sandboxStandIn", "useMineOn"]
     );
     assert_eq!(keys(&s["properties"]["log"]), vec!["maxEntries"]);
 
@@ -1354,6 +1420,14 @@ fn managed_schema_describes_exactly_the_settings() {
     assert_eq!(
         range(&p["spa"]["properties"]["settleMs"]),
         (Some(0), Some(u64::from(SpaConfig::MAX_SETTLE_MS)))
+    );
+    assert_eq!(
+        range(&p["spa"]["properties"]["reportIntervalMs"]),
+        (Some(0), Some(u64::from(SpaConfig::MAX_REPORT_INTERVAL_MS)))
+    );
+    assert_eq!(
+        range(&p["siteWidget"]["properties"]["graceMs"]),
+        (Some(0), Some(u64::from(SiteWidgetConfig::MAX_GRACE_MS)))
     );
     assert_eq!(
         range(&p["log"]["properties"]["maxEntries"]),
@@ -1390,6 +1464,10 @@ fn out_of_range_values_fail_the_schema_too() {
         json!({"loaderTimeoutMs": 120001}),
         json!({"sites": [1]}),
         json!({"spa": {"hash": "none"}}),
+        json!({"spa": {"reportIntervalMs": 60001}}),
+        json!({"siteWidget": {"graceMs": 30001}}),
+        json!({"siteWidget": {"useMineOn": [1]}}),
+        json!({"siteWidget": {"sandboxStandIn": "yes"}}),
     ] {
         assert!(!conforms(&doc, &s), "{doc}");
         assert!(Settings::from_value(&doc).is_err(), "{doc}");
@@ -1405,4 +1483,50 @@ proptest! {
         prop_assert!(conforms(&s.to_value(), &schema()));
         prop_assert!(conforms(&doc, &schema()));
     }
+}
+
+#[test]
+fn site_widget_settings_read_and_apply() {
+    let d = Settings::default();
+    assert_eq!(d.site_widget().grace_ms, 1500);
+    assert!(d.site_widget().use_mine_on.is_empty());
+    assert!(d.site_widget().sandbox_stand_in);
+    let s = ok(json!({
+        "mode": "jivochat",
+        "widgetId": "Mine1",
+        "siteWidget": {"graceMs": 3000.0, "useMineOn": ["https://*.shop.example/*"]}
+    }));
+    assert_eq!(s.site_widget().grace_ms, 3000);
+    assert!(
+        s.site_widget().sandbox_stand_in,
+        "a missing sub-key takes its default"
+    );
+    assert!(s
+        .site_widget()
+        .uses_mine_on("https://www.shop.example/cart"));
+    assert!(!s.site_widget().uses_mine_on("https://other.example/"));
+    use crate::jivochat::{EmbedMode, OwnWidget};
+    let e = s.embed_config("https://www.shop.example/cart");
+    assert_eq!(e.grace_ms, 3000);
+    assert_eq!(
+        e.mode,
+        EmbedMode::JivoChat {
+            own: Some(OwnWidget::new(
+                "Mine1",
+                "https://code.jivosite.com/widget/Mine1"
+            )),
+            use_mine_here: true
+        }
+    );
+    let sandbox = ok(json!({"siteWidget": {"sandboxStandIn": false}}));
+    assert_eq!(
+        sandbox.embed_config("https://x.example/").mode,
+        EmbedMode::Sandbox { stand_in: false }
+    );
+    assert_eq!(
+        ok(json!({"spa": {"reportIntervalMs": 0}}))
+            .spa()
+            .report_interval_ms,
+        0
+    );
 }

@@ -4,7 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::site_rule::{UrlError, WebUrl};
+use crate::jivochat::DEFAULT_GRACE_MS;
+use crate::site_rule::{SiteRules, UrlError, WebUrl};
 
 /// Which widget the extension puts on matched pages (`mode`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -194,6 +195,40 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             max_entries: LogConfig::DEFAULT_MAX_ENTRIES,
+        }
+    }
+}
+
+/// The `siteWidget` object: what to do about a page's own JivoChat widget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteWidgetConfig {
+    /// `graceMs`: how long after the window's `load` event JivoChat mode still waits for the
+    /// page's own widget before injecting the configured one.
+    pub grace_ms: u32,
+    /// `useMineOn`: the pages (site rules) where the site's own JivoChat loader is held back and
+    /// the configured widget used instead ("use my widget here").
+    pub use_mine_on: SiteRules,
+    /// `sandboxStandIn`: in sandbox mode, whether the sandbox stands in for a page's own
+    /// JivoChat (its loader held back) or stays out of such a page.
+    pub sandbox_stand_in: bool,
+}
+
+impl SiteWidgetConfig {
+    /// The largest `siteWidget.graceMs` accepted.
+    pub const MAX_GRACE_MS: u32 = crate::jivochat::MAX_GRACE_MS;
+
+    /// Whether "use my widget here" is on for the page at `url`.
+    pub fn uses_mine_on(&self, url: &str) -> bool {
+        self.use_mine_on.matches(url).is_some()
+    }
+}
+
+impl Default for SiteWidgetConfig {
+    fn default() -> Self {
+        SiteWidgetConfig {
+            grace_ms: DEFAULT_GRACE_MS,
+            use_mine_on: SiteRules::default(),
+            sandbox_stand_in: true,
         }
     }
 }

@@ -27,11 +27,16 @@ pub struct SpaConfig {
     pub hash: HashMode,
     /// Whether a title change on the same URL is reported on its own.
     pub title_only: bool,
+    /// The rate limit: after a burst of [`REPORT_BURST`](super::REPORT_BURST) reports, at most
+    /// one report per this many ms (`0`: no limit).
+    pub report_interval_ms: u32,
 }
 
 impl SpaConfig {
     /// The largest settle window accepted, in ms.
     pub const MAX_SETTLE_MS: u32 = 10_000;
+    /// The largest `reportIntervalMs` accepted, in ms.
+    pub const MAX_REPORT_INTERVAL_MS: u32 = 60_000;
 }
 
 impl Default for SpaConfig {
@@ -41,6 +46,7 @@ impl Default for SpaConfig {
             settle_ms: 500,
             hash: HashMode::Routes,
             title_only: true,
+            report_interval_ms: super::REPORT_INTERVAL_MS as u32,
         }
     }
 }

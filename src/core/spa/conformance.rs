@@ -5,9 +5,12 @@
 
 use super::testkit::{hash, navigate, pop, push, r, replace, timeline, title, Ev, Sim};
 use super::{
-    HashMode, Observation, PageState, ReportReason, SpaConfig, SpaTracker, UrlCause, REPORT_BURST,
-    REPORT_INTERVAL_MS,
+    HashMode, Observation, PageState, ReportReason, SpaConfig, SpaTracker, UnreportedReason,
+    UrlCause, QUIET_MS, REPORT_BURST, REPORT_INTERVAL_MS,
 };
+
+/// The quiet period after a navigation whose URL and title both changed.
+const Q: u64 = QUIET_MS;
 
 const HOME: &str = "https://app.example/";
 const ABOUT: &str = "https://app.example/about";
@@ -33,18 +36,18 @@ fn title_before_push_reports_on_the_push() {
         "Home",
         [(1000, title("About")), (1003, push(ABOUT))],
     );
-    assert_eq!(got, [r(1003, "About", ABOUT)]);
+    assert_eq!(got, [r(1003 + Q, "About", ABOUT)]);
 }
 
 #[test]
-fn title_in_the_same_ms_as_push_reports_at_once() {
+fn title_in_the_same_ms_as_push_reports_one_quiet_period_later() {
     let got = timeline(
         defaults(),
         HOME,
         "Home",
         [(1000, push(ABOUT)), (1000, title("About"))],
     );
-    assert_eq!(got, [r(1000, "About", ABOUT)]);
+    assert_eq!(got, [r(1000 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -55,7 +58,7 @@ fn title_5ms_after_push_reports_on_the_title() {
         "Home",
         [(1000, push(ABOUT)), (1005, title("About"))],
     );
-    assert_eq!(got, [r(1005, "About", ABOUT)]);
+    assert_eq!(got, [r(1005 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -66,7 +69,7 @@ fn title_50ms_after_push_reports_on_the_title() {
         "Home",
         [(1000, push(ABOUT)), (1050, title("About"))],
     );
-    assert_eq!(got, [r(1050, "About", ABOUT)]);
+    assert_eq!(got, [r(1050 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -77,7 +80,7 @@ fn title_300ms_after_push_reports_on_the_title() {
         "Home",
         [(1000, push(ABOUT)), (1300, title("About"))],
     );
-    assert_eq!(got, [r(1300, "About", ABOUT)]);
+    assert_eq!(got, [r(1300 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -128,7 +131,7 @@ fn push_then_replace_redirect_gives_one_report_of_the_final_url() {
             (1020, title("New")),
         ],
     );
-    assert_eq!(got, [r(1020, "New", "https://app.example/new")]);
+    assert_eq!(got, [r(1020 + Q, "New", "https://app.example/new")]);
 }
 
 #[test]
@@ -158,7 +161,7 @@ fn three_quick_pushes_give_one_report() {
             (1250, title("C")),
         ],
     );
-    assert_eq!(got, [r(1250, "C", "https://app.example/c")]);
+    assert_eq!(got, [r(1250 + Q, "C", "https://app.example/c")]);
 }
 
 #[test]
@@ -218,7 +221,7 @@ fn same_url_pushed_again_reports_nothing_more() {
             (2002, navigate(ABOUT)),
         ],
     );
-    assert_eq!(got, [r(1010, "About", ABOUT)]);
+    assert_eq!(got, [r(1010 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -258,9 +261,9 @@ fn back_and_forward_report_each_page() {
     assert_eq!(
         got,
         [
-            r(1010, "About", ABOUT),
-            r(2005, "Home", HOME),
-            r(3001, "About", ABOUT)
+            r(1010 + Q, "About", ABOUT),
+            r(2005 + Q, "Home", HOME),
+            r(3001 + Q, "About", ABOUT)
         ]
     );
 }
@@ -278,7 +281,10 @@ fn back_with_the_title_restored_first_reports_on_the_popstate() {
             (2000, pop(HOME)),
         ],
     );
-    assert_eq!(got, [r(1010, "About", ABOUT), r(2000, "Home", HOME)]);
+    assert_eq!(
+        got,
+        [r(1010 + Q, "About", ABOUT), r(2000 + Q, "Home", HOME)]
+    );
 }
 
 // --- Hash changes -----------------------------------------------------------------------
@@ -301,8 +307,9 @@ fn hash_routes_are_pages_under_routes() {
     assert_eq!(
         got,
         [
-            r(1010, "B", "https://app.example/app#/b"),
-            r(2499, "C", "https://app.example/app#!/c")
+            r(1010 + Q, "B", "https://app.example/app#/b"),
+            // 1 ms before its window closes: the window's end comes first.
+            r(2500, "C", "https://app.example/app#!/c")
         ]
     );
 }
@@ -379,7 +386,7 @@ fn every_hash_change_is_a_page_under_all() {
         got,
         [
             r(1500, "Docs", "https://app.example/app#install"),
-            r(2010, "B", "https://app.example/app#/b"),
+            r(2010 + Q, "B", "https://app.example/app#/b"),
             r(3500, "B", "https://app.example/app#/b#more")
         ]
     );
@@ -501,13 +508,14 @@ fn scroll_driven_url_and_title_changes_are_rate_limited_ending_with_the_final_st
     let got = timeline(defaults(), "https://app.example/doc", "Doc", events);
     let s = |i: u32| format!("https://app.example/doc?s={i}");
     let expected = [
-        r(1000, "Section 0", &s(0)),
-        r(1016, "Section 1", &s(1)),
-        r(1033, "Section 2", &s(2)),
-        r(1500, "Section 29", &s(29)),
-        r(2000, "Section 59", &s(59)),
-        r(2500, "Section 89", &s(89)),
-        r(3000, "Section 119", &s(119)),
+        r(1000 + Q, "Section 0", &s(0)),
+        r(1016 + Q, "Section 1", &s(1)),
+        r(1033 + Q, "Section 2", &s(2)),
+        // The limit allows the next at 1500 + Q; section 30 came at 1500.
+        r(1500 + Q, "Section 30", &s(30)),
+        r(2000 + Q, "Section 60", &s(60)),
+        r(2500 + Q, "Section 90", &s(90)),
+        r(3000 + Q, "Section 119", &s(119)),
     ];
     assert_eq!(got, expected);
     assert_eq!(REPORT_BURST, 3);
@@ -526,10 +534,10 @@ fn a_burst_of_navigations_sends_the_burst_then_the_latest_when_allowed() {
     assert_eq!(
         got,
         [
-            r(1001, "P0", "https://app.example/p0"),
-            r(1011, "P1", "https://app.example/p1"),
-            r(1021, "P2", "https://app.example/p2"),
-            r(1501, "P5", "https://app.example/p5"),
+            r(1001 + Q, "P0", "https://app.example/p0"),
+            r(1011 + Q, "P1", "https://app.example/p1"),
+            r(1021 + Q, "P2", "https://app.example/p2"),
+            r(1501 + Q, "P5", "https://app.example/p5"),
         ]
     );
 }
@@ -553,9 +561,9 @@ fn a_held_report_that_returns_to_the_sent_page_is_dropped() {
     assert_eq!(
         got,
         [
-            r(1001, "About", ABOUT),
-            r(1011, "Home", HOME),
-            r(1021, "About", ABOUT)
+            r(1001 + Q, "About", ABOUT),
+            r(1011 + Q, "Home", HOME),
+            r(1021 + Q, "About", ABOUT)
         ]
     );
 }
@@ -577,7 +585,7 @@ fn a_page_wrapping_push_state_is_just_a_push() {
             (1030, title("About")),
         ],
     );
-    assert_eq!(got, [r(1030, "About", ABOUT)]);
+    assert_eq!(got, [r(1030 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -588,7 +596,7 @@ fn navigation_api_events_are_urls_like_any_other() {
         "Home",
         [(1000, navigate(ABOUT)), (1040, title("About"))],
     );
-    assert_eq!(got, [r(1040, "About", ABOUT)]);
+    assert_eq!(got, [r(1040 + Q, "About", ABOUT)]);
 }
 
 // --- Widget lifecycle -------------------------------------------------------------------
@@ -628,7 +636,7 @@ fn a_navigation_in_progress_at_load_is_reported_when_it_completes() {
         (1200, title("About")),
     ]);
     sim.quiesce();
-    assert_eq!(sim.sent(), [(1200, "About", ABOUT)]);
+    assert_eq!(sim.sent(), [(1200 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -715,7 +723,7 @@ fn a_navigation_racing_the_reload_completes_after_load() {
             (5100, title("C")),
         ],
     );
-    assert_eq!(got, [r(5100, "C", "https://app.example/c")]);
+    assert_eq!(got, [r(5100 + Q, "C", "https://app.example/c")]);
 }
 
 // --- Settings ---------------------------------------------------------------------------
@@ -757,7 +765,7 @@ fn title_only_off_still_pairs_a_title_set_before_the_push() {
         "Home",
         [(1000, title("About")), (1020, push(ABOUT))],
     );
-    assert_eq!(got, [r(1020, "About", ABOUT)]);
+    assert_eq!(got, [r(1020 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -774,7 +782,7 @@ fn title_only_off_waits_for_the_new_title_despite_an_unreported_one() {
             (5040, title("About")),
         ],
     );
-    assert_eq!(got, [r(5040, "About", ABOUT)]);
+    assert_eq!(got, [r(5040 + Q, "About", ABOUT)]);
 }
 
 #[test]
@@ -923,7 +931,7 @@ fn loading_twice_starts_over_from_what_the_widget_saw() {
             (2000, Ev::Load(PageState::new(HOME, "Home"))),
         ],
     );
-    assert_eq!(got, [r(1010, "About", ABOUT), r(2000, "About", ABOUT)]);
+    assert_eq!(got, [r(1010 + Q, "About", ABOUT), r(2000, "About", ABOUT)]);
 }
 
 #[test]
@@ -953,4 +961,268 @@ fn observation_kinds_and_serde_names_are_the_logged_ones() {
     })
     .expect("json");
     assert_eq!(json, r#"{"reason":"navigation","cause":"push"}"#);
+}
+
+// --- Real routers: transient titles -------------------------------------------------------
+
+const SEARCH_A: &str = "https://shop.example/search?q=a";
+const SEARCH_B: &str = "https://shop.example/search?q=b";
+
+#[test]
+fn a_transient_title_then_the_real_one_2ms_later_gives_one_report_of_the_real_one() {
+    // The outgoing results page re-titles itself for the new query as the URL changes, then
+    // the new route sets its real title 2 ms later.
+    let got = timeline(
+        defaults(),
+        SEARCH_A,
+        "a — Search",
+        [
+            (1000, push(SEARCH_B)),
+            (1000, title("Searching for b…")),
+            (1002, title("b — Search — Shop")),
+        ],
+    );
+    assert_eq!(got, [r(1002 + Q, "b — Search — Shop", SEARCH_B)]);
+}
+
+#[test]
+fn a_transient_title_before_the_push_gives_one_report_of_the_real_one() {
+    let got = timeline(
+        defaults(),
+        SEARCH_A,
+        "a — Search",
+        [
+            (1000, title("Searching for b…")),
+            (1000, push(SEARCH_B)),
+            (1001, replace("https://shop.example/search?q=b&page=1")),
+            (1003, title("b — Search — Shop")),
+        ],
+    );
+    assert_eq!(
+        got,
+        [r(
+            1003 + Q,
+            "b — Search — Shop",
+            "https://shop.example/search?q=b&page=1"
+        )]
+    );
+}
+
+#[test]
+fn transient_titles_up_to_just_under_the_quiet_period_apart_are_all_absorbed() {
+    for gap in 1..Q {
+        let got = timeline(
+            defaults(),
+            SEARCH_A,
+            "a",
+            [
+                (1000, push(SEARCH_B)),
+                (1000, title("transient 1")),
+                (1000 + gap, title("transient 2")),
+                (1000 + 2 * gap, title("b")),
+            ],
+        );
+        assert_eq!(got, [r(1000 + 2 * gap + Q, "b", SEARCH_B)], "gap {gap}");
+    }
+    // A title a whole quiet period later is a second, title-only, change.
+    let got = timeline(
+        defaults(),
+        SEARCH_A,
+        "a",
+        [
+            (1000, push(SEARCH_B)),
+            (1000, title("transient")),
+            (1000 + Q, title("b")),
+        ],
+    );
+    assert_eq!(
+        got,
+        [
+            r(1000 + Q, "transient", SEARCH_B),
+            r(1000 + Q + 500, "b", SEARCH_B)
+        ]
+    );
+}
+
+#[test]
+fn ordinary_navigations_are_reported_within_one_frame_of_their_final_state() {
+    // Latency: from the moment the final URL and title are both in place to the report.
+    // Patterns: (events, when the final state is complete).
+    let patterns: Vec<(Vec<(u64, Ev)>, u64)> = vec![
+        (vec![(1000, push(ABOUT)), (1000, title("About"))], 1000),
+        (vec![(1000, title("About")), (1003, push(ABOUT))], 1003),
+        (vec![(1000, push(ABOUT)), (1005, title("About"))], 1005),
+        (vec![(1000, push(ABOUT)), (1050, title("About"))], 1050),
+        (vec![(1000, push(ABOUT)), (1300, title("About"))], 1300),
+        (vec![(1000, navigate(ABOUT)), (1040, title("About"))], 1040),
+        (vec![(1000, pop(ABOUT)), (1001, title("About"))], 1001),
+        (
+            vec![
+                (1000, push("https://app.example/old")),
+                (1000, replace("https://app.example/new")),
+                (1020, title("New")),
+            ],
+            1020,
+        ),
+        (
+            vec![
+                (1000, push(ABOUT)),
+                (1000, title("Loading…")),
+                (1002, title("About")),
+            ],
+            1002,
+        ),
+    ];
+    let mut latencies: Vec<u64> = patterns
+        .into_iter()
+        .map(|(events, complete)| {
+            let got = timeline(defaults(), HOME, "Home", events);
+            assert_eq!(got.len(), 1, "{got:?}");
+            got[0].0 - complete
+        })
+        .collect();
+    latencies.sort_unstable();
+    let p95 = latencies[(latencies.len() * 95).div_ceil(100) - 1];
+    assert_eq!(p95, Q);
+    assert!(p95 <= 16, "p95 latency {p95} ms is over one frame");
+}
+
+// --- Navigations seen but not reported --------------------------------------------------
+
+fn reasons(sim: &Sim) -> Vec<(&str, UnreportedReason)> {
+    sim.unreported
+        .iter()
+        .map(|(_, u)| (u.url.as_str(), u.reason))
+        .collect()
+}
+
+#[test]
+fn every_navigation_not_reported_comes_out_once_with_its_reason() {
+    use UnreportedReason::*;
+    let b = "https://app.example/b";
+    let c = "https://app.example/c";
+    let off = SpaConfig {
+        enabled: false,
+        ..SpaConfig::default()
+    };
+    type Case = (
+        &'static str,
+        Sim,
+        Vec<(u64, Ev)>,
+        Vec<(&'static str, UnreportedReason)>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "before load",
+            Sim::new(defaults(), HOME, "Home"),
+            vec![(100, push(b)), (120, title("B"))],
+            vec![(b, BeforeLoad)],
+        ),
+        (
+            "disabled",
+            Sim::loaded(off.clone(), HOME, "Home"),
+            vec![(100, push(b))],
+            vec![(b, Disabled)],
+        ),
+        (
+            "destroyed, and a window dropped by destroy",
+            Sim::loaded(defaults(), HOME, "Home"),
+            vec![(100, push(b)), (200, Ev::Destroy), (300, push(c))],
+            vec![(b, Destroyed), (c, Destroyed)],
+        ),
+        (
+            "turned off while waiting",
+            Sim::loaded(defaults(), HOME, "Home"),
+            vec![(100, push(b)), (200, Ev::Config(off))],
+            vec![(b, Disabled)],
+        ),
+        (
+            "an anchor is the same page",
+            Sim::loaded(defaults(), APP, "Docs"),
+            vec![(100, hash("https://app.example/app#install"))],
+            vec![("https://app.example/app#install", SamePage)],
+        ),
+        (
+            "push then back: superseded, then already known",
+            Sim::loaded(defaults(), HOME, "Home"),
+            vec![(100, push(b)), (150, pop(HOME))],
+            vec![(b, Superseded), (HOME, AlreadyKnown)],
+        ),
+        (
+            "push then replace: the push is superseded, the replace reported",
+            Sim::loaded(defaults(), HOME, "Home"),
+            vec![(100, push(b)), (100, replace(c)), (110, title("C"))],
+            vec![(b, Superseded)],
+        ),
+        (
+            "a held report replaced by a newer one is rate limited",
+            Sim::loaded(defaults(), HOME, "Home"),
+            (0..5u64)
+                .flat_map(|i| {
+                    let url: &'static str = [
+                        "https://app.example/p0",
+                        "https://app.example/p1",
+                        "https://app.example/p2",
+                        "https://app.example/p3",
+                        "https://app.example/p4",
+                    ][i as usize];
+                    [
+                        (100 + i * 20, push(url)),
+                        (101 + i * 20, title(&format!("P{i}"))),
+                    ]
+                })
+                .collect(),
+            vec![("https://app.example/p3", RateLimited)],
+        ),
+    ];
+    for (name, mut sim, events, expected) in cases {
+        sim.play(events);
+        sim.quiesce();
+        assert_eq!(reasons(&sim), expected, "{name}");
+    }
+}
+
+#[test]
+fn unreported_navigations_carry_what_the_log_needs() {
+    let mut sim = Sim::loaded(defaults(), HOME, "Home");
+    sim.play([(100, push("https://app.example/b")), (150, pop(HOME))]);
+    sim.quiesce();
+    let (at, first) = &sim.unreported[0];
+    assert_eq!(*at, 600, "settled when the window closed");
+    assert_eq!(first.at, 100);
+    assert_eq!(first.cause, UrlCause::Push);
+    assert_eq!(first.title, "Home");
+    assert_eq!(
+        serde_json::to_value(first).unwrap(),
+        serde_json::json!({
+            "url": "https://app.example/b", "title": "Home", "cause": "push", "at": 100,
+            "reason": "superseded"
+        })
+    );
+    assert_eq!(
+        UnreportedReason::RateLimited.describe(),
+        "held by the rate limit (spa.reportIntervalMs) and replaced by a newer navigation"
+    );
+}
+
+#[test]
+fn the_report_interval_is_a_setting() {
+    let mut events = Vec::new();
+    for i in 0..6u64 {
+        let t = 1000 + i * 10;
+        events.push((t, push(&format!("https://app.example/p{i}"))));
+        events.push((t + 1, title(&format!("P{i}"))));
+    }
+    let unlimited = SpaConfig {
+        report_interval_ms: 0,
+        ..SpaConfig::default()
+    };
+    assert_eq!(timeline(unlimited, HOME, "Home", events.clone()).len(), 6);
+    let slow = SpaConfig {
+        report_interval_ms: 2_000,
+        ..SpaConfig::default()
+    };
+    let got = timeline(slow, HOME, "Home", events);
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[3], r(1001 + Q + 2_000, "P5", "https://app.example/p5"));
 }

@@ -57,13 +57,19 @@ fn config() -> impl Strategy<Value = SpaConfig> {
         prop_oneof![Just(500u32), Just(0), 0u32..2_000, Just(u32::MAX)],
         prop::sample::select(vec![HashMode::Routes, HashMode::All, HashMode::Ignore]),
         any::<bool>(),
+        // The rate property below is stated for the default interval; other intervals are
+        // the limiter's own tests.
+        Just(REPORT_INTERVAL_MS as u32),
     )
-        .prop_map(|(enabled, settle_ms, hash, title_only)| SpaConfig {
-            enabled,
-            settle_ms,
-            hash,
-            title_only,
-        })
+        .prop_map(
+            |(enabled, settle_ms, hash, title_only, report_interval_ms)| SpaConfig {
+                enabled,
+                settle_ms,
+                hash,
+                title_only,
+                report_interval_ms,
+            },
+        )
 }
 
 fn event() -> impl Strategy<Value = Ev> {

@@ -1,7 +1,9 @@
 //! A simulated shell for the tests: plays a timeline of events against a [`SpaTracker`],
 //! keeps the one timer the way the content shell does, and records every report with its time.
 
-use super::{Millis, Observation, PageReport, PageState, SpaConfig, SpaTracker, Step, UrlCause};
+use super::{
+    Millis, Observation, PageReport, PageState, SpaConfig, SpaTracker, Step, Unreported, UrlCause,
+};
 
 /// One scripted event of a timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub struct Sim {
     pub loaded: bool,
     /// Every load: the number of reports sent before it and what the widget saw.
     pub loads: Vec<(usize, PageState)>,
+    /// Every navigation settled as not reported, with the time of the step that said so.
+    pub unreported: Vec<(Millis, Unreported)>,
 }
 
 /// Upper bound on timer firings while quiescing (the tracker must settle far below it).
@@ -74,6 +78,7 @@ impl Sim {
             reports: Vec::new(),
             loaded: false,
             loads: Vec::new(),
+            unreported: Vec::new(),
         }
     }
 
@@ -98,6 +103,8 @@ impl Sim {
             assert!(self.tracker.config().enabled, "report while disabled");
             self.reports.push((now, report));
         }
+        self.unreported
+            .extend(step.unreported.into_iter().map(|u| (now, u)));
         self.timer = step.wake_at;
     }
 

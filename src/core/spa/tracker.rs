@@ -136,6 +136,90 @@ impl PageReport {
     }
 }
 
+/// Why a navigation the tracker saw was not reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UnreportedReason {
+    /// `spa.enabled` is off.
+    Disabled,
+    /// The widget had not loaded yet. When it loads, the page it did not see is reported then.
+    BeforeLoad,
+    /// The widget was destroyed (`jivo_destroy()`), before or while this waited.
+    Destroyed,
+    /// Not another page under `spa.hash` (an in-page anchor), and no title change with it.
+    SamePage,
+    /// Back on the page the widget already has (it saw it at load, or it was the last report):
+    /// a push then back, a held report returning to the page last sent.
+    AlreadyKnown,
+    /// A later URL change in the same settle window took its place: the report carries the
+    /// final URL (a redirect chain, a router's push then replace).
+    Superseded,
+    /// Decided, but held back by the rate limit (`spa.reportIntervalMs`) and replaced by a
+    /// newer navigation before it could go out.
+    RateLimited,
+}
+
+impl UnreportedReason {
+    /// The reason in words, for the log.
+    pub fn describe(self) -> &'static str {
+        match self {
+            UnreportedReason::Disabled => "SPA tracking is off (spa.enabled)",
+            UnreportedReason::BeforeLoad => "the widget had not loaded yet",
+            UnreportedReason::Destroyed => "the widget was destroyed (jivo_destroy)",
+            UnreportedReason::SamePage => "the same page under spa.hash, title unchanged",
+            UnreportedReason::AlreadyKnown => "the widget already has this page",
+            UnreportedReason::Superseded => {
+                "a later URL change in the same settle window replaced it"
+            }
+            UnreportedReason::RateLimited => {
+                "held by the rate limit (spa.reportIntervalMs) and replaced by a newer navigation"
+            }
+        }
+    }
+}
+
+/// A navigation (an observation that changed `location.href`) that will not be reported, for
+/// the event log: every navigation the tracker sees is either carried by a [`PageReport`] or
+/// comes out once as one of these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreported {
+    /// `location.href` after it.
+    pub url: String,
+    /// `document.title` when it was seen.
+    pub title: String,
+    /// The event that revealed it.
+    pub cause: UrlCause,
+    /// When it was seen.
+    pub at: Millis,
+    /// Why it is not reported.
+    pub reason: UnreportedReason,
+}
+
+/// A URL change waiting for its fate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Seen {
+    url: String,
+    title: String,
+    cause: UrlCause,
+    at: Millis,
+}
+
+impl Seen {
+    fn unreported(self, reason: UnreportedReason) -> Unreported {
+        Unreported {
+            url: self.url,
+            title: self.title,
+            cause: self.cause,
+            at: self.at,
+            reason,
+        }
+    }
+}
+
+/// The most URL changes kept waiting in one settle window; beyond it the oldest is given up
+/// as superseded at once (a page calling `replaceState` in a loop).
+const MAX_PENDING: usize = 256;
+
 /// What the shell must do after a call.
 ///
 /// `report`: call `sendPageTitle` now. `wake_at`: the one timer the shell keeps; every `Step`
@@ -148,6 +232,9 @@ pub struct Step {
     pub report: Option<PageReport>,
     /// When to call [`SpaTracker::tick`] next; always later than the call's `now`.
     pub wake_at: Option<Millis>,
+    /// Navigations settled by this call that will not be reported, in the order seen: log each
+    /// with its reason. (The ones a report carries are not repeated here.)
+    pub unreported: Vec<Unreported>,
 }
 
 /// The settle window: a change of URL or title opens it, and it waits for the other one.
@@ -178,6 +265,10 @@ struct Session {
     window: Window,
     /// A decided report waiting for the rate limit; a newer decision replaces it.
     held: Option<PageReport>,
+    /// The URL changes of the open window, not yet decided.
+    pending: Vec<Seen>,
+    /// The URL change `held` carries, if any.
+    held_nav: Option<Seen>,
 }
 
 /// The widget's lifecycle as far as reporting goes.
@@ -188,7 +279,7 @@ enum Widget {
     /// `jivo_destroy()` was called: nothing is reported until it loads again.
     Destroyed,
     /// Loaded (`jivo_onLoadCallback`): reporting.
-    Loaded(Session),
+    Loaded(Box<Session>),
 }
 
 /// The SPA tracker: fed URL and title observations of the top frame, it decides when the
@@ -212,6 +303,8 @@ pub struct SpaTracker {
     widget: Widget,
     /// The report rate limit, shared by every load of the widget on this document.
     limiter: RateLimiter,
+    /// Navigations settled during the current call that will not be reported.
+    unreported: Vec<Unreported>,
 }
 
 impl SpaTracker {
@@ -226,6 +319,7 @@ impl SpaTracker {
             now: 0,
             widget: Widget::NotLoaded,
             limiter: RateLimiter::default(),
+            unreported: Vec::new(),
         }
     }
 
@@ -254,17 +348,26 @@ impl SpaTracker {
         }
         let deadline = match &session.window {
             Window::Idle => None,
-            Window::Settling { opened_at, .. } => Some(self.deadline(*opened_at)),
+            Window::Settling { opened_at, .. } => {
+                let deadline = self.deadline(*opened_at);
+                Some(match self.quiet_until(session) {
+                    Some(quiet) => quiet.min(deadline),
+                    None => deadline,
+                })
+            }
         };
-        let ready = session.held.as_ref().map(|_| self.limiter.ready_at());
+        let ready = session
+            .held
+            .as_ref()
+            .map(|_| self.limiter.ready_at(self.interval()));
         match (deadline, ready) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
-    /// The shell saw a URL or title event at `now`. When this completes a navigation (both the
-    /// URL and the title changed) the report is in the returned step, with no delay.
+    /// The shell saw a URL or title event at `now`. When both the URL and the title have
+    /// changed, the report follows once nothing has changed for [`QUIET_MS`](super::QUIET_MS).
     pub fn observe(&mut self, now: Millis, observation: Observation) -> Step {
         let now = self.clock(now);
         // A window whose time ran out before this event closes with the state it had.
@@ -274,6 +377,12 @@ impl SpaTracker {
             Observation::Url { url, cause } => {
                 let changed = url != self.page.url;
                 if changed {
+                    self.seen(Seen {
+                        url: url.clone(),
+                        title: self.page.title.clone(),
+                        cause,
+                        at: now,
+                    });
                     self.page.url = url;
                     self.last_url_cause = Some(cause);
                 }
@@ -308,12 +417,19 @@ impl SpaTracker {
     /// settle window still running from a recent change closes).
     pub fn widget_loaded(&mut self, now: Millis, seen: PageState) -> Step {
         let now = self.clock(now);
-        self.widget = Widget::Loaded(Session {
+        // What a previous load left waiting is settled against the new one.
+        let pending = match std::mem::replace(&mut self.widget, Widget::NotLoaded) {
+            Widget::Loaded(old) => old.held_nav.into_iter().chain(old.pending).collect(),
+            _ => Vec::new(),
+        };
+        self.widget = Widget::Loaded(Box::new(Session {
             known: seen.clone(),
             sent: seen,
             window: Window::Idle,
             held: None,
-        });
+            pending,
+            held_nav: None,
+        }));
         self.resync(now);
         self.finish(now)
     }
@@ -321,8 +437,14 @@ impl SpaTracker {
     /// The widget was destroyed (`jivo_destroy()`): nothing is reported until it loads again.
     /// A report held by the rate limit is dropped; the returned step clears the timer.
     pub fn widget_destroyed(&mut self) -> Step {
+        if let Widget::Loaded(session) = &mut self.widget {
+            session.give_up(UnreportedReason::Destroyed, &mut self.unreported);
+        }
         self.widget = Widget::Destroyed;
-        Step::default()
+        Step {
+            unreported: std::mem::take(&mut self.unreported),
+            ..Step::default()
+        }
     }
 
     /// New settings. Turning tracking off drops whatever is waiting. Otherwise an open settle
@@ -339,6 +461,7 @@ impl SpaTracker {
                 session.window = Window::Idle;
                 session.held = None;
                 session.known = session.sent.clone();
+                session.give_up(UnreportedReason::Disabled, &mut self.unreported);
             }
         } else if !was_enabled || !self.settling() {
             // Turned on, or the rules for "differs" may have changed (hash mode, title-only):
@@ -352,19 +475,56 @@ impl SpaTracker {
 
     /// Whether a settle window is open.
     fn settling(&self) -> bool {
-        matches!(
-            self.widget,
-            Widget::Loaded(Session {
-                window: Window::Settling { .. },
-                ..
-            })
-        )
+        matches!(&self.widget, Widget::Loaded(s) if matches!(s.window, Window::Settling { .. }))
     }
 
     /// Moves the clock to `now`, never back.
     fn clock(&mut self, now: Millis) -> Millis {
         self.now = self.now.max(now);
         self.now
+    }
+
+    /// The report rate limit's interval in force.
+    fn interval(&self) -> Millis {
+        Millis::from(self.config.report_interval_ms)
+    }
+
+    /// A URL change: into the open (or opening) window, or settled at once when it cannot be
+    /// reported.
+    fn seen(&mut self, seen: Seen) {
+        let reason = if !self.config.enabled {
+            UnreportedReason::Disabled
+        } else {
+            match &mut self.widget {
+                Widget::NotLoaded => UnreportedReason::BeforeLoad,
+                Widget::Destroyed => UnreportedReason::Destroyed,
+                Widget::Loaded(session) => {
+                    if session.pending.len() >= MAX_PENDING {
+                        let oldest = session.pending.remove(0);
+                        self.unreported
+                            .push(oldest.unreported(UnreportedReason::Superseded));
+                    }
+                    session.pending.push(seen);
+                    return;
+                }
+            }
+        };
+        self.unreported.push(seen.unreported(reason));
+    }
+
+    /// When the report of a window whose URL and title both changed may go out: once nothing
+    /// has changed for [`QUIET_MS`](super::QUIET_MS). `None` while they do not both differ.
+    fn quiet_until(&self, session: &Session) -> Option<Millis> {
+        let Window::Settling { title_at_open, .. } = &session.window else {
+            return None;
+        };
+        let page_changed = !same_page(&self.page.url, &session.known.url, self.config.hash);
+        let both_changed = page_changed && self.page.title != *title_at_open;
+        both_changed.then(|| {
+            self.last_change_at
+                .unwrap_or(self.now)
+                .saturating_add(super::QUIET_MS)
+        })
     }
 
     /// When a window opened at `opened_at` closes.
@@ -382,6 +542,7 @@ impl SpaTracker {
         };
         if session.window == Window::Idle {
             if !differs(&self.page, &session.known, &self.config) {
+                session.settle_pending(&self.page, &mut self.unreported);
                 return;
             }
             session.window = Window::Settling {
@@ -404,6 +565,7 @@ impl SpaTracker {
         };
         session.window = Window::Idle;
         if !differs(&self.page, &session.known, &self.config) {
+            session.settle_pending(&self.page, &mut self.unreported);
             return;
         }
         match self.last_change_at {
@@ -414,37 +576,47 @@ impl SpaTracker {
                 };
                 self.check_window(now);
             }
-            _ => close(session, &self.page, &self.config, self.last_url_cause),
+            _ => close(
+                session,
+                &self.page,
+                &self.config,
+                self.last_url_cause,
+                &mut self.unreported,
+            ),
         }
     }
 
-    /// Decides the open window if it can be: both URL and title changed (report now), or its
-    /// time is up (report whatever changed).
+    /// Decides the open window if it can be: both URL and title changed and nothing more for
+    /// [`QUIET_MS`](super::QUIET_MS) (report that), or its time is up (report whatever changed).
     fn check_window(&mut self, now: Millis) {
         if !self.config.enabled {
             return;
         }
         let settle = Millis::from(self.config.settle_ms);
+        let Widget::Loaded(session) = &self.widget else {
+            return;
+        };
+        let Window::Settling { opened_at, .. } = &session.window else {
+            return;
+        };
+        let due = now >= opened_at.saturating_add(settle);
+        let quiet = self.quiet_until(session).is_some_and(|at| now >= at);
         let Widget::Loaded(session) = &mut self.widget else {
             return;
         };
-        let Window::Settling {
-            opened_at,
-            title_at_open,
-        } = &session.window
-        else {
-            return;
-        };
-        let page_changed = !same_page(&self.page.url, &session.known.url, self.config.hash);
-        let both_changed = page_changed && self.page.title != *title_at_open;
-        let due = now >= opened_at.saturating_add(settle);
-        if both_changed {
+        if quiet {
             let reason = ReportReason::Navigation {
                 cause: self.last_url_cause,
             };
-            session.decide(&self.page, reason);
+            session.decide(&self.page, reason, &mut self.unreported);
         } else if due {
-            close(session, &self.page, &self.config, self.last_url_cause);
+            close(
+                session,
+                &self.page,
+                &self.config,
+                self.last_url_cause,
+                &mut self.unreported,
+            );
         }
     }
 
@@ -454,6 +626,7 @@ impl SpaTracker {
         Step {
             report,
             wake_at: self.wake_at(),
+            unreported: std::mem::take(&mut self.unreported),
         }
     }
 
@@ -467,38 +640,89 @@ impl SpaTracker {
         };
         let report = session.held.take()?;
         if report.says(&session.sent) {
+            if let Some(nav) = session.held_nav.take() {
+                self.unreported
+                    .push(nav.unreported(UnreportedReason::AlreadyKnown));
+            }
             return None;
         }
-        if !self.limiter.try_acquire(now) {
+        let interval = Millis::from(self.config.report_interval_ms);
+        if !self.limiter.try_acquire(now, interval) {
             session.held = Some(report);
             return None;
         }
+        session.held_nav = None;
         session.sent = PageState::new(report.url.clone(), report.title.clone());
         Some(report)
     }
 }
 
 impl Session {
-    /// Decides to report `page`: the widget will know it, and the window is done.
-    fn decide(&mut self, page: &PageState, reason: ReportReason) {
+    /// Decides to report `page`: the widget will know it, and the window is done. The latest
+    /// URL change to `page.url` rides with the report; the window's others were superseded, and
+    /// a held report this one replaces was rate limited.
+    fn decide(&mut self, page: &PageState, reason: ReportReason, out: &mut Vec<Unreported>) {
         self.known = page.clone();
         self.window = Window::Idle;
+        if let Some(nav) = self.held_nav.take() {
+            out.push(nav.unreported(UnreportedReason::RateLimited));
+        }
+        let carried = self.pending.iter().rposition(|s| s.url == page.url);
+        for (i, nav) in std::mem::take(&mut self.pending).into_iter().enumerate() {
+            if Some(i) == carried {
+                self.held_nav = Some(nav);
+            } else {
+                out.push(nav.unreported(UnreportedReason::Superseded));
+            }
+        }
         self.held = Some(PageReport {
             title: page.title.clone(),
             url: page.url.clone(),
             reason,
         });
     }
+
+    /// The window closed with nothing to report: each URL change it saw is settled.
+    fn settle_pending(&mut self, page: &PageState, out: &mut Vec<Unreported>) {
+        for nav in std::mem::take(&mut self.pending) {
+            let reason = if nav.url != page.url {
+                UnreportedReason::Superseded
+            } else if nav.url == self.known.url {
+                UnreportedReason::AlreadyKnown
+            } else {
+                UnreportedReason::SamePage
+            };
+            out.push(nav.unreported(reason));
+        }
+    }
+
+    /// Everything waiting will not go out, for `reason`.
+    fn give_up(&mut self, reason: UnreportedReason, out: &mut Vec<Unreported>) {
+        let navs = self
+            .held_nav
+            .take()
+            .into_iter()
+            .chain(self.pending.drain(..));
+        out.extend(navs.map(|nav| nav.unreported(reason)));
+    }
 }
 
 /// Closes the window with whatever changed: a new page is reported with the title it has
 /// now; a new title on the same page only when `title_only` is on.
-fn close(session: &mut Session, page: &PageState, config: &SpaConfig, cause: Option<UrlCause>) {
+fn close(
+    session: &mut Session,
+    page: &PageState,
+    config: &SpaConfig,
+    cause: Option<UrlCause>,
+    out: &mut Vec<Unreported>,
+) {
     session.window = Window::Idle;
     if !same_page(&page.url, &session.known.url, config.hash) {
-        session.decide(page, ReportReason::Navigation { cause });
+        session.decide(page, ReportReason::Navigation { cause }, out);
     } else if config.title_only && page.title != session.known.title {
-        session.decide(page, ReportReason::TitleOnly);
+        session.decide(page, ReportReason::TitleOnly, out);
+    } else {
+        session.settle_pending(page, out);
     }
 }
 
@@ -507,8 +731,11 @@ fn differs(page: &PageState, known: &PageState, config: &SpaConfig) -> bool {
     page.title != known.title || !same_page(&page.url, &known.url, config.hash)
 }
 
-/// `config` with `settle_ms` capped at [`SpaConfig::MAX_SETTLE_MS`].
+/// `config` with `settle_ms` and `report_interval_ms` capped at their maximums.
 fn capped(mut config: SpaConfig) -> SpaConfig {
     config.settle_ms = config.settle_ms.min(SpaConfig::MAX_SETTLE_MS);
+    config.report_interval_ms = config
+        .report_interval_ms
+        .min(SpaConfig::MAX_REPORT_INTERVAL_MS);
     config
 }

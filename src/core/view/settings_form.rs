@@ -39,6 +39,14 @@ pub struct Form {
     pub log_max_entries: String,
     /// `loaderTimeoutMs`, as typed.
     pub loader_timeout_ms: String,
+    /// `spa.reportIntervalMs`, as typed.
+    pub spa_report_interval_ms: String,
+    /// `siteWidget.graceMs`, as typed.
+    pub site_grace_ms: String,
+    /// `siteWidget.useMineOn`: one site rule per line, as typed.
+    pub use_mine_on: String,
+    /// `siteWidget.sandboxStandIn`.
+    pub sandbox_stand_in: bool,
 }
 
 impl Form {
@@ -76,6 +84,18 @@ impl Form {
             spa_title_only: get("/spa/titleOnly").as_bool().unwrap_or(true),
             log_max_entries: text("/log/maxEntries"),
             loader_timeout_ms: text("/loaderTimeoutMs"),
+            spa_report_interval_ms: text("/spa/reportIntervalMs"),
+            site_grace_ms: text("/siteWidget/graceMs"),
+            use_mine_on: get("/siteWidget/useMineOn")
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default(),
+            sandbox_stand_in: get("/siteWidget/sandboxStandIn").as_bool().unwrap_or(true),
         }
     }
 
@@ -93,9 +113,20 @@ impl Form {
                 "settleMs": number_value(&self.spa_settle_ms),
                 "hash": self.spa_hash,
                 "titleOnly": self.spa_title_only,
+                "reportIntervalMs": number_value(&self.spa_report_interval_ms),
             },
             "log": { "maxEntries": number_value(&self.log_max_entries) },
             "loaderTimeoutMs": number_value(&self.loader_timeout_ms),
+            "siteWidget": {
+                "graceMs": number_value(&self.site_grace_ms),
+                "useMineOn": self
+                    .use_mine_on
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>(),
+                "sandboxStandIn": self.sandbox_stand_in,
+            },
         })
     }
 
@@ -112,6 +143,12 @@ impl Form {
             "spa.titleOnly" => self.spa_title_only = other.spa_title_only,
             "log.maxEntries" => self.log_max_entries.clone_from(&other.log_max_entries),
             "loaderTimeoutMs" => self.loader_timeout_ms.clone_from(&other.loader_timeout_ms),
+            "spa.reportIntervalMs" => self
+                .spa_report_interval_ms
+                .clone_from(&other.spa_report_interval_ms),
+            "siteWidget.graceMs" => self.site_grace_ms.clone_from(&other.site_grace_ms),
+            "siteWidget.useMineOn" => self.use_mine_on.clone_from(&other.use_mine_on),
+            "siteWidget.sandboxStandIn" => self.sandbox_stand_in = other.sandbox_stand_in,
             _ => {}
         }
     }
@@ -304,6 +341,10 @@ pub fn inputs_of(path: &str) -> &'static [&'static str] {
         "spa.titleOnly" => &["spa-title-only"],
         "log.maxEntries" => &["log-max-entries"],
         "loaderTimeoutMs" => &["loader-timeout-ms"],
+        "spa.reportIntervalMs" => &["spa-report-interval-ms"],
+        "siteWidget.graceMs" => &["site-grace-ms"],
+        "siteWidget.useMineOn" => &["use-mine-on"],
+        "siteWidget.sandboxStandIn" => &["sandbox-stand-in"],
         _ => &[],
     }
 }
@@ -323,6 +364,8 @@ pub fn path_of_input(id: &str) -> Option<&'static str> {
 pub fn shown_path(path: &str) -> &str {
     if PATHS.contains(&path) || is_site_index(path) {
         path
+    } else if path.starts_with("siteWidget.useMineOn[") {
+        "siteWidget.useMineOn"
     } else {
         ""
     }

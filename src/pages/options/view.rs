@@ -61,6 +61,10 @@ pub fn read_form() -> Form {
         spa_title_only: checked("spa-title-only"),
         log_max_entries: dom::value_of("log-max-entries"),
         loader_timeout_ms: dom::value_of("loader-timeout-ms"),
+        spa_report_interval_ms: dom::value_of("spa-report-interval-ms"),
+        site_grace_ms: dom::value_of("site-grace-ms"),
+        use_mine_on: dom::value_of("use-mine-on"),
+        sandbox_stand_in: checked("sandbox-stand-in"),
     }
 }
 
@@ -83,6 +87,14 @@ pub fn write_form(shown: &Form, locked: &BTreeSet<&'static str>) {
     set_checked("spa-title-only", shown.spa_title_only);
     set_value("log-max-entries", &shown.log_max_entries);
     set_value("loader-timeout-ms", &shown.loader_timeout_ms);
+    set_value("spa-report-interval-ms", &shown.spa_report_interval_ms);
+    set_value("site-grace-ms", &shown.site_grace_ms);
+    if let Some(area) = dom::by_id("use-mine-on")
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlTextAreaElement>(e).ok())
+    {
+        area.set_value(&shown.use_mine_on);
+    }
+    set_checked("sandbox-stand-in", shown.sandbox_stand_in);
 
     let lock_text = t("options_locked", &[]);
     let lock_title = t("options_lockedTitle", &[]);

@@ -1,12 +1,13 @@
 //! JivoChat mode's decisions about the real widget's loader, kept apart from the browser:
-//! which `<script src>` on a page is a JivoChat loader (so the extension attaches instead of
-//! injecting a second widget), whether a CSP violation blocked our loader, and how each kind
-//! of failure is put to the user.
+//! which `<script>` on a page is the site's own JivoChat loader ([`site_loader`]), when to
+//! inject ours or attach to the site's ([`Embedding`]), whether a CSP violation blocked our
+//! loader, and how each kind of failure is put to the user.
 //!
 //! ```
-//! use jwi_core::jivochat::{is_loader_src, LoaderFailure};
-//! assert!(is_loader_src("https://code.jivosite.com/widget/AbC123", None));
-//! assert!(!is_loader_src("https://cdn.example.com/app.js", None));
+//! use jwi_core::jivochat::{site_loader, LoaderFailure, LoaderScript};
+//! let template = "https://code.jivosite.com/widget/{id}";
+//! assert!(site_loader(&LoaderScript::src("https://code.jivosite.com/widget/AbC123"), template).is_some());
+//! assert!(site_loader(&LoaderScript::src("https://cdn.example.com/app.js"), template).is_none());
 //! assert_eq!(
 //!     LoaderFailure::Timeout { seconds: 15 }.to_string(),
 //!     "the widget did not call jivo_onLoadCallback within 15 s"
@@ -19,24 +20,14 @@ use serde_json::Value;
 
 use crate::api::call::{is_function_marker, RawCall};
 
-/// Hosts and paths of JivoChat's own loaders, as sites embed them.
-const KNOWN_LOADERS: [&str; 3] = [
-    "code.jivosite.com/widget/",
-    "code.jivo.ru/widget/",
-    "code.jivosite.com/script/widget/",
-];
+mod embedding;
+mod loader;
 
-/// Whether a script URL is a JivoChat widget loader: one of JivoChat's own, or exactly the
-/// loader the settings configure.
-pub fn is_loader_src(src: &str, configured: Option<&str>) -> bool {
-    let src = src.trim();
-    if configured.is_some_and(|c| !c.is_empty() && c == src) {
-        return true;
-    }
-    let lower = src.to_ascii_lowercase();
-    let rest = lower.split_once("//").map(|(_, r)| r).unwrap_or(&lower);
-    KNOWN_LOADERS.iter().any(|known| rest.starts_with(known))
-}
+pub use embedding::{
+    EmbedAction, EmbedConfig, EmbedEvent, EmbedMode, EmbedNotice, Embedding, OwnWidget, Phase,
+    WidgetState, DEFAULT_GRACE_MS, MAX_GRACE_MS,
+};
+pub use loader::{site_loader, LoaderForm, LoaderScript, SiteLoader, JIVO_LOADER_HOSTS};
 
 /// The widget id a loader URL names: its last path segment, without query or fragment
 /// (`https://code.jivosite.com/widget/AbC123?x` → `AbC123`); `None` when the path has none.
@@ -154,30 +145,6 @@ pub fn describe_http_status(status: u16, status_text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_jivochat_loaders_and_the_configured_one() {
-        for src in [
-            "https://code.jivosite.com/widget/AbC123",
-            "//code.jivosite.com/widget/AbC123",
-            "https://CODE.JIVOSITE.COM/widget/x",
-            "https://code.jivo.ru/widget/x",
-        ] {
-            assert!(is_loader_src(src, None), "{src}");
-        }
-        assert!(is_loader_src(
-            "http://127.0.0.1:8080/loader/abc.js",
-            Some("http://127.0.0.1:8080/loader/abc.js")
-        ));
-        for src in [
-            "https://example.com/widget/x",
-            "https://code.jivosite.com.evil.example/widget/x",
-            "",
-        ] {
-            assert!(!is_loader_src(src, None), "{src}");
-        }
-        assert!(!is_loader_src("http://127.0.0.1/a.js", Some("")));
-    }
 
     #[test]
     fn widget_ids_are_the_last_path_segment() {
