@@ -143,3 +143,10 @@ pub fn focus(id: &str) {
         let _ = el.focus();
     }
 }
+
+/// A new, empty document fragment: rows are built into it and added to the page at once.
+pub fn fragment() -> web_sys::DocumentFragment {
+    document()
+        .map(|d| d.create_document_fragment())
+        .expect("an extension page has a document")
+}

@@ -521,7 +521,10 @@ pub(super) fn describe(v: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("the text {}", super::json::quote(&shorten(s, 40))),
+        Value::String(s) => format!(
+            "the text {}",
+            serde_json::to_string(&shorten(s, 40)).unwrap_or_default()
+        ),
         Value::Array(items) if items.is_empty() => "an empty list".to_owned(),
         Value::Array(_) => "a list".to_owned(),
         Value::Object(_) => "an object".to_owned(),

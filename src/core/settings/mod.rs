@@ -30,15 +30,15 @@
 
 mod document;
 mod error;
-mod json;
 mod managed;
 mod values;
+mod written;
 
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::site_rule::SiteRules;
 use crate::spa::SpaConfig;
@@ -124,65 +124,50 @@ impl Settings {
     /// The canonical document: every key, defaults written out, site rules in canonical form.
     /// [`Settings::from_value`] gives back equal settings.
     pub fn to_value(&self) -> Value {
-        let mut spa = Map::new();
-        spa.insert("enabled".into(), Value::Bool(self.spa.enabled));
-        spa.insert("settleMs".into(), Value::from(self.spa.settle_ms));
-        spa.insert(
-            "hash".into(),
-            Value::from(document::hash_mode_name(self.spa.hash)),
-        );
-        spa.insert("titleOnly".into(), Value::Bool(self.spa.title_only));
-        spa.insert(
-            "reportIntervalMs".into(),
-            Value::from(self.spa.report_interval_ms),
-        );
-        let mut log = Map::new();
-        log.insert("maxEntries".into(), Value::from(self.log.max_entries));
-        let mut doc = Map::new();
-        doc.insert("mode".into(), Value::from(self.mode.as_str()));
-        doc.insert(
-            "widgetId".into(),
-            Value::from(self.widget_id.as_ref().map_or("", WidgetId::as_str)),
-        );
-        doc.insert("loaderUrl".into(), Value::from(self.loader_url.as_str()));
-        doc.insert(
-            "sites".into(),
-            Value::Array(self.sites.iter().map(|r| Value::from(r.as_str())).collect()),
-        );
-        doc.insert("spa".into(), Value::Object(spa));
-        doc.insert("log".into(), Value::Object(log));
-        doc.insert(
-            "loaderTimeoutMs".into(),
-            Value::from(self.loader_timeout_ms),
-        );
-        let mut site_widget = Map::new();
-        site_widget.insert("graceMs".into(), Value::from(self.site_widget.grace_ms));
-        site_widget.insert(
-            "useMineOn".into(),
-            Value::Array(
-                self.site_widget
-                    .use_mine_on
-                    .iter()
-                    .map(|r| Value::from(r.as_str()))
-                    .collect(),
-            ),
-        );
-        site_widget.insert(
-            "sandboxStandIn".into(),
-            Value::Bool(self.site_widget.sandbox_stand_in),
-        );
-        doc.insert("siteWidget".into(), Value::Object(site_widget));
-        Value::Object(doc)
+        serde_json::to_value(self.document()).unwrap_or(Value::Null)
     }
 
     /// The canonical document as compact JSON text, keys in document order.
     pub fn to_json(&self) -> String {
-        json::write(&self.to_value(), false)
+        serde_json::to_string(&self.document()).unwrap_or_default()
     }
 
     /// The canonical document as indented JSON text with a final newline: the export file.
     pub fn to_json_pretty(&self) -> String {
-        json::write(&self.to_value(), true)
+        let mut text = serde_json::to_string_pretty(&self.document()).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The canonical document as a serialisable view, fields in document order.
+    fn document(&self) -> written::Document<'_> {
+        written::Document {
+            mode: self.mode.as_str(),
+            widget_id: self.widget_id.as_ref().map_or("", WidgetId::as_str),
+            loader_url: self.loader_url.as_str(),
+            sites: self.sites.iter().map(|r| r.as_str()).collect(),
+            spa: written::Spa {
+                enabled: self.spa.enabled,
+                settle_ms: self.spa.settle_ms,
+                hash: document::hash_mode_name(self.spa.hash),
+                title_only: self.spa.title_only,
+                report_interval_ms: self.spa.report_interval_ms,
+            },
+            log: written::Log {
+                max_entries: self.log.max_entries,
+            },
+            loader_timeout_ms: self.loader_timeout_ms,
+            site_widget: written::SiteWidget {
+                grace_ms: self.site_widget.grace_ms,
+                use_mine_on: self
+                    .site_widget
+                    .use_mine_on
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect(),
+                sandbox_stand_in: self.site_widget.sandbox_stand_in,
+            },
+        }
     }
 
     /// `mode`: which widget goes on matched pages.

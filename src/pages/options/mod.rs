@@ -660,7 +660,7 @@ async fn write_and_reload(doc: Value, note: (&'static str, String)) -> Result<()
 
 // ----- import, export, reset -------------------------------------------------------------------
 
-async fn import(file: jwi_browser::bindings::File) {
+async fn import(file: web_sys::File) {
     let name = file.name();
     let size = file.size();
     if size > settings_form::MAX_IMPORT_FILE_BYTES {
@@ -713,7 +713,7 @@ fn export() {
     );
 }
 
-fn reset_dialog() -> Option<jwi_browser::bindings::Dialog> {
+fn reset_dialog() -> Option<web_sys::HtmlDialogElement> {
     dom::by_id("reset-confirm").map(JsCast::unchecked_into)
 }
 

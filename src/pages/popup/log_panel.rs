@@ -29,14 +29,6 @@ use jwi_core::event_log::{
 use jwi_core::protocol::popup::FromPopup;
 use jwi_core::view::log_rows::{self, Applied, Mirror};
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = ["navigator", "clipboard"], js_name = writeText, catch)]
-    fn clipboard_write_text(text: &str) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = document, js_name = createDocumentFragment)]
-    fn create_fragment() -> web_sys::Node;
-}
-
 /// How many rows a full render shows at most (the newest); "Show earlier" adds as many again.
 /// Building every row of a 2,000-entry log would take longer than the popup may to open.
 const PAGE_ROWS: usize = 200;
@@ -363,7 +355,7 @@ fn append_rows(from: usize) {
         return;
     };
     let stick = at_bottom(&list);
-    let frag = create_fragment();
+    let frag = dom::fragment();
     let mut any = false;
     PANEL.with(|p| {
         let mut p = p.borrow_mut();
@@ -437,7 +429,7 @@ fn prepend_older(limit: usize) {
         return;
     };
     let first = first_row_id(&list).unwrap_or(u64::MAX);
-    let frag = create_fragment();
+    let frag = dom::fragment();
     PANEL.with(|p| {
         let p = p.borrow();
         let matcher = p.filter.matcher();
@@ -584,7 +576,7 @@ fn toggle(li: &Element, id: u64) {
 fn copy_entry(id: u64, button: Element) {
     let text = PANEL.with(|p| p.borrow().mirror.get(id).map(log_rows::pretty));
     let Some(text) = text else { return };
-    let Ok(promise) = clipboard_write_text(&text) else {
+    let Some(promise) = jwi_browser::bindings::copy_text(&text) else {
         button.set_text_content(Some(&t("popup_log_copy_failed", &[])));
         return;
     };

@@ -395,7 +395,10 @@ impl Session {
     /// A PNG screenshot of the current tab's viewport.
     pub fn screenshot(&self) -> Result<Vec<u8>> {
         let encoded = as_string(self.cmd("GET", "/screenshot", None, "screenshot")?)?;
-        decode_base64(&encoded).context("screenshot: invalid base64")
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .context("screenshot: invalid base64")
     }
 
     /// Saves a PNG screenshot of the current tab to `path`.
@@ -454,49 +457,9 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     }
 }
 
-/// Standard base64 (with or without padding), as WebDriver sends screenshots.
-fn decode_base64(text: &str) -> Result<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in text.as_bytes() {
-        if c == b'=' || c.is_ascii_whitespace() {
-            continue;
-        }
-        let v = value(c).ok_or_else(|| anyhow!("invalid base64 byte {c:#x}"))?;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_decodes() {
-        assert_eq!(decode_base64("").unwrap(), b"");
-        assert_eq!(decode_base64("Zg==").unwrap(), b"f");
-        assert_eq!(decode_base64("Zm8=").unwrap(), b"fo");
-        assert_eq!(decode_base64("Zm9v").unwrap(), b"foo");
-        assert_eq!(decode_base64("iVBORw0KGgo=").unwrap(), b"\x89PNG\r\n\x1a\n");
-        assert!(decode_base64("Zm9v!").is_err());
-    }
 
     #[test]
     fn clip_marks_cuts() {
