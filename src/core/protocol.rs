@@ -130,6 +130,7 @@ pub mod page {
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
 
+    use crate::api::call::Reply;
     use crate::api::{Callback, Method};
 
     /// A URL change the shim saw the page make.
@@ -201,23 +202,8 @@ pub mod page {
             /// The request's id.
             id: u32,
             /// The result.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
-    }
-
-    /// What one call of an entry point produced.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CallOutcome {
-        /// The synchronous return value; absent for `undefined`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub returned: Option<Value>,
-        /// The arguments the method passed to its callback (`getVisitorNumber`, `isCallbackEnabled`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub callback_args: Option<Vec<Value>>,
-        /// The exception the call threw, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub threw: Option<String>,
     }
 
     /// What the content script sends to the shim.
@@ -233,7 +219,7 @@ pub mod page {
         /// The synchronous answer to a [`FromPage::SandboxCall`].
         Reply {
             /// What the call returns and passes to its callback.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
         /// Define `window.jivo_api`, `jivo_init` and `jivo_destroy` backed by the sandbox.
         InstallSandboxApi,
@@ -263,9 +249,8 @@ pub mod runtime {
 
     use std::num::NonZeroU64;
 
-    use super::page::CallOutcome;
     use super::{Mode, PageStatus};
-    use crate::api::call::RawCall;
+    use crate::api::call::{RawCall, Reply};
     use crate::event_log::{Event, PageId};
     use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
     use crate::spa::SpaConfig;
@@ -311,7 +296,7 @@ pub mod runtime {
             /// The request id.
             id: u32,
             /// What the call produced.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
         /// Events for the tab's log, numbered per page so that a resend after the background
         /// restarted is recognised; answered with [`ToContent::Ack`].
@@ -419,9 +404,8 @@ pub mod runtime {
 pub mod popup {
     use serde::{Deserialize, Serialize};
 
-    use super::page::CallOutcome;
     use super::{Mode, PageStatus};
-    use crate::api::call::RawCall;
+    use crate::api::call::{RawCall, Reply};
     use crate::event_log::{Entry, Summary};
     use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
 
@@ -502,7 +486,7 @@ pub mod popup {
             /// The request id.
             id: u32,
             /// What the call produced, or why it could not be made.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
     }
 
@@ -529,8 +513,9 @@ pub mod popup {
 
 #[cfg(test)]
 mod tests {
-    use super::page::{CallOutcome, FromPage, ToPage};
+    use super::page::{FromPage, ToPage};
     use super::*;
+    use crate::api::call::Reply;
     use crate::api::{Callback, Method};
     use serde_json::json;
 
@@ -583,11 +568,7 @@ mod tests {
             },
             FromPage::ApiResult {
                 id: 7,
-                outcome: CallOutcome {
-                    returned: None,
-                    callback_args: Some(vec![json!(null), json!(3)]),
-                    threw: None,
-                },
+                outcome: Reply::callback(vec![json!(null), json!(3)]),
             },
         ];
         for m in msgs {

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::{decode_from, page_config, post, BG};
 use jwi_browser::ext::{self, Port};
-use jwi_core::protocol::page::CallOutcome;
+use jwi_core::api::call::Reply;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::runtime::{FromContent, ToContent};
 use jwi_core::protocol::PageStatus;
@@ -67,10 +67,7 @@ impl Tabs {
             .partition(|c| c.tab == tab);
         self.calls = kept;
         for call in gone {
-            let outcome = CallOutcome {
-                threw: Some(why.to_owned()),
-                ..CallOutcome::default()
-            };
+            let outcome = Reply::threw(why);
             post(
                 &call.popup,
                 &ToPopup::ApiResult {
@@ -295,10 +292,7 @@ pub fn on_popup_port(port: Port) {
                     };
                     BG.with(|bg| bg.borrow_mut().tabs.calls.push(call));
                 } else {
-                    let outcome = CallOutcome {
-                        threw: Some("the extension is not running on this tab".into()),
-                        ..CallOutcome::default()
-                    };
+                    let outcome = Reply::threw("the extension is not running on this tab");
                     post(&keep, &ToPopup::ApiResult { id, outcome });
                 }
             }

@@ -16,8 +16,8 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
 use jwi_browser::{dom, ext};
+use jwi_core::api::call::Reply;
 use jwi_core::api::Method;
-use jwi_core::protocol::page::CallOutcome;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::{self, decode, limits, PageStatus};
 use jwi_core::sandbox::{AgentAction, AgentView, WidgetFacts};
@@ -480,12 +480,12 @@ fn setup_agent_console() {
     });
     on("agent-call-ok", "click", |_| {
         agent(AgentAction::EndCall {
-            outcome: jwi_core::sandbox::CallOutcome::Ok,
+            outcome: jwi_core::sandbox::CallEnd::Ok,
         })
     });
     on("agent-call-fail", "click", |_| {
         agent(AgentAction::EndCall {
-            outcome: jwi_core::sandbox::CallOutcome::Fail {
+            outcome: jwi_core::sandbox::CallEnd::Fail {
                 reason: value_of("agent-call-reason"),
             },
         })
@@ -832,7 +832,7 @@ fn call_api() {
     }
 }
 
-fn show_result(id: u32, outcome: &CallOutcome) {
+fn show_result(id: u32, outcome: &Reply) {
     if POPUP.with(|p| p.borrow().pending) != Some(id) {
         return;
     }
