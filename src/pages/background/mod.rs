@@ -18,9 +18,8 @@ use wasm_bindgen_futures::spawn_local;
 
 use jwi_browser::ext::{self, Port};
 use jwi_core::protocol::{self, decode, limits, popup, runtime};
-use jwi_core::settings::EffectiveSettings;
-
-use jwi_core::settings::IN_FORCE_KEY as LAST_GOOD_KEY;
+use jwi_core::settings::{EffectiveSettings, SettingsStatus};
+use jwi_core::storage_keys;
 
 /// The background's in-memory state; rebuilt from storage after every restart.
 struct Background {
@@ -61,7 +60,7 @@ pub fn start_background() {
                 let touched = ext::from_js(&changes);
                 if area == "managed" {
                     spawn_local(load_managed());
-                } else if touched.get("settings").is_some() {
+                } else if touched.get(storage_keys::SETTINGS).is_some() {
                     spawn_local(load_settings());
                 }
             }
@@ -136,20 +135,29 @@ async fn load_settings() {
 }
 
 async fn load_settings_once() {
-    let keys = ext::to_js(&serde_json::json!(["settings", LAST_GOOD_KEY]));
+    let keys = ext::to_js(&serde_json::json!([
+        storage_keys::SETTINGS,
+        storage_keys::SETTINGS_IN_FORCE
+    ]));
     let stored = ext::call(ext::storage_local_get(&keys))
         .await
         .map(|v| ext::from_js(&v))
         .unwrap_or(Value::Null);
-    let user = stored.get("settings").cloned().unwrap_or(Value::Null);
-    let last_good = stored.get(LAST_GOOD_KEY).cloned().unwrap_or(Value::Null);
+    let user = stored
+        .get(storage_keys::SETTINGS)
+        .cloned()
+        .unwrap_or(Value::Null);
+    let in_force = stored
+        .get(storage_keys::SETTINGS_IN_FORCE)
+        .cloned()
+        .unwrap_or(Value::Null);
     let effective = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         if !bg.started {
             // After a restart, start from the last settings that were in force, so that an
             // invalid document written meanwhile cannot take them away.
             bg.started = true;
-            bg.effective = EffectiveSettings::resolve(Some(&last_good), None);
+            bg.effective = EffectiveSettings::resolve(Some(&in_force), None);
         }
         let managed = bg.managed.clone();
         bg.effective = bg
@@ -159,14 +167,12 @@ async fn load_settings_once() {
         bg.effective.clone()
     });
     if effective.user_errors().is_none() {
-        let good = serde_json::json!({ LAST_GOOD_KEY: effective.user_document() });
-        let _ = ext::call(ext::storage_local_set(&ext::to_js(&good))).await;
+        let in_force =
+            serde_json::json!({ storage_keys::SETTINGS_IN_FORCE: effective.user_document() });
+        let _ = ext::call(ext::storage_local_set(&ext::to_js(&in_force))).await;
     }
-    let status = serde_json::json!({ "settingsStatus": {
-        "userErrors": effective.user_errors(),
-        "managedErrors": effective.managed_errors(),
-        "locked": effective.locked(),
-    }});
+    let status =
+        serde_json::json!({ storage_keys::SETTINGS_STATUS: SettingsStatus::of(&effective) });
     let _ = ext::call(ext::storage_session_set(&ext::to_js(&status))).await;
     registry::sync(effective.settings()).await;
 }

@@ -1,7 +1,8 @@
 //! Per-tab records and the ports of the pages and popups that report to or watch them.
 //!
-//! A record is kept in memory and written through to `storage.session` (`tab:<id>`), so a
-//! popup opened after the service worker restarted still sees it.
+//! A record is kept in memory and written through to `storage.session`
+//! ([`storage_keys::tab_view`]), so a popup opened after the service worker restarted still
+//! sees it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +16,7 @@ use jwi_core::api::call::Reply;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::runtime::{FromContent, ToContent};
 use jwi_core::protocol::PageStatus;
+use jwi_core::storage_keys;
 
 /// Every tab the background knows about, and who is watching which.
 #[derive(Default)]
@@ -54,7 +56,7 @@ impl Tabs {
         self.views.remove(&tab);
         self.page_ports.remove(&tab);
         self.fail_calls(tab, TAB_CLOSED);
-        let key = storage_key(tab);
+        let key = storage_keys::tab_view(tab);
         spawn_local(async move {
             let _ = ext::call(ext::storage_session_remove(&key.into())).await;
         });
@@ -82,10 +84,6 @@ impl Tabs {
         self.next_port = self.next_port.wrapping_add(1);
         self.next_port
     }
-}
-
-fn storage_key(tab: i32) -> String {
-    format!("tab:{tab}")
 }
 
 fn sender_tab(port: &Port) -> Option<i32> {
@@ -123,7 +121,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
     for port in &watchers {
         post(port, &ToPopup::Tab(Box::new(view.clone())));
     }
-    let item = json!({ storage_key(tab): view });
+    let item = json!({ storage_keys::tab_view(tab): view });
     spawn_local(async move {
         let _ = ext::call(ext::storage_session_set(&ext::to_js(&item))).await;
     });
@@ -328,7 +326,7 @@ async fn current_view(tab: i32) -> TabView {
     if let Some(view) = BG.with(|bg| bg.borrow().tabs.views.get(&tab).cloned()) {
         return view;
     }
-    let key = storage_key(tab);
+    let key = storage_keys::tab_view(tab);
     let stored = ext::call(ext::storage_session_get(&key.as_str().into()))
         .await
         .map(|v| ext::from_js(&v))

@@ -25,10 +25,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 use jwi_browser::ext;
-use jwi_core::settings::{EffectiveSettings, FieldError, LoaderUrl, Settings, WidgetId};
+use jwi_core::settings::{
+    EffectiveSettings, FieldError, LoaderUrl, Settings, SettingsStatus, WidgetId,
+};
+use jwi_core::storage_keys;
 
 use i18n::t;
-use jwi_core::view::settings_form::{self, Form, Status};
+use jwi_core::view::settings_form::{self, Form};
 
 /// Everything the page knows; `None` until the first load.
 struct App {
@@ -52,7 +55,7 @@ struct App {
     /// Problems with `stored` (the form then shows the settings in force).
     stored_problems: Vec<FieldError>,
     /// The background's report.
-    status: Status,
+    status: SettingsStatus,
     /// Fields the user has left after changing them: their problems are shown.
     touched: BTreeSet<String>,
     /// After a save was tried: every problem is shown.
@@ -111,7 +114,7 @@ const MANAGED_WAIT_MS: i32 = 250;
 struct Read {
     stored: Value,
     in_force: Value,
-    status: Status,
+    status: SettingsStatus,
     managed: Managed,
 }
 
@@ -186,10 +189,10 @@ async fn load_all(note: Option<(&'static str, String)>) {
 /// Reads both storage areas at once, and the policy for at most [`MANAGED_WAIT_MS`].
 async fn read_storage() -> Result<Read, String> {
     let local_keys = ext::to_js(&json!([
-        jwi_core::settings::STORAGE_KEY,
-        settings_form::IN_FORCE_KEY
+        storage_keys::SETTINGS,
+        storage_keys::SETTINGS_IN_FORCE
     ]));
-    let session_keys = ext::to_js(&json!([settings_form::STATUS_KEY]));
+    let session_keys = ext::to_js(&json!([storage_keys::SETTINGS_STATUS]));
     // No policy: Firefox rejects, Chromium answers `{}`; both mean none.
     let managed = ext::storage_managed_get(&JsValue::NULL)
         .ok()
@@ -226,9 +229,9 @@ async fn read_storage() -> Result<Read, String> {
         }
     };
     Ok(Read {
-        stored: field(&local, jwi_core::settings::STORAGE_KEY),
-        in_force: field(&local, settings_form::IN_FORCE_KEY),
-        status: Status::from_value(&field(&session, settings_form::STATUS_KEY)),
+        stored: field(&local, storage_keys::SETTINGS),
+        in_force: field(&local, storage_keys::SETTINGS_IN_FORCE),
+        status: SettingsStatus::from_value(&field(&session, storage_keys::SETTINGS_STATUS)),
         managed,
     })
 }
@@ -469,8 +472,8 @@ fn listen() {
         Closure::<dyn FnMut(JsValue, String)>::new(|changes: JsValue, area: String| {
             let changes = ext::from_js(&changes);
             let concerns_page = area == "managed"
-                || changes.get(jwi_core::settings::STORAGE_KEY).is_some()
-                || changes.get(settings_form::STATUS_KEY).is_some();
+                || changes.get(storage_keys::SETTINGS).is_some()
+                || changes.get(storage_keys::SETTINGS_STATUS).is_some();
             if concerns_page {
                 CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
             }
@@ -514,7 +517,7 @@ fn on_change(app: &mut App, id: &str) {
 fn on_storage_changed(app: &mut App, changes: &Value, area: &str) {
     match area {
         "local" => {
-            let Some(change) = changes.get(jwi_core::settings::STORAGE_KEY) else {
+            let Some(change) = changes.get(storage_keys::SETTINGS) else {
                 return;
             };
             let new = change.get("newValue").cloned().unwrap_or(Value::Null);
@@ -525,8 +528,9 @@ fn on_storage_changed(app: &mut App, changes: &Value, area: &str) {
         }
         "managed" => spawn_local(reload_managed()),
         "session" => {
-            if let Some(change) = changes.get(settings_form::STATUS_KEY) {
-                app.status = Status::from_value(change.get("newValue").unwrap_or(&Value::Null));
+            if let Some(change) = changes.get(storage_keys::SETTINGS_STATUS) {
+                app.status =
+                    SettingsStatus::from_value(change.get("newValue").unwrap_or(&Value::Null));
                 render_notices(app);
             }
         }
@@ -623,7 +627,7 @@ fn save(app: &mut App) {
     app.pending_write = Some(doc.clone());
     refresh(app);
     spawn_local(async move {
-        let items = json!({ jwi_core::settings::STORAGE_KEY: doc.clone() });
+        let items = json!({ storage_keys::SETTINGS: doc.clone() });
         let result = ext::call(ext::storage_local_set(&ext::to_js(&items))).await;
         with_app(move |app| {
             app.saving = false;
@@ -666,7 +670,7 @@ fn revert(app: &mut App) {
 async fn write_and_reload(doc: Value, note: (&'static str, String)) -> Result<(), String> {
     let pending = doc.clone();
     with_app(move |app| app.pending_write = Some(pending));
-    let items = json!({ jwi_core::settings::STORAGE_KEY: doc });
+    let items = json!({ storage_keys::SETTINGS: doc });
     ext::call(ext::storage_local_set(&ext::to_js(&items))).await?;
     load_all(Some(note)).await;
     Ok(())
