@@ -360,7 +360,7 @@ fn send_to_background(msg: &FromContent) {
     if sent {
         return;
     }
-    let Some(port) = ext::connect("page") else {
+    let Some(port) = ext::connect(protocol::runtime::PORT_NAME) else {
         return;
     };
     let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {

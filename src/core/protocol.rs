@@ -5,8 +5,10 @@
 //! - [`page`]: the page's main world (the shim) ↔ the content script, over the secret DOM channel.
 //!   Everything that arrives from it is untrusted: decode it with [`decode`], which checks the size
 //!   before parsing.
-//! - [`runtime`]: the content script ↔ the background, over a `runtime.Port` per page.
-//! - [`popup`]: the popup ↔ the background, over a `runtime.Port` per open popup.
+//! - [`runtime`]: the content script ↔ the background, over a `runtime.Port` per page
+//!   (named [`runtime::PORT_NAME`]).
+//! - [`popup`]: the popup ↔ the background, over a `runtime.Port` per open popup
+//!   (named [`popup::PORT_NAME`]).
 //!
 //! Every message is a JSON string of one of these types; a shell never builds or reads a message
 //! field by hand.
@@ -247,6 +249,9 @@ pub mod page {
 pub mod runtime {
     use serde::{Deserialize, Serialize};
 
+    /// The name a content script gives its `runtime.connect` port.
+    pub const PORT_NAME: &str = "content";
+
     use std::num::NonZeroU64;
 
     use super::{Mode, PageStatus};
@@ -403,6 +408,9 @@ pub mod runtime {
 /// Popup ↔ background messages.
 pub mod popup {
     use serde::{Deserialize, Serialize};
+
+    /// The name a popup gives its `runtime.connect` port.
+    pub const PORT_NAME: &str = "popup";
 
     use super::{Mode, PageStatus};
     use crate::api::call::{RawCall, Reply};

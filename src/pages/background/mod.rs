@@ -211,14 +211,14 @@ async fn probe_loader(url: &str) -> String {
 
 fn on_connect(port: Port) {
     match port.name().as_str() {
-        "page" => tabs::on_page_port(port),
-        "popup" => tabs::on_popup_port(port),
+        runtime::PORT_NAME => tabs::on_content_port(port),
+        popup::PORT_NAME => tabs::on_popup_port(port),
         _ => port.disconnect(),
     }
 }
 
-/// The page configuration for a content script, from the settings in force (and, in sandbox
-/// mode, the site's stored sandbox state).
+/// How a content script is to run the page at `url`, from the settings in force (and, in
+/// sandbox mode, the site's stored sandbox state).
 async fn page_config(url: &str) -> runtime::PageConfig {
     let (mode, spa, loader) = BG.with(|bg| {
         let bg = bg.borrow();
@@ -253,6 +253,3 @@ fn decode_from<T: serde::de::DeserializeOwned>(msg: &JsValue) -> Option<T> {
 fn post(port: &Port, msg: &impl serde::Serialize) {
     port.post(&protocol::encode(msg));
 }
-
-#[allow(dead_code)]
-fn _assert_types(_: popup::FromPopup) {}

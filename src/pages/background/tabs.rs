@@ -1,4 +1,5 @@
-//! Per-tab records and the ports of the pages and popups that report to or watch them.
+//! Per-tab records and the ports of the content scripts and popups that report to or watch
+//! them.
 //!
 //! A record is kept in memory and written through to `storage.session`
 //! ([`storage_keys::tab_view`]), so a popup opened after the service worker restarted still
@@ -22,19 +23,19 @@ use jwi_core::storage_keys;
 #[derive(Default)]
 pub struct Tabs {
     views: HashMap<i32, TabView>,
-    /// The page port that currently speaks for each tab, with its connection id.
-    page_ports: HashMap<i32, (u32, Port)>,
+    /// The content script's port that currently speaks for each tab, with its connection id.
+    content_ports: HashMap<i32, (u32, Port)>,
     popups: Vec<(u32, i32, Port)>,
-    /// API console calls sent to a page and not yet answered.
+    /// API console calls sent to a content script and not yet answered.
     calls: Vec<CallInFlight>,
     next_port: u32,
-    /// Tabs closed since this background started. A page port's disconnect or a batch of
+    /// Tabs closed since this background started. A content port's disconnect or a batch of
     /// events can arrive after `tabs.onRemoved`; they must not store the tab again. Tab ids
     /// are not reused while the browser runs.
     closed: HashSet<i32>,
 }
 
-/// A popup's API console call waiting for the page's answer.
+/// A popup's API console call waiting for the content script's answer.
 struct CallInFlight {
     tab: i32,
     /// The request id the popup chose.
@@ -44,17 +45,18 @@ struct CallInFlight {
     popup_id: u32,
 }
 
-/// What a console call answers when its tab closes before the page answered.
+/// What a console call answers when its tab closes before the content script answered.
 const TAB_CLOSED: &str = "the call did not finish: the tab was closed";
-/// What it answers when the page that had it goes away (closed, reloaded or left).
-const PAGE_GONE: &str = "the call did not finish: the page was closed or left before answering";
+/// What it answers when the content script that had it goes away (its page closed, reloaded
+/// or left).
+const CONTENT_GONE: &str = "the call did not finish: the page was closed or left before answering";
 
 impl Tabs {
     /// Forgets a closed tab, for good.
     pub fn remove(&mut self, tab: i32) {
         self.closed.insert(tab);
         self.views.remove(&tab);
-        self.page_ports.remove(&tab);
+        self.content_ports.remove(&tab);
         self.fail_calls(tab, TAB_CLOSED);
         let key = storage_keys::tab_view(tab);
         spawn_local(async move {
@@ -128,7 +130,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
 }
 
 /// A content script connected: it speaks for its tab until it disconnects.
-pub fn on_page_port(port: Port) {
+pub fn on_content_port(port: Port) {
     let Some(tab) = sender_tab(&port) else {
         port.disconnect();
         return;
@@ -136,7 +138,7 @@ pub fn on_page_port(port: Port) {
     let id = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         let id = bg.tabs.next_id();
-        bg.tabs.page_ports.insert(tab, (id, port.clone()));
+        bg.tabs.content_ports.insert(tab, (id, port.clone()));
         id
     });
     let reply_port = port.clone();
@@ -202,12 +204,13 @@ pub fn on_page_port(port: Port) {
         .add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
-        let current = BG.with(|bg| bg.borrow().tabs.page_ports.get(&tab).map(|p| p.0) == Some(id));
+        let current =
+            BG.with(|bg| bg.borrow().tabs.content_ports.get(&tab).map(|p| p.0) == Some(id));
         if current {
             BG.with(|bg| {
                 let mut bg = bg.borrow_mut();
-                bg.tabs.page_ports.remove(&tab);
-                bg.tabs.fail_calls(tab, PAGE_GONE);
+                bg.tabs.content_ports.remove(&tab);
+                bg.tabs.fail_calls(tab, CONTENT_GONE);
             });
             update(tab, |v| v.status = PageStatus::NotMatched);
         }
@@ -245,11 +248,11 @@ pub(super) fn watchers_of(tab: i32) -> Vec<Port> {
 }
 
 /// Sends a message to the content script speaking for a tab; false if there is none.
-fn to_page(tab: i32, msg: &ToContent) -> bool {
+fn to_content(tab: i32, msg: &ToContent) -> bool {
     let port = BG.with(|bg| {
         bg.borrow()
             .tabs
-            .page_ports
+            .content_ports
             .get(&tab)
             .map(|(_, p)| p.clone())
     });
@@ -272,16 +275,16 @@ pub fn on_popup_port(port: Port) {
             FromPopup::ClearLog { tab } => super::logs::clear(tab),
             FromPopup::ExportLog { tab } => super::logs::export(tab, keep.clone()),
             FromPopup::InjectIntoTab { tab } => {
-                let already = BG.with(|bg| bg.borrow().tabs.page_ports.contains_key(&tab));
+                let already = BG.with(|bg| bg.borrow().tabs.content_ports.contains_key(&tab));
                 if !already {
                     spawn_local(super::registry::inject_into_tab(tab));
                 }
             }
             FromPopup::Agent { tab, action } => {
-                to_page(tab, &ToContent::Agent { action });
+                to_content(tab, &ToContent::Agent { action });
             }
             FromPopup::CallApi { tab, id, call } => {
-                if to_page(tab, &ToContent::CallApi { id, call }) {
+                if to_content(tab, &ToContent::CallApi { id, call }) {
                     let call = CallInFlight {
                         tab,
                         id,

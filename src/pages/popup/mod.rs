@@ -159,7 +159,7 @@ pub fn start_popup() {
             dom::set_text("page-status", &t("popup_no_tab", "No tab to show"));
             return;
         };
-        let Some(port) = ext::connect("popup") else {
+        let Some(port) = ext::connect(protocol::popup::PORT_NAME) else {
             return;
         };
         let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
