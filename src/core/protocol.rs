@@ -594,7 +594,7 @@ mod tests {
 
     #[test]
     fn decodes_the_shims_wire_text() {
-        // Exactly as extension/shim.js writes them.
+        // As extension/shim.js writes them (tests/shim_contract.rs checks the shim itself).
         let ready = r#"{"type":"ready","jivoApiPresent":false}"#;
         assert_eq!(
             decode::<FromPage>(ready, limits::PAGE_MESSAGE_BYTES),
