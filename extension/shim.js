@@ -153,6 +153,19 @@
   }
 
   // ---- the channel ------------------------------------------------------------------------------
+  // The contract with the content script (protocol::page in the Rust core) is checked by the
+  // native test tests/shim_contract.rs, which reads this file. Its convention:
+  //   * every statement that builds a message sends it with the line(s) before it tagged
+  //     `// from-page: <JSON>`, each the exact message it sends for sample values (a FromPage);
+  //   * every statement that reads a message from the content script is tagged
+  //     `// to-page: <JSON>` with the message it reads (a ToPage);
+  //   * a tag applies to the statement after it, up to the first line ending in `;` or `}`.
+  // The test decodes every sample as the Rust type and encodes it back unchanged (so its names
+  // and shapes are the Rust ones), checks that every `"key":` this statement writes and every
+  // field it reads with own(…) is in its samples, that every `"type":"…"` written and every
+  // `type === '…'` read is tagged, and that the samples name every variant of FromPage and
+  // ToPage. It also checks CALLBACKS, API_METHODS and CALLBACK_STYLE against the Rust names.
+  // Tags are comments: they change nothing the shim does.
   const node = apply(createElement, doc, ['span']);
   let connected = false;
   let reply = null;
@@ -166,10 +179,15 @@
     let msg;
     try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
     const type = own(msg, 'type');
+    // to-page: {"type":"reply","outcome":{"returned":{"result":"ok"},"callbackArgs":[null,7]}}
     if (type === 'reply') reply = own(msg, 'outcome');
+    // to-page: {"type":"installSandboxApi"}
     else if (type === 'installSandboxApi') installSandboxApi();
+    // to-page: {"type":"fire","callbacks":[["jivo_onOpen",[]],["jivo_onChangeState",["chat"]]]}
     else if (type === 'fire') setTimeout_(fire, 0, own(msg, 'callbacks'));
+    // to-page: {"type":"callApi","id":3,"method":"open","args":[{"start":"call"}]}
     else if (type === 'callApi') callApi(own(msg, 'id'), own(msg, 'method'), own(msg, 'args'));
+    // to-page: {"type":"checkApi"}
     else if (type === 'checkApi') sendReady();
   }
 
@@ -189,9 +207,12 @@
   }
 
   function sendReady() {
+    // from-page: {"type":"ready","jivoApiPresent":false}
     send('{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}');
   }
 
+  // Any message connects; `connected` is the one the content script sends for that alone.
+  // to-page: {"type":"connected"}
   apply(addListener, node, [TO_PAGE, (e) => {
     try {
       onConnected();
@@ -206,6 +227,7 @@
   const handlers = { __proto__: null }; // name → page handler (accessor-held)
 
   function record(name, args) {
+    // from-page: {"type":"callback","name":"jivo_onChangeState","args":["chat",{"$function":true}]}
     try { send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}'); } catch (_) { /* ignore */ }
   }
 
@@ -222,6 +244,7 @@
         return apply(handler, this, arguments);
       } catch (err) {
         try {
+          // from-page: {"type":"callbackThrew","name":"jivo_onOpen","message":"boom"}
           send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(err && err.message !== undefined ? err.message : err) + '}');
         } catch (_) { /* ignore */ }
         throw err;
@@ -272,6 +295,8 @@
 
   function recordCall(method, args, returned) {
     try {
+      // from-page: {"type":"apiCalled","method":"open","args":[{"start":"chat"}],"returned":{"result":"ok"}}
+      // from-page: {"type":"apiCalled","method":"jivo_init","args":[]}
       send('{"type":"apiCalled","method":' + stringify(method) + ',"args":' + wireArgs(args) +
         (returned === undefined ? '' : ',"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL })) + '}');
     } catch (_) { /* ignore */ }
@@ -341,10 +366,12 @@
   // ---- the sandbox widget's API: every call answered synchronously by the content script --------
   function sandboxCall(method, args) {
     reply = null;
+    // from-page: {"type":"sandboxCall","method":"getVisitorNumber","args":[{"$function":true}]}
     send('{"type":"sandboxCall","method":' + stringify(method) + ',"args":' + wireArgs(args) + '}');
     const outcome = reply;
     reply = null;
     if (!outcome) return undefined;
+    // to-page: {"type":"reply","outcome":{"callbackArgs":[null,7]}}
     const cbArgs = own(outcome, 'callbackArgs');
     if (cbArgs && CALLBACK_STYLE[method]) {
       for (let i = 0; i < args.length; i++) {
@@ -355,6 +382,7 @@
         }
       }
     }
+    // to-page: {"type":"reply","outcome":{"returned":{"result":"ok"}}}
     return own(outcome, 'returned');
   }
 
@@ -391,6 +419,7 @@
   }
 
   function callApi(id, method, args) {
+    // from-page: {"type":"apiResult","id":3,"outcome":{"returned":{"result":"ok"}}}
     const answer = (outcome) => send('{"type":"apiResult","id":' + (id | 0) + ',"outcome":' + outcome + '}');
     let target;
     let fn;
@@ -402,6 +431,7 @@
       fn = target ? reflectGet(target, method) : undefined;
     }
     if (typeof fn !== 'function') {
+      // from-page: {"type":"apiResult","id":3,"outcome":{"threw":"window.jivo_api.open is not a function"}}
       answer('{"threw":' + str('window.' + (target === W ? method : 'jivo_api.' + method) + ' is not a function') + '}');
       return;
     }
@@ -417,6 +447,8 @@
     function finish() {
       if (done) return;
       done = true;
+      // from-page: {"type":"apiResult","id":3,"outcome":{"returned":{"result":"ok"},"callbackArgs":null}}
+      // from-page: {"type":"apiResult","id":4,"outcome":{"callbackArgs":[null,42]}}
       answer('{' + (returned === undefined ? '' : '"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL }) + ',') +
         '"callbackArgs":' + (callbackArgs || 'null') + '}');
     }
@@ -424,6 +456,7 @@
       returned = apply(fn, target, callArgs);
     } catch (err) {
       done = true;
+      // from-page: {"type":"apiResult","id":3,"outcome":{"threw":"boom"}}
       answer('{"threw":' + str(err && err.message !== undefined ? err.message : err) + '}');
       return;
     }
@@ -436,6 +469,8 @@
     const wrapped = {
       [name](data, unused) {
         const result = apply(original, this, arguments);
+        // from-page: {"type":"history","kind":"push"}
+        // from-page: {"type":"history","kind":"replace"}
         try { send('{"type":"history","kind":"' + kind + '"}'); } catch (_) { /* ignore */ }
         return result;
       },

@@ -14,10 +14,10 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use jwi_core::api::call::{ApiCall, RawCall};
+use jwi_core::api::call::{ApiCall, RawCall, Reply};
 use jwi_core::api::{Callback, Method};
 use jwi_core::event_log::{ChunkKey, Entry, Event, Export, ImportError, PageId};
-use jwi_core::protocol::page::{CallOutcome, FromPage, HistoryKind, ToPage};
+use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
 use jwi_core::protocol::popup::{FromPopup, ToPopup};
 use jwi_core::protocol::runtime::{FromContent, SequencedEvent, ToContent};
 use jwi_core::protocol::{decode, encode, limits, DecodeError, PageStatus};
@@ -160,21 +160,23 @@ fn method() -> impl Strategy<Value = Method> {
 }
 
 /// A `null` return value is not representable on the wire (the shim sends `undefined` and `null`
-/// alike as absent), so generated outcomes never hold `Some(Value::Null)`.
+/// alike as absent), so generated outcomes never hold `Some(Value::Null)`. A reply's note is
+/// never serialised, so generated outcomes have none.
 fn non_null() -> impl Strategy<Value = Value> {
     value().prop_filter("null reads back as absent", |v| !v.is_null())
 }
 
-fn outcome() -> impl Strategy<Value = CallOutcome> {
+fn outcome() -> impl Strategy<Value = Reply> {
     (
         prop::option::of(non_null()),
         prop::option::of(args()),
         prop::option::of(text()),
     )
-        .prop_map(|(returned, callback_args, threw)| CallOutcome {
+        .prop_map(|(returned, callback_args, threw)| Reply {
             returned,
             callback_args,
             threw,
+            note: None,
         })
 }
 

@@ -91,23 +91,6 @@ pub fn from_js(value: &JsValue) -> serde_json::Value {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "local"], js_name = get)]
-    pub fn storage_local_get(keys: &JsValue) -> Promise;
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "local"], js_name = set)]
-    pub fn storage_local_set(items: &JsValue) -> Promise;
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "local"], js_name = remove)]
-    pub fn storage_local_remove(keys: &JsValue) -> Promise;
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = get)]
-    pub fn storage_session_get(keys: &JsValue) -> Promise;
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = set)]
-    pub fn storage_session_set(items: &JsValue) -> Promise;
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = remove)]
-    pub fn storage_session_remove(keys: &JsValue) -> Promise;
-    #[wasm_bindgen(js_namespace = ["browser", "storage", "managed"], js_name = get, catch)]
-    pub fn storage_managed_get(keys: &JsValue) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "storage"], js_name = onChanged)]
-    pub static STORAGE_ON_CHANGED: ExtEvent;
-
     #[wasm_bindgen(js_namespace = ["browser", "scripting"], js_name = registerContentScripts)]
     pub fn register_content_scripts(scripts: &JsValue) -> Promise;
     #[wasm_bindgen(js_namespace = ["browser", "scripting"], js_name = unregisterContentScripts)]

@@ -22,6 +22,13 @@ extern "C" {
     fn session_set(items: &JsValue) -> Promise;
     #[wasm_bindgen(js_namespace = ["browser", "storage", "session"], js_name = remove)]
     fn session_remove(keys: &JsValue) -> Promise;
+    /// `storage.managed.get(null)`: the administrator's policy. Firefox rejects the call when
+    /// there is no policy (and throws where managed storage is missing); Chromium answers `{}`.
+    #[wasm_bindgen(js_namespace = ["browser", "storage", "managed"], js_name = get, catch)]
+    pub fn managed_get(keys: &JsValue) -> Result<Promise, JsValue>;
+    /// `storage.onChanged`: every writer's changes, in every context.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "storage"], js_name = onChanged)]
+    pub static ON_CHANGED: ext::ExtEvent;
 }
 
 /// A storage area.

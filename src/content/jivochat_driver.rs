@@ -11,10 +11,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::{send_to_background, set_status, spa_driver};
-use jwi_core::api::call::{function_marker, is_function_marker, ApiCall, RawCall};
+use jwi_core::api::call::{function_marker, is_function_marker, ApiCall, RawCall, Reply};
 use jwi_core::api::Callback;
 use jwi_core::jivochat::{site_loader, violation_blocks, widget_args, LoaderFailure, LoaderScript};
-use jwi_core::protocol::page::CallOutcome;
 use jwi_core::protocol::runtime::{FromContent, LoaderConfig};
 use jwi_core::protocol::PageStatus;
 
@@ -227,10 +226,7 @@ fn fail(failure: LoaderFailure) {
 
 /// Answers a console call the widget cannot take because it did not load.
 fn refuse(id: u32, reason: &str) {
-    let outcome = CallOutcome {
-        threw: Some(format!("the widget is not loaded: {reason}")),
-        ..CallOutcome::default()
-    };
+    let outcome = Reply::threw(format!("the widget is not loaded: {reason}"));
     send_to_background(&FromContent::ApiResult { id, outcome });
 }
 
@@ -287,10 +283,7 @@ pub fn console_call(id: u32, call: RawCall) {
         checked.args.push(function_marker());
     }
     if let Err(e) = ApiCall::from_raw(&checked) {
-        let outcome = CallOutcome {
-            threw: Some(format!("refused: {e}")),
-            ..CallOutcome::default()
-        };
+        let outcome = Reply::threw(format!("refused: {e}"));
         send_to_background(&FromContent::ApiResult { id, outcome });
         return;
     }

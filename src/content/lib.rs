@@ -20,10 +20,11 @@ use wasm_bindgen::prelude::*;
 use serde_json::Value;
 
 use jwi_browser::ext::{self, Port};
+use jwi_core::api::call::Reply;
 use jwi_core::api::Method;
 use jwi_core::event_log::{Event, Origin};
 use jwi_core::page_gate::{Limits, PageGate};
-use jwi_core::protocol::page::{CallOutcome, FromPage, HistoryKind, ToPage};
+use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
 use jwi_core::protocol::runtime::{FromContent, PageConfig, ToContent};
 use jwi_core::protocol::{self, decode, limits, Mode, PageStatus};
 use jwi_core::spa::{PageReport, UrlCause};
@@ -198,8 +199,10 @@ fn on_page_message(text: String) {
         }
         FromPage::SandboxCall { method, args } => {
             let reply = sandbox_driver::page_call(method, &args);
+            // The reply's note is the extension's own: it is not serialised, so the page never
+            // sees it.
             send_to_page(&ToPage::Reply {
-                outcome: sandbox_driver::outcome_of(&reply),
+                outcome: reply.clone(),
             });
             recorder::record(Event::api_call(method, args, Origin::Page, &reply));
             sandbox_driver::flush();
@@ -222,9 +225,9 @@ fn on_page_message(text: String) {
             args,
             returned,
         } => {
-            let outcome = CallOutcome {
+            let outcome = Reply {
                 returned,
-                ..CallOutcome::default()
+                ..Reply::default()
             };
             recorder::record(Event::ApiCall {
                 method,
@@ -357,7 +360,7 @@ fn send_to_background(msg: &FromContent) {
     if sent {
         return;
     }
-    let Some(port) = ext::connect("page") else {
+    let Some(port) = ext::connect(protocol::runtime::PORT_NAME) else {
         return;
     };
     let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
@@ -421,14 +424,14 @@ fn on_background_message(text: &str) {
             Some(Mode::JivoChat) => jivochat_driver::console_call(id, call),
             _ => {
                 let reply = sandbox_driver::page_call(call.method, &call.args);
-                let outcome = sandbox_driver::outcome_of(&reply);
                 recorder::record(Event::api_call(
                     call.method,
                     call.args,
                     Origin::Popup,
                     &reply,
                 ));
-                send_to_background(&FromContent::ApiResult { id, outcome });
+                // The note stays in the log: a reply's note is never serialised.
+                send_to_background(&FromContent::ApiResult { id, outcome: reply });
                 sandbox_driver::flush();
             }
         },

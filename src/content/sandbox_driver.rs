@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::widget_ui::WidgetUi;
 use super::{send_to_background, send_to_page, set_status};
 use jwi_core::api::{Callback, Method};
-use jwi_core::protocol::page::{CallOutcome, ToPage};
+use jwi_core::protocol::page::ToPage;
 use jwi_core::protocol::runtime::{FromContent, SandboxSeed};
 use jwi_core::protocol::PageStatus;
 use jwi_core::sandbox::{AgentAction, Effect, Reply, Sandbox, SiteContext, VisitorAction};
@@ -94,15 +94,6 @@ pub fn page_call(method: Method, args: &[Value]) -> Reply {
     reply.unwrap_or_else(|| {
         Reply::undefined().with_note("the sandbox widget is not running on this page")
     })
-}
-
-/// What a reply looks like to the page.
-pub fn outcome_of(reply: &Reply) -> CallOutcome {
-    CallOutcome {
-        returned: reply.returns.clone(),
-        callback_args: reply.callback_args.clone(),
-        threw: None,
-    }
 }
 
 /// Applies an action of the popup agent.

@@ -8,6 +8,7 @@
 //! - [`settings`] and [`site_rule`]: the settings document and the site rules it holds;
 //! - [`spa`]: the SPA tracker; [`sandbox`]: the sandbox widget model;
 //! - [`event_log`]: the per-tab log; [`page_gate`]: the gate for page messages;
+//! - [`storage_keys`]: every key kept in extension storage;
 //! - [`jivochat`]: JivoChat mode's decisions about the real loader;
 //! - [`checks`]: integration checks, judging a page's log against the Widget API reference;
 //! - [`view`]: the DOM-free view models of the extension's surfaces.
@@ -24,4 +25,5 @@ pub mod sandbox;
 pub mod settings;
 pub mod site_rule;
 pub mod spa;
+pub mod storage_keys;
 pub mod view;

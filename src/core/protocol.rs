@@ -5,8 +5,10 @@
 //! - [`page`]: the page's main world (the shim) ↔ the content script, over the secret DOM channel.
 //!   Everything that arrives from it is untrusted: decode it with [`decode`], which checks the size
 //!   before parsing.
-//! - [`runtime`]: the content script ↔ the background, over a `runtime.Port` per page.
-//! - [`popup`]: the popup ↔ the background, over a `runtime.Port` per open popup.
+//! - [`runtime`]: the content script ↔ the background, over a `runtime.Port` per page
+//!   (named [`runtime::PORT_NAME`]).
+//! - [`popup`]: the popup ↔ the background, over a `runtime.Port` per open popup
+//!   (named [`popup::PORT_NAME`]).
 //!
 //! Every message is a JSON string of one of these types; a shell never builds or reads a message
 //! field by hand.
@@ -130,6 +132,7 @@ pub mod page {
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
 
+    use crate::api::call::Reply;
     use crate::api::{Callback, Method};
 
     /// A URL change the shim saw the page make.
@@ -201,23 +204,8 @@ pub mod page {
             /// The request's id.
             id: u32,
             /// The result.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
-    }
-
-    /// What one call of an entry point produced.
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CallOutcome {
-        /// The synchronous return value; absent for `undefined`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub returned: Option<Value>,
-        /// The arguments the method passed to its callback (`getVisitorNumber`, `isCallbackEnabled`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub callback_args: Option<Vec<Value>>,
-        /// The exception the call threw, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub threw: Option<String>,
     }
 
     /// What the content script sends to the shim.
@@ -233,7 +221,7 @@ pub mod page {
         /// The synchronous answer to a [`FromPage::SandboxCall`].
         Reply {
             /// What the call returns and passes to its callback.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
         /// Define `window.jivo_api`, `jivo_init` and `jivo_destroy` backed by the sandbox.
         InstallSandboxApi,
@@ -261,11 +249,13 @@ pub mod page {
 pub mod runtime {
     use serde::{Deserialize, Serialize};
 
+    /// The name a content script gives its `runtime.connect` port.
+    pub const PORT_NAME: &str = "content";
+
     use std::num::NonZeroU64;
 
-    use super::page::CallOutcome;
     use super::{Mode, PageStatus};
-    use crate::api::call::RawCall;
+    use crate::api::call::{RawCall, Reply};
     use crate::event_log::{Event, PageId};
     use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
     use crate::spa::SpaConfig;
@@ -311,7 +301,7 @@ pub mod runtime {
             /// The request id.
             id: u32,
             /// What the call produced.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
         /// Events for the tab's log, numbered per page so that a resend after the background
         /// restarted is recognised; answered with [`ToContent::Ack`].
@@ -419,9 +409,11 @@ pub mod runtime {
 pub mod popup {
     use serde::{Deserialize, Serialize};
 
-    use super::page::CallOutcome;
+    /// The name a popup gives its `runtime.connect` port.
+    pub const PORT_NAME: &str = "popup";
+
     use super::{Mode, PageStatus};
-    use crate::api::call::RawCall;
+    use crate::api::call::{RawCall, Reply};
     use crate::event_log::{Entry, Summary};
     use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
 
@@ -502,7 +494,7 @@ pub mod popup {
             /// The request id.
             id: u32,
             /// What the call produced, or why it could not be made.
-            outcome: CallOutcome,
+            outcome: Reply,
         },
     }
 
@@ -529,8 +521,9 @@ pub mod popup {
 
 #[cfg(test)]
 mod tests {
-    use super::page::{CallOutcome, FromPage, ToPage};
+    use super::page::{FromPage, ToPage};
     use super::*;
+    use crate::api::call::Reply;
     use crate::api::{Callback, Method};
     use serde_json::json;
 
@@ -583,11 +576,7 @@ mod tests {
             },
             FromPage::ApiResult {
                 id: 7,
-                outcome: CallOutcome {
-                    returned: None,
-                    callback_args: Some(vec![json!(null), json!(3)]),
-                    threw: None,
-                },
+                outcome: Reply::callback(vec![json!(null), json!(3)]),
             },
         ];
         for m in msgs {
@@ -605,7 +594,7 @@ mod tests {
 
     #[test]
     fn decodes_the_shims_wire_text() {
-        // Exactly as extension/shim.js writes them.
+        // As extension/shim.js writes them (tests/shim_contract.rs checks the shim itself).
         let ready = r#"{"type":"ready","jivoApiPresent":false}"#;
         assert_eq!(
             decode::<FromPage>(ready, limits::PAGE_MESSAGE_BYTES),

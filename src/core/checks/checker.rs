@@ -4,11 +4,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::finding::{error_count, error_evidence, CheckId, Finding};
+use crate::api::call::Reply;
 use crate::api::call::{ApiCall, ApiResult, ArgError, CustomDataField, Email};
 use crate::api::{Callback, Method};
 use crate::event_log::{Entry, Event, Origin};
 use crate::jivochat::loader_widget_id;
-use crate::protocol::page::CallOutcome;
 
 /// The most findings one checker keeps; later new subjects are counted in
 /// [`Checker::overflow`] instead (a page cannot grow the list without bound by varying its
@@ -314,7 +314,7 @@ impl Checker {
         method: Method,
         args: &[Value],
         origin: Origin,
-        outcome: &CallOutcome,
+        outcome: &Reply,
     ) -> bool {
         let mut changed = false;
         let before_load = match &mut self.page {

@@ -55,7 +55,7 @@
 //! use jwi_core::api::{Callback, Method};
 //! use jwi_core::checks::{Checker, CheckId, Severity};
 //! use jwi_core::event_log::{Entry, Event, Origin};
-//! use jwi_core::protocol::page::CallOutcome;
+//! use jwi_core::api::call::Reply;
 //! use serde_json::json;
 //!
 //! let entry = |id, event| Entry { id, at: 0.0, event };
@@ -66,7 +66,7 @@
 //!     method: Method::SetWidgetColor,
 //!     args: vec![json!("red")],
 //!     origin: Origin::Page,
-//!     outcome: CallOutcome::default(),
+//!     outcome: Reply::default(),
 //!     note: None,
 //! }));
 //! checker.push(&entry(3, Event::Callback { name: Callback::OnLoadCallback, args: vec![] }));

@@ -2,9 +2,9 @@ use serde_json::{json, Value};
 
 use super::checker::{guessable_token, Guess};
 use super::*;
+use crate::api::call::Reply;
 use crate::api::{Callback, Method};
 use crate::event_log::{Entry, Event, Origin};
-use crate::protocol::page::CallOutcome;
 use crate::spa::UrlCause;
 
 /// One input: a log entry (it gets the next id), or a shell fact (with the id of a status
@@ -68,7 +68,7 @@ fn onload() -> Step {
     cb(Callback::OnLoadCallback)
 }
 
-fn call_with(method: Method, args: Vec<Value>, origin: Origin, outcome: CallOutcome) -> Step {
+fn call_with(method: Method, args: Vec<Value>, origin: Origin, outcome: Reply) -> Step {
     E(Event::ApiCall {
         method,
         args,
@@ -79,7 +79,7 @@ fn call_with(method: Method, args: Vec<Value>, origin: Origin, outcome: CallOutc
 }
 
 fn call(method: Method, args: Vec<Value>) -> Step {
-    call_with(method, args, Origin::Page, CallOutcome::default())
+    call_with(method, args, Origin::Page, Reply::default())
 }
 
 fn returning(method: Method, args: Vec<Value>, returned: Value) -> Step {
@@ -87,15 +87,15 @@ fn returning(method: Method, args: Vec<Value>, returned: Value) -> Step {
         method,
         args,
         Origin::Page,
-        CallOutcome {
+        Reply {
             returned: Some(returned),
-            ..CallOutcome::default()
+            ..Reply::default()
         },
     )
 }
 
 fn popup(method: Method, args: Vec<Value>) -> Step {
-    call_with(method, args, Origin::Popup, CallOutcome::default())
+    call_with(method, args, Origin::Popup, Reply::default())
 }
 
 fn nav(cause: Option<UrlCause>, reported: bool) -> Step {
@@ -276,9 +276,9 @@ fn cases() -> Vec<Case> {
                     M::Close,
                     vec![],
                     Origin::Page,
-                    CallOutcome {
+                    Reply {
                         threw: Some("TypeError: x is undefined".into()),
-                        ..CallOutcome::default()
+                        ..Reply::default()
                     },
                 ),
             ],
@@ -302,11 +302,11 @@ fn cases() -> Vec<Case> {
                     M::IsCallbackEnabled,
                     vec![json!({"$function": true})],
                     Origin::Page,
-                    CallOutcome {
+                    Reply {
                         callback_args: Some(vec![
                             json!({"result": "fail", "reason": "Callback disabled"}),
                         ]),
-                        ..CallOutcome::default()
+                        ..Reply::default()
                     },
                 ),
             ],
@@ -641,7 +641,7 @@ fn cases() -> Vec<Case> {
                     M::SendPageTitle,
                     vec![json!("Cart")],
                     Origin::SpaTracker,
-                    CallOutcome::default(),
+                    Reply::default(),
                 ),
                 nav(Some(UrlCause::Push), false),
             ],
@@ -905,7 +905,7 @@ fn a_page_that_reports_itself_takes_back_only_its_own_spa_occurrences() {
             method: Method::SendPageTitle,
             args: vec![json!("Cart")],
             origin: Origin::Page,
-            outcome: CallOutcome::default(),
+            outcome: Reply::default(),
             note: None,
         },
     });
@@ -927,7 +927,7 @@ fn push_says_whether_the_findings_changed() {
         method: Method::Open,
         args: vec![],
         origin: Origin::Page,
-        outcome: CallOutcome::default(),
+        outcome: Reply::default(),
         note: None,
     };
     assert!(checker.push(&entry(2, early)));

@@ -69,13 +69,16 @@ pub(super) fn bound(entry: &mut Entry) -> usize {
     json_size(entry)
 }
 
-/// Gives the event the one form its JSON reads back as: a returned `null` becomes absent (the
-/// protocol's `CallOutcome` reads `"returned": null` as absent), and argument lists are cut.
+/// Gives the event the one form its JSON reads back as: a returned `null` becomes absent
+/// ([`Reply`](crate::api::call::Reply) reads `"returned": null` as absent), the outcome has no
+/// note (the entry's own `note` carries it; a reply's is never serialised), and argument lists
+/// are cut.
 fn normalize(event: &mut Event) {
     if let Event::ApiCall { outcome, .. } = event {
         if outcome.returned.as_ref().is_some_and(Value::is_null) {
             outcome.returned = None;
         }
+        outcome.note = None;
     }
     cap_args(event);
 }

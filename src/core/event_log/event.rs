@@ -9,7 +9,6 @@ use serde_json::{Map, Value};
 
 use crate::api::call::Reply;
 use crate::api::{Callback, Method};
-use crate::protocol::page::CallOutcome;
 use crate::spa::{PageReport, ReportReason, UrlCause};
 
 /// Who made an API call.
@@ -73,8 +72,9 @@ pub enum Event {
         /// Who called it.
         origin: Origin,
         /// What it returned, passed to its callback or threw. A returned `null` is stored as
-        /// absent, as [`CallOutcome`] reads it back.
-        outcome: CallOutcome,
+        /// absent, as [`Reply`] reads it back; its note is always `None` (the entry's `note`
+        /// carries it).
+        outcome: Reply,
         /// Why the call failed or was ignored, when the extension knows (sandbox, console).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
@@ -112,18 +112,14 @@ pub enum Event {
 }
 
 impl Event {
-    /// An API call answered with a [`Reply`] (the sandbox and the popup console): the reply's
-    /// return value and callback arguments become the outcome, its note the entry's note.
+    /// An API call answered with a [`Reply`] (the sandbox and the popup console): the reply
+    /// becomes the outcome, its note the entry's note.
     pub fn api_call(method: Method, args: Vec<Value>, origin: Origin, reply: &Reply) -> Event {
         Event::ApiCall {
             method,
             args,
             origin,
-            outcome: CallOutcome {
-                returned: reply.returns.clone(),
-                callback_args: reply.callback_args.clone(),
-                ..CallOutcome::default()
-            },
+            outcome: reply.clone().without_note(),
             note: reply.note.clone(),
         }
     }

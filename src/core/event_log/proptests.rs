@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 
 use super::tests::{live_chunk_keys, page, seq, Store};
 use super::*;
+use crate::api::call::Reply;
 use crate::api::{Callback, Method};
-use crate::protocol::page::CallOutcome;
 use crate::spa::UrlCause;
 
 /// Cases per property: `default`, or PROPTEST_CASES for a longer run.
@@ -95,10 +95,11 @@ fn event(short: u32) -> impl Strategy<Value = Event> {
                         method,
                         args,
                         origin,
-                        outcome: CallOutcome {
+                        outcome: Reply {
                             returned,
                             callback_args,
                             threw,
+                            note: None,
                         },
                         note,
                     }
@@ -341,7 +342,7 @@ proptest! {
         prop_assert_eq!(entry.event.name(), event.name());
         let mut given = Entry { id, at: quantize_time(at), event };
         if let Event::ApiCall { outcome, .. } = &mut given.event {
-            // Stored as absent: `CallOutcome` cannot tell `null` from `undefined`.
+            // Stored as absent: `Reply` cannot tell `null` from `undefined`.
             outcome.returned = outcome.returned.take().filter(|v| !v.is_null());
         }
         if serde_json::to_vec(&given).unwrap().len() <= MAX_ENTRY_BYTES {

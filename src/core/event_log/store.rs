@@ -33,6 +33,7 @@ use super::bound;
 use super::event::{quantize_time, Entry, PageId};
 use super::{PageMark, Stored, TabLog, MAX_PAGES};
 use crate::settings::LogConfig;
+use crate::storage_keys;
 
 /// How many consecutive entry ids one chunk covers.
 ///
@@ -74,17 +75,17 @@ impl ChunkKey {
     }
 
     /// The `storage.session` key for tab `tab`: `log:<tab>` for the head, `log:<tab>:<n>` for
-    /// chunk `n`.
+    /// chunk `n` ([`storage_keys::log_head`], [`storage_keys::log_chunk`]).
     pub fn storage_key(self, tab: i32) -> String {
         match self {
-            ChunkKey::Head => format!("log:{tab}"),
-            ChunkKey::Entries(n) => format!("log:{tab}:{n}"),
+            ChunkKey::Head => storage_keys::log_head(tab),
+            ChunkKey::Entries(n) => storage_keys::log_chunk(tab, n),
         }
     }
 
     /// The tab and piece a `storage.session` key names, if it is one of [`ChunkKey::storage_key`]'s.
     pub fn parse_storage_key(key: &str) -> Option<(i32, ChunkKey)> {
-        let rest = key.strip_prefix("log:")?;
+        let rest = key.strip_prefix(storage_keys::LOG_PREFIX)?;
         let (tab, chunk) = match rest.split_once(':') {
             None => (rest, ChunkKey::Head),
             Some((tab, n)) => (tab, ChunkKey::Entries(canonical::<u64>(n)?)),

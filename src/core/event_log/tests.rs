@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use super::*;
 use crate::api::call::{ApiResult, Reply};
 use crate::api::{Callback, Method};
-use crate::protocol::page::CallOutcome;
 use crate::spa::{PageReport, ReportReason, UrlCause};
 
 // ---------------------------------------------------------------------------------------------
@@ -30,11 +29,11 @@ fn callback(name: Callback, args: Vec<Value>) -> Event {
     Event::Callback { name, args }
 }
 
-fn outcome(returned: Option<Value>, callback_args: Option<Vec<Value>>) -> CallOutcome {
-    CallOutcome {
+fn outcome(returned: Option<Value>, callback_args: Option<Vec<Value>>) -> Reply {
+    Reply {
         returned,
         callback_args,
-        ..CallOutcome::default()
+        ..Reply::default()
     }
 }
 
@@ -496,9 +495,9 @@ fn events_serialise_as_documented() {
                 method: Method::JivoInit,
                 args: vec![],
                 origin: Origin::Popup,
-                outcome: CallOutcome {
+                outcome: Reply {
                     threw: Some("no widget".into()),
-                    ..CallOutcome::default()
+                    ..Reply::default()
                 },
                 note: Some("widget not loaded".into()),
             },
@@ -903,10 +902,11 @@ fn big_entries_are_cut_down_with_markers() {
                 method: Method::ShowProactiveInvitation,
                 args: (0..40).map(|_| json!(quotes.clone())).collect(),
                 origin: Origin::SpaTracker,
-                outcome: CallOutcome {
+                outcome: Reply {
                     returned: Some(json!([huge.clone(), huge.clone()])),
                     callback_args: Some((0..40).map(|_| json!(controls.clone())).collect()),
                     threw: Some(huge.clone()),
+                    note: None,
                 },
                 note: Some(quotes.clone()),
             },

@@ -126,7 +126,7 @@ pub enum VisitorAction {
 /// How the agent ends a return call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "camelCase")]
-pub enum CallOutcome {
+pub enum CallEnd {
     /// The call went through: `jivo_onCallEnd({result: 'ok'})`.
     Ok,
     /// It failed or could not start: `jivo_onCallEnd({result: 'fail', reason})`.
@@ -168,6 +168,6 @@ pub enum AgentAction {
     #[serde(rename_all = "camelCase")]
     EndCall {
         /// How it ended.
-        outcome: CallOutcome,
+        outcome: CallEnd,
     },
 }

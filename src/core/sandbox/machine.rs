@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::effects::Effects;
-use super::input::{AgentAction, AgentState, CallOutcome, SiteContext, VisitorAction};
+use super::input::{AgentAction, AgentState, CallEnd, SiteContext, VisitorAction};
 use super::record::{Author, VisitorRecord, WidgetColor};
 use super::view::{
     AgentView, Appearance, CallEndView, CallView, CallbackFormView, ChatMode, ChatPaneView,
@@ -555,7 +555,7 @@ impl Sandbox {
                 let url = url.unwrap_or_else(|| self.site.page_url.clone());
                 self.site.page_title.clone_from(&title);
                 self.site.page_url.clone_from(&url);
-                self.record.push_page(super::record::PageReport {
+                self.record.push_page(super::record::VisitedPage {
                     title,
                     url,
                     from_api,
@@ -802,7 +802,7 @@ impl Sandbox {
                     return;
                 };
                 let (result, end) = match outcome {
-                    CallOutcome::Ok => (
+                    CallEnd::Ok => (
                         ApiResult::Ok,
                         CallEndView {
                             phone: call.phone,
@@ -810,7 +810,7 @@ impl Sandbox {
                             reason: None,
                         },
                     ),
-                    CallOutcome::Fail { reason } => {
+                    CallEnd::Fail { reason } => {
                         let reason = match reason.trim() {
                             "" => "Call failed".to_string(),
                             r => r.to_string(),

@@ -20,7 +20,7 @@
 //! let mut w = Sandbox::new(site, None, 7);
 //! assert_eq!(w.init().callbacks(), [Callback::OnLoadCallback]);
 //! let (reply, fx) = w.call_raw(Method::Open, &[json!({"start": "chat"})]);
-//! assert_eq!(reply.returns, Some(json!({"result": "ok"})));
+//! assert_eq!(reply.returned, Some(json!({"result": "ok"})));
 //! assert_eq!(
 //!     fx.callbacks(),
 //!     [Callback::OnOpen, Callback::OnChangeState, Callback::OnResizeCallback]
@@ -195,14 +195,14 @@ mod tests;
 
 pub use crate::api::call::Reply;
 pub use effects::{Effect, Effects};
-pub use input::{AgentAction, AgentState, CallOutcome, SiteContext, VisitorAction};
+pub use input::{AgentAction, AgentState, CallEnd, SiteContext, VisitorAction};
 pub use machine::{
     Sandbox, AGENTS_ONLINE, ALREADY_LOADED, CALL_IN_PROGRESS, CALL_SIZE, CHAT_CALL_EXTRA_HEIGHT,
     CHAT_MIN_SIZE, CHAT_SIZE, CONTACT_FORM_EMPTY, DEFAULT_COLOR, DESTROYED, LABEL_SIZE, MAX_DRAG,
     MAX_WINDOW, MENU_SIZE, MIN_WINDOW, NOT_LOADED,
 };
 pub use record::{
-    Author, FirstVisit, Message, PageReport, VisitorRecord, WidgetColor, MAX_MESSAGES, MAX_PAGES,
+    Author, FirstVisit, Message, VisitedPage, VisitorRecord, WidgetColor, MAX_MESSAGES, MAX_PAGES,
 };
 pub use utm::{parse_utm, Utm};
 pub use view::{

@@ -71,10 +71,10 @@ fn agent_action() -> impl Strategy<Value = AgentAction> {
         Just(AgentAction::AcceptChat),
         words().prop_map(|text| AgentAction::SendMessage { text }),
         Just(AgentAction::EndCall {
-            outcome: CallOutcome::Ok
+            outcome: CallEnd::Ok
         }),
         words().prop_map(|reason| AgentAction::EndCall {
-            outcome: CallOutcome::Fail { reason }
+            outcome: CallEnd::Fail { reason }
         }),
     ]
 }
@@ -247,7 +247,7 @@ fn same_json(a: &Value, b: &Value) -> bool {
 fn check_reply(method: Method, reply: &Reply) -> Result<(), TestCaseError> {
     if let Some(field) = failure_field(method) {
         if method != Method::IsCallbackEnabled {
-            let r = reply.returns.as_ref().and_then(ApiResult::from_value);
+            let r = reply.returned.as_ref().and_then(ApiResult::from_value);
             prop_assert!(r.is_some(), "{:?} must return a result object", method);
             if let Some(ApiResult::Fail { field: f, .. }) = r {
                 prop_assert_eq!(f, field);

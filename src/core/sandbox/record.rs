@@ -43,10 +43,11 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// A page reported by `sendPageTitle`.
+/// A page the visitor was on, as `sendPageTitle` reported it to the widget (the SPA tracker's
+/// [`PageReport`](crate::spa::PageReport) is such a report on its way out).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PageReport {
+pub struct VisitedPage {
     /// The title passed.
     pub title: String,
     /// The URL passed, or the page's URL when none was.
@@ -111,7 +112,7 @@ pub struct VisitorRecord {
     /// `setWidgetColor`.
     pub color: Option<WidgetColor>,
     /// `sendPageTitle` reports, oldest first, at most [`MAX_PAGES`].
-    pub pages: Vec<PageReport>,
+    pub pages: Vec<VisitedPage>,
 }
 
 impl VisitorRecord {
@@ -177,8 +178,8 @@ impl VisitorRecord {
         keep_last(&mut self.messages, MAX_MESSAGES);
     }
 
-    /// Appends a page report, dropping the oldest beyond [`MAX_PAGES`].
-    pub fn push_page(&mut self, page: PageReport) {
+    /// Appends a visited page, dropping the oldest beyond [`MAX_PAGES`].
+    pub fn push_page(&mut self, page: VisitedPage) {
         self.pages.push(page);
         keep_last(&mut self.pages, MAX_PAGES);
     }

@@ -34,7 +34,7 @@ fn raw(w: &mut Sandbox, m: Method, args: &[Value]) -> (Reply, Effects) {
 }
 
 fn returns(w: &mut Sandbox, m: Method, args: &[Value]) -> Option<Value> {
-    raw(w, m, args).0.returns
+    raw(w, m, args).0.returned
 }
 
 fn cbs(fx: &Effects) -> Vec<Callback> {
@@ -93,7 +93,7 @@ fn init_fires_the_load_callback_once() {
     assert!(w.widget_view().mounted);
     assert!(w.init().is_empty());
     let (r, fx) = raw(&mut w, Method::JivoInit, &[]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(r.note.as_deref(), Some(ALREADY_LOADED));
     assert!(fx.is_empty());
 }
@@ -124,15 +124,15 @@ fn calls_before_load_are_refused_in_the_documented_shapes() {
         Some(vec![json!({"result": "fail", "reason": NOT_LOADED})])
     );
     let (r, fx) = raw(&mut w, Method::SetUserToken, &[json!("t")]);
-    assert_eq!((r.returns, r.note.as_deref()), (None, Some(NOT_LOADED)));
+    assert_eq!((r.returned, r.note.as_deref()), (None, Some(NOT_LOADED)));
     assert!(fx.is_empty());
     assert_eq!(w.record().user_token, None);
     let (r, _) = raw(&mut w, Method::GetUtm, &[]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert!(w.visitor(VisitorAction::ClickLabel).is_empty());
     // jivo_init before the first load loads the widget.
     let (r, fx) = raw(&mut w, Method::JivoInit, &[]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(cbs(&fx), [OnLoadCallback]);
 }
 
@@ -142,7 +142,7 @@ fn destroy_and_init_cycles() {
     open_chat(&mut w);
     send(&mut w, "hi");
     let (r, fx) = raw(&mut w, Method::JivoDestroy, &[]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(fx.as_slice().first(), Some(&Effect::Destroyed));
     // No jivo_onClose even though the window was open.
     assert_eq!(cbs(&fx), [OnWidgetDestroy]);
@@ -195,7 +195,7 @@ fn destroy_and_init_cycles() {
 fn open_and_close_fire_open_close_state_and_resize_in_order() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::Open, &[json!({"start": "chat"})]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert_eq!(cbs(&fx), [OnOpen, OnChangeState, OnResizeCallback]);
     assert_eq!(state_changes(&fx), ["chat"]);
     assert!(fx.renders());
@@ -204,16 +204,16 @@ fn open_and_close_fire_open_close_state_and_resize_in_order() {
 
     // Same state again: ok, nothing happens.
     let (r, fx) = raw(&mut w, Method::Open, &[]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert!(fx.is_empty());
 
     let (r, fx) = raw(&mut w, Method::Close, &[]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert_eq!(cbs(&fx), [OnClose, OnChangeState, OnResizeCallback]);
     assert_eq!(state_changes(&fx), ["label"]);
 
     let (r, fx) = raw(&mut w, Method::Close, &[]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert!(fx.is_empty());
 }
 
@@ -221,7 +221,7 @@ fn open_and_close_fire_open_close_state_and_resize_in_order() {
 fn open_call_and_menu_states() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::Open, &[json!({"start": "call"})]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert_eq!(cbs(&fx), [OnOpen, OnChangeState, OnResizeCallback]);
     assert_eq!(state_changes(&fx), ["call"]);
     let v = w.widget_view();
@@ -256,7 +256,7 @@ fn open_call_fails_while_callbacks_are_disabled() {
     let mut w = loaded();
     w.agent(AgentAction::SetCallbacksEnabled { enabled: false });
     let (r, fx) = raw(&mut w, Method::Open, &[json!({"start": "call"})]);
-    assert_eq!(r.returns, fail_reason(CALLBACK_DISABLED));
+    assert_eq!(r.returned, fail_reason(CALLBACK_DISABLED));
     assert_eq!(r.note.as_deref(), Some(CALLBACK_DISABLED));
     assert!(fx.is_empty());
     assert_eq!(w.state(), WidgetState::Label);
@@ -271,7 +271,7 @@ fn open_with_bad_arguments_fails_with_the_error_sentence() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::Open, &[json!({"start": "video"})]);
     assert_eq!(
-        r.returns,
+        r.returned,
         fail_reason(r#"start must be one of "chat", "call", "menu", got "video""#)
     );
     assert!(fx.is_empty());
@@ -399,7 +399,7 @@ fn invitation_opens_the_chat_window() {
         Method::ShowProactiveInvitation,
         &[json!("How can I help you?"), json!(3)],
     );
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(cbs(&fx), [OnOpen, OnChangeState, OnResizeCallback]);
     assert_eq!(state_changes(&fx), ["chat"]);
     assert!(
@@ -452,7 +452,7 @@ fn invitation_opens_the_chat_window() {
 fn invitation_with_bad_text_is_ignored_with_a_note() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::ShowProactiveInvitation, &[json!("  ")]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(r.note.as_deref(), Some("invitation_text must not be empty"));
     assert!(fx.is_empty());
 }
@@ -600,7 +600,7 @@ fn set_contact_info_merges_and_does_not_introduce() {
             json!({"name": "John Smith", "email": "", "phone": "+1 408 498 7855", "description": "Description text"}),
         ],
     );
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert!(cbs(&fx).is_empty());
     assert!(fx.persists() && fx.renders());
     raw(
@@ -622,7 +622,7 @@ fn set_contact_info_merges_and_does_not_introduce() {
     assert!(r.note.is_some());
     assert!(fx.is_empty());
     let (r, fx) = raw(&mut w, Method::SetContactInfo, &[json!({"email": "bad"})]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(
         r.note.as_deref(),
         Some(r#"email is not a valid address, got "bad""#)
@@ -718,7 +718,7 @@ fn chat_mode_follows_the_agent() {
 fn start_call_and_end_call() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::StartCall, &[json!("+14084987855")]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert_eq!(cbs(&fx), [OnCallStart]);
     assert_eq!(
         w.state(),
@@ -734,19 +734,19 @@ fn start_call_and_end_call() {
     );
 
     let fx = w.agent(AgentAction::EndCall {
-        outcome: CallOutcome::Ok,
+        outcome: CallEnd::Ok,
     });
     assert_eq!(fx.fired(), [(OnCallEnd, &[json!({"result": "ok"})][..])]);
     assert!(w.widget_view().call.is_none());
     assert!(w
         .agent(AgentAction::EndCall {
-            outcome: CallOutcome::Ok
+            outcome: CallEnd::Ok
         })
         .is_empty());
 
     raw(&mut w, Method::StartCall, &[json!("12345")]);
     let fx = w.agent(AgentAction::EndCall {
-        outcome: CallOutcome::Fail {
+        outcome: CallEnd::Fail {
             reason: "Busy".into(),
         },
     });
@@ -763,7 +763,7 @@ fn start_call_and_end_call() {
     );
     raw(&mut w, Method::StartCall, &[json!("12345")]);
     let fx = w.agent(AgentAction::EndCall {
-        outcome: CallOutcome::Fail { reason: " ".into() },
+        outcome: CallEnd::Fail { reason: " ".into() },
     });
     assert_eq!(
         fx.fired(),
@@ -779,13 +779,13 @@ fn start_call_refusals() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::StartCall, &[json!("call me")]);
     assert_eq!(
-        r.returns,
+        r.returned,
         fail_reason(r#"phone must be 5–20 digits with an optional leading +, got "call me""#)
     );
     assert!(fx.is_empty());
     w.agent(AgentAction::SetCallbacksEnabled { enabled: false });
     let (r, fx) = raw(&mut w, Method::StartCall, &[json!("+14084987855")]);
-    assert_eq!(r.returns, fail_reason("Callback disabled"));
+    assert_eq!(r.returned, fail_reason("Callback disabled"));
     assert!(fx.is_empty());
 }
 
@@ -814,7 +814,7 @@ fn callback_form() {
     assert!(cbs(&fx).is_empty());
     assert_eq!(form(&w).error.as_deref(), Some(CALL_IN_PROGRESS));
     w.agent(AgentAction::EndCall {
-        outcome: CallOutcome::Ok,
+        outcome: CallEnd::Ok,
     });
     assert!(form(&w).last_call.unwrap().ok);
 
@@ -834,7 +834,7 @@ fn callback_form() {
 fn is_callback_enabled_and_visitor_number_answer_through_callbacks() {
     let mut w = loaded();
     let (r, fx) = raw(&mut w, Method::IsCallbackEnabled, &[cb()]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(r.callback_args, Some(vec![json!({"result": "ok"})]));
     assert!(fx.is_empty());
     w.agent(AgentAction::SetCallbacksEnabled { enabled: false });
@@ -849,7 +849,7 @@ fn is_callback_enabled_and_visitor_number_answer_through_callbacks() {
     assert_eq!(r.callback_args, Some(vec![Value::Null, json!(7)]));
     // Without a function there is nobody to answer.
     let (r, fx) = raw(&mut w, Method::GetVisitorNumber, &[]);
-    assert_eq!((r.returns, r.callback_args), (None, None));
+    assert_eq!((r.returned, r.callback_args), (None, None));
     assert_eq!(
         r.note.as_deref(),
         Some("callback must be a function, got nothing")
@@ -869,12 +869,12 @@ fn send_offline_message_only_in_offline_mode() {
         Method::SendOfflineMessage,
         std::slice::from_ref(&msg),
     );
-    assert_eq!(r.returns, fail_error(AGENTS_ONLINE));
+    assert_eq!(r.returned, fail_error(AGENTS_ONLINE));
     assert!(fx.is_empty());
 
     w.agent(AgentAction::SetOnline { online: false });
     let (r, fx) = raw(&mut w, Method::SendOfflineMessage, &[msg]);
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert!(fx.persists());
     assert!(cbs(&fx)
         .iter()
@@ -898,7 +898,7 @@ fn send_offline_message_only_in_offline_mode() {
         &[json!({"message": "no contact"})],
     );
     assert_eq!(
-        r.returns,
+        r.returned,
         fail_error("email or phone is required so that an agent can answer")
     );
     assert!(fx.is_empty());
@@ -952,13 +952,13 @@ fn send_page_title_is_reported_to_the_agent_and_bounded() {
     let mut w = loaded();
     w.set_now(5_000);
     let (r, fx) = raw(&mut w, Method::SendPageTitle, &[json!("Only a title")]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert!(fx.persists() && fx.renders());
     assert!(cbs(&fx).is_empty());
     let p = w.record().pages.last().unwrap().clone();
     assert_eq!(
         p,
-        PageReport {
+        VisitedPage {
             title: "Only a title".into(),
             url: URL.into(),
             from_api: false,
@@ -1000,7 +1000,7 @@ fn custom_data_token_and_rules_reach_the_agent() {
             json!([{"content": "User balance: $56"}, {"title": "Actions", "content": "Add contact", "link": "https://crm.example/add"}]),
         ],
     );
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert!(fx.persists() && fx.renders());
     let a = w.agent_view();
     assert_eq!(a.custom_data.len(), 2);
@@ -1034,7 +1034,7 @@ fn custom_data_token_and_rules_reach_the_agent() {
         Some(json!({"invites": [{"delay": 5}]}))
     );
     let (r, fx) = raw(&mut w, Method::SetRules, &[json!("[]")]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(
         r.note.as_deref(),
         Some(r#"rules must be a JSON object, got "[]""#)
@@ -1114,7 +1114,7 @@ fn clear_history_forgets_the_visitor() {
     assert!(w.agent_view().accepted);
 
     let (r, fx) = raw(&mut w, Method::ClearHistory, &[]);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert!(fx.persists() && fx.renders());
     let rec = w.record();
     assert_eq!(rec.visitor_number, None);
@@ -1315,7 +1315,7 @@ fn views_serialise_in_camel_case() {
     assert_eq!(
         aa,
         AgentAction::EndCall {
-            outcome: CallOutcome::Fail {
+            outcome: CallEnd::Fail {
                 reason: "Busy".into()
             }
         }
@@ -1370,13 +1370,13 @@ fn typed_calls_work_like_raw_ones() {
     let (r, fx) = w.call(ApiCall::Open {
         start: OpenStart::Menu,
     });
-    assert_eq!(r.returns, ok());
+    assert_eq!(r.returned, ok());
     assert_eq!(state_changes(&fx), ["menu"]);
     let (r, _) = w.call(ApiCall::ShowProactiveInvitation {
         text: NonEmptyText::parse("Hi").unwrap(),
         department_id: None,
     });
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     let (r, _) = w.call(ApiCall::SetWidgetColor {
         color: HexColor::parse("#abc").unwrap(),
         color2: None,
@@ -1386,7 +1386,7 @@ fn typed_calls_work_like_raw_ones() {
         Method::StartCall,
         Phone::parse("x").map(|phone| ApiCall::StartCall { phone }),
     );
-    assert_eq!(r.returns.unwrap()["result"], json!("fail"));
+    assert_eq!(r.returned.unwrap()["result"], json!("fail"));
     assert!(fx.is_empty());
 }
 
@@ -1413,7 +1413,7 @@ fn agent_state_carries_over_to_the_next_page() {
     );
     // The call goes on and can be ended on the new page.
     let fx = w2.agent(AgentAction::EndCall {
-        outcome: CallOutcome::Ok,
+        outcome: CallEnd::Ok,
     });
     assert_eq!(cbs(&fx), [OnCallEnd]);
     // Defaults, and an offline agent has no accepted chat.

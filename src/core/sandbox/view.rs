@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::record::{Message, PageReport, WidgetColor};
+use super::record::{Message, VisitedPage, WidgetColor};
 use super::utm::Utm;
 use crate::api::call::{ContactInfo, CustomDataField, Phone};
 
@@ -294,7 +294,7 @@ pub struct AgentView {
     /// `setRules`.
     pub rules: Option<Map<String, Value>>,
     /// `sendPageTitle` reports, oldest first.
-    pub pages: Vec<PageReport>,
+    pub pages: Vec<VisitedPage>,
     /// UTM tags of the first visit.
     pub utm: Utm,
     /// Unread agent messages on the visitor's side.

@@ -1,7 +1,8 @@
 //! The settings: one JSON document (see `docs/settings.md`), read and validated into typed
 //! [`Settings`] once, at the edge, with every problem reported against its key.
 //!
-//! The document lives in `storage.local` under [`STORAGE_KEY`]; an administrator may set any
+//! The document lives in `storage.local` under
+//! [`storage_keys::SETTINGS`](crate::storage_keys::SETTINGS); an administrator may set any
 //! subset of it in `storage.managed`, and those values win and are locked
 //! ([`EffectiveSettings`]). The export file is exactly this document.
 //!
@@ -31,6 +32,7 @@
 mod document;
 mod error;
 mod managed;
+mod status;
 mod values;
 mod written;
 
@@ -45,15 +47,9 @@ use crate::spa::SpaConfig;
 
 pub use error::{FieldError, SettingsError};
 pub use managed::{apply_update, EffectiveSettings};
+pub use status::SettingsStatus;
 pub use values::{LoaderUrl, LogConfig, Mode, SiteWidgetConfig, WidgetId};
 
-/// The `storage.local` key that holds the settings document.
-pub const STORAGE_KEY: &str = "settings";
-
-/// The key under which the background keeps the last valid user document it applied
-/// (`storage.local`), so that an invalid document cannot take the settings in force away,
-/// not even across a restart. The options page reads it to show what is in force.
-pub const IN_FORCE_KEY: &str = "settingsInForce";
 /// The largest settings document accepted, in bytes of JSON text (256 KiB). Import files and
 /// storage writes come from outside, so this is checked before anything else.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;

@@ -117,7 +117,7 @@ pub fn build_call(
     let args: Vec<Value> = match method {
         Method::Open => {
             let start = OpenStart::parse(&get("start"))?;
-            vec![serde_json::json!({ "start": start.as_str() })]
+            ApiCall::Open { start }.to_args()
         }
         Method::ShowProactiveInvitation => {
             let text = NonEmptyText::parse_field("invitation_text", &get("invitation_text"))?;

@@ -260,9 +260,9 @@ pub fn pretty(entry: &Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::call::Reply;
     use crate::api::{Callback, Method};
     use crate::event_log::{KindCounts, Origin};
-    use crate::protocol::page::CallOutcome;
     use serde_json::json;
 
     fn entry(id: u64) -> Entry {
@@ -399,9 +399,9 @@ mod tests {
             method: Method::GetVisitorNumber,
             args: vec![json!({"$function": true})],
             origin: Origin::Page,
-            outcome: CallOutcome {
+            outcome: Reply {
                 callback_args: Some(vec![Value::Null, json!(42)]),
-                ..CallOutcome::default()
+                ..Reply::default()
             },
             note: None,
         };
@@ -414,9 +414,9 @@ mod tests {
             method: Method::SetWidgetColor,
             args: vec![json!("red")],
             origin: Origin::Popup,
-            outcome: CallOutcome {
+            outcome: Reply {
                 returned: Some(json!({"result": "fail"})),
-                ..CallOutcome::default()
+                ..Reply::default()
             },
             note: Some("not a hex colour".into()),
         };

@@ -4,16 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::settings::{EffectiveSettings, FieldError, Settings, PATHS};
 use crate::site_rule::{RuleTest, SiteRule, SiteRules};
-
-pub use crate::settings::IN_FORCE_KEY;
-
-/// Where the background reports on the settings (`storage.session`).
-pub const STATUS_KEY: &str = "settingsStatus";
 
 /// The form's values as the user typed them: text fields stay text, so a number field holding
 /// `abc` reaches the settings module and is reported there.
@@ -213,7 +207,8 @@ pub struct Loaded {
 }
 
 /// Reads the stored documents: `stored` is `storage.local["settings"]`, `in_force` the
-/// background's last accepted document ([`IN_FORCE_KEY`]), `managed` the policy (`None` when
+/// background's last accepted document
+/// ([`SETTINGS_IN_FORCE`](crate::storage_keys::SETTINGS_IN_FORCE)), `managed` the policy (`None` when
 /// there is none). `null` means absent.
 pub fn load(stored: &Value, in_force: &Value, managed: Option<&Value>) -> Loaded {
     let stored_problems = if stored.is_null() {
@@ -392,26 +387,6 @@ pub fn inline_message(error: &FieldError) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
-    }
-}
-
-/// The background's report on the settings (`storage.session["settingsStatus"]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Status {
-    /// Why the stored user document was not applied, or why the user's `jivochat` mode cannot
-    /// apply.
-    pub user_errors: Option<Vec<FieldError>>,
-    /// Administrator values that are ignored, and why.
-    pub managed_errors: Option<Vec<FieldError>>,
-    /// The paths the administrator sets.
-    pub locked: Vec<String>,
-}
-
-impl Status {
-    /// Reads the report; anything unreadable counts as no report.
-    pub fn from_value(value: &Value) -> Status {
-        serde_json::from_value(value.clone()).unwrap_or_default()
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::settings::{Settings, PATHS};
+use crate::settings::{Settings, SettingsStatus, PATHS};
 use crate::site_rule::SiteRules;
 
 const HTML: &str = include_str!("../../../extension/options.html");
@@ -247,7 +247,7 @@ fn every_path_has_an_error_box_and_an_input_in_the_page() {
 
 #[test]
 fn the_background_status_is_read() {
-    let status = Status::from_value(&json!({
+    let status = SettingsStatus::from_value(&json!({
         "userErrors": [{ "path": "", "message": "the settings are not valid JSON" }],
         "managedErrors": null,
         "locked": ["mode"],
@@ -258,7 +258,25 @@ fn the_background_status_is_read() {
     );
     assert_eq!(status.managed_errors, None);
     assert_eq!(status.locked, ["mode"]);
-    assert_eq!(Status::from_value(&Value::Null), Status::default());
+    assert_eq!(
+        SettingsStatus::from_value(&Value::Null),
+        SettingsStatus::default()
+    );
+}
+
+#[test]
+fn the_background_status_is_written_as_it_is_read() {
+    let managed = json!({"spa": {"titleOnly": true, "settleMs": 99999}});
+    let effective = EffectiveSettings::resolve(Some(&json!({"mode": 7})), Some(&managed));
+    let status = SettingsStatus::of(&effective);
+    assert!(status.user_errors.is_some() && status.managed_errors.is_some());
+    assert_eq!(status.locked, ["spa.titleOnly"]);
+    let stored = serde_json::to_value(&status).unwrap();
+    assert_eq!(
+        stored.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["locked", "managedErrors", "userErrors"]
+    );
+    assert_eq!(SettingsStatus::from_value(&stored), status);
 }
 
 /// Every `options_…` key used by the page and its Rust code is in both locales, and both

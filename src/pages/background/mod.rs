@@ -17,10 +17,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 use jwi_browser::ext::{self, Port};
+use jwi_browser::storage::{self, Area};
 use jwi_core::protocol::{self, decode, limits, popup, runtime};
-use jwi_core::settings::EffectiveSettings;
-
-use jwi_core::settings::IN_FORCE_KEY as LAST_GOOD_KEY;
+use jwi_core::settings::{EffectiveSettings, SettingsStatus};
+use jwi_core::storage_keys;
 
 /// The background's in-memory state; rebuilt from storage after every restart.
 struct Background {
@@ -61,12 +61,12 @@ pub fn start_background() {
                 let touched = ext::from_js(&changes);
                 if area == "managed" {
                     spawn_local(load_managed());
-                } else if touched.get("settings").is_some() {
+                } else if touched.get(storage_keys::SETTINGS).is_some() {
                     spawn_local(load_settings());
                 }
             }
         });
-    ext::STORAGE_ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
+    storage::ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
     on_storage.forget();
 
     let on_removed = Closure::<dyn FnMut(i32)>::new(|tab: i32| {
@@ -84,7 +84,7 @@ pub fn start_background() {
 /// `storage.managed.get()` after a browser starts can take seconds, and the user's settings
 /// must not wait for it; they are applied at once and the managed ones folded in on arrival.
 async fn load_managed() {
-    let managed = match ext::storage_managed_get(&JsValue::NULL) {
+    let managed = match storage::managed_get(&JsValue::NULL) {
         Ok(p) => ext::call(p)
             .await
             .map(|v| ext::from_js(&v))
@@ -136,20 +136,26 @@ async fn load_settings() {
 }
 
 async fn load_settings_once() {
-    let keys = ext::to_js(&serde_json::json!(["settings", LAST_GOOD_KEY]));
-    let stored = ext::call(ext::storage_local_get(&keys))
-        .await
-        .map(|v| ext::from_js(&v))
+    let stored = storage::get_or_empty(
+        Area::Local,
+        &[storage_keys::SETTINGS, storage_keys::SETTINGS_IN_FORCE],
+    )
+    .await;
+    let user = stored
+        .get(storage_keys::SETTINGS)
+        .cloned()
         .unwrap_or(Value::Null);
-    let user = stored.get("settings").cloned().unwrap_or(Value::Null);
-    let last_good = stored.get(LAST_GOOD_KEY).cloned().unwrap_or(Value::Null);
+    let in_force = stored
+        .get(storage_keys::SETTINGS_IN_FORCE)
+        .cloned()
+        .unwrap_or(Value::Null);
     let effective = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         if !bg.started {
             // After a restart, start from the last settings that were in force, so that an
             // invalid document written meanwhile cannot take them away.
             bg.started = true;
-            bg.effective = EffectiveSettings::resolve(Some(&last_good), None);
+            bg.effective = EffectiveSettings::resolve(Some(&in_force), None);
         }
         let managed = bg.managed.clone();
         bg.effective = bg
@@ -159,15 +165,11 @@ async fn load_settings_once() {
         bg.effective.clone()
     });
     if effective.user_errors().is_none() {
-        let good = serde_json::json!({ LAST_GOOD_KEY: effective.user_document() });
-        let _ = ext::call(ext::storage_local_set(&ext::to_js(&good))).await;
+        let in_force = effective.user_document();
+        let _ = storage::set_one(Area::Local, storage_keys::SETTINGS_IN_FORCE, in_force).await;
     }
-    let status = serde_json::json!({ "settingsStatus": {
-        "userErrors": effective.user_errors(),
-        "managedErrors": effective.managed_errors(),
-        "locked": effective.locked(),
-    }});
-    let _ = ext::call(ext::storage_session_set(&ext::to_js(&status))).await;
+    let status = serde_json::to_value(SettingsStatus::of(&effective)).unwrap_or_default();
+    let _ = storage::set_one(Area::Session, storage_keys::SETTINGS_STATUS, status).await;
     registry::sync(effective.settings()).await;
 }
 
@@ -205,14 +207,14 @@ async fn probe_loader(url: &str) -> String {
 
 fn on_connect(port: Port) {
     match port.name().as_str() {
-        "page" => tabs::on_page_port(port),
-        "popup" => tabs::on_popup_port(port),
+        runtime::PORT_NAME => tabs::on_content_port(port),
+        popup::PORT_NAME => tabs::on_popup_port(port),
         _ => port.disconnect(),
     }
 }
 
-/// The page configuration for a content script, from the settings in force (and, in sandbox
-/// mode, the site's stored sandbox state).
+/// How a content script is to run the page at `url`, from the settings in force (and, in
+/// sandbox mode, the site's stored sandbox state).
 async fn page_config(url: &str) -> runtime::PageConfig {
     let (mode, spa, loader) = BG.with(|bg| {
         let bg = bg.borrow();
@@ -247,6 +249,3 @@ fn decode_from<T: serde::de::DeserializeOwned>(msg: &JsValue) -> Option<T> {
 fn post(port: &Port, msg: &impl serde::Serialize) {
     port.post(&protocol::encode(msg));
 }
-
-#[allow(dead_code)]
-fn _assert_types(_: popup::FromPopup) {}

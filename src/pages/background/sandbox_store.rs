@@ -1,5 +1,6 @@
 //! Where the sandbox keeps its visitors: one record per site in `storage.local`
-//! (`sandbox:<origin>`), and a profile-wide counter that numbers new visitors 1, 2, 3…
+//! ([`storage_keys::sandbox_record`]), and a profile-wide counter that numbers new visitors
+//! 1, 2, 3… ([`storage_keys::SANDBOX_VISITORS`]).
 //!
 //! A record that storage refuses (`storage.local` full) is kept in memory, used for the site's
 //! next pages, and written again every [`RETRY_MS`] until it fits; the tab's log says so once
@@ -16,8 +17,7 @@ use jwi_browser::storage::{self, Area};
 use jwi_core::event_log::{Next, Saver, RETRY_MS};
 use jwi_core::protocol::runtime::SandboxSeed;
 use jwi_core::sandbox::{AgentState, VisitorRecord};
-
-const COUNTER_KEY: &str = "sandboxVisitors";
+use jwi_core::storage_keys::{self, SANDBOX_VISITORS};
 
 /// A site's record not yet stored.
 struct Unsaved {
@@ -40,10 +40,6 @@ struct Stored {
     agent: AgentState,
 }
 
-fn key(origin: &str) -> String {
-    format!("sandbox:{origin}")
-}
-
 /// `scheme://host[:port]` of a page URL.
 pub fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
@@ -61,15 +57,18 @@ pub fn origin_of(url: &str) -> String {
 
 /// What the sandbox on a page of `url` starts from: the site's record, or a new visitor number.
 pub async fn seed(url: &str) -> SandboxSeed {
-    let key = key(&origin_of(url));
-    let stored = storage::get_or_empty(Area::Local, &[key.as_str(), COUNTER_KEY]).await;
+    let key = storage_keys::sandbox_record(&origin_of(url));
+    let stored = storage::get_or_empty(Area::Local, &[key.as_str(), SANDBOX_VISITORS]).await;
     // A record storage refused is newer than the stored one.
     let unsaved = UNSAVED.with(|u| u.borrow().get(&key).map(|p| p.value.clone()));
     let saved: Option<Stored> = unsaved
         .as_ref()
         .or_else(|| stored.get(&key))
         .and_then(|v| serde_json::from_value(v.clone()).ok());
-    let counter = stored.get(COUNTER_KEY).and_then(Value::as_u64).unwrap_or(0);
+    let counter = stored
+        .get(SANDBOX_VISITORS)
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let (record, agent) = match saved {
         Some(saved) => (Some(saved.record), saved.agent),
         None => (None, AgentState::default()),
@@ -80,7 +79,7 @@ pub async fn seed(url: &str) -> SandboxSeed {
         Some(n) => n,
         None => {
             let number = counter + 1;
-            let _ = storage::set_one(Area::Local, COUNTER_KEY, json!(number)).await;
+            let _ = storage::set_one(Area::Local, SANDBOX_VISITORS, json!(number)).await;
             number
         }
     };
@@ -95,7 +94,7 @@ pub async fn seed(url: &str) -> SandboxSeed {
 /// telling tab `tab`'s log if storage refuses it.
 pub fn save(tab: i32, origin: String, record: VisitorRecord, agent: AgentState) {
     let value = serde_json::to_value(Stored { record, agent }).unwrap_or(Value::Null);
-    let key = key(&origin);
+    let key = storage_keys::sandbox_record(&origin);
     let start = UNSAVED.with(|u| {
         let mut u = u.borrow_mut();
         let pending = u.entry(key.clone()).or_insert_with(|| Unsaved {

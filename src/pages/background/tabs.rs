@@ -1,7 +1,9 @@
-//! Per-tab records and the ports of the pages and popups that report to or watch them.
+//! Per-tab records and the ports of the content scripts and popups that report to or watch
+//! them.
 //!
-//! A record is kept in memory and written through to `storage.session` (`tab:<id>`), so a
-//! popup opened after the service worker restarted still sees it.
+//! A record is kept in memory and written through to `storage.session`
+//! ([`storage_keys::tab_view`]), so a popup opened after the service worker restarted still
+//! sees it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,28 +14,29 @@ use wasm_bindgen_futures::spawn_local;
 use super::{decode_from, page_config, post, BG};
 use jwi_browser::ext::{self, Port};
 use jwi_browser::storage::{self, Area};
-use jwi_core::protocol::page::CallOutcome;
+use jwi_core::api::call::Reply;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::runtime::{FromContent, ToContent};
 use jwi_core::protocol::PageStatus;
+use jwi_core::storage_keys;
 
 /// Every tab the background knows about, and who is watching which.
 #[derive(Default)]
 pub struct Tabs {
     views: HashMap<i32, TabView>,
-    /// The page port that currently speaks for each tab, with its connection id.
-    page_ports: HashMap<i32, (u32, Port)>,
+    /// The content script's port that currently speaks for each tab, with its connection id.
+    content_ports: HashMap<i32, (u32, Port)>,
     popups: Vec<(u32, i32, Port)>,
-    /// API console calls sent to a page and not yet answered.
+    /// API console calls sent to a content script and not yet answered.
     calls: Vec<CallInFlight>,
     next_port: u32,
-    /// Tabs closed since this background started. A page port's disconnect or a batch of
+    /// Tabs closed since this background started. A content port's disconnect or a batch of
     /// events can arrive after `tabs.onRemoved`; they must not store the tab again. Tab ids
     /// are not reused while the browser runs.
     closed: HashSet<i32>,
 }
 
-/// A popup's API console call waiting for the page's answer.
+/// A popup's API console call waiting for the content script's answer.
 struct CallInFlight {
     tab: i32,
     /// The request id the popup chose.
@@ -43,19 +46,20 @@ struct CallInFlight {
     popup_id: u32,
 }
 
-/// What a console call answers when its tab closes before the page answered.
+/// What a console call answers when its tab closes before the content script answered.
 const TAB_CLOSED: &str = "the call did not finish: the tab was closed";
-/// What it answers when the page that had it goes away (closed, reloaded or left).
-const PAGE_GONE: &str = "the call did not finish: the page was closed or left before answering";
+/// What it answers when the content script that had it goes away (its page closed, reloaded
+/// or left).
+const CONTENT_GONE: &str = "the call did not finish: the page was closed or left before answering";
 
 impl Tabs {
     /// Forgets a closed tab, for good.
     pub fn remove(&mut self, tab: i32) {
         self.closed.insert(tab);
         self.views.remove(&tab);
-        self.page_ports.remove(&tab);
+        self.content_ports.remove(&tab);
         self.fail_calls(tab, TAB_CLOSED);
-        let key = storage_key(tab);
+        let key = storage_keys::tab_view(tab);
         spawn_local(async move {
             let _ = storage::remove(Area::Session, &[key]).await;
         });
@@ -68,10 +72,7 @@ impl Tabs {
             .partition(|c| c.tab == tab);
         self.calls = kept;
         for call in gone {
-            let outcome = CallOutcome {
-                threw: Some(why.to_owned()),
-                ..CallOutcome::default()
-            };
+            let outcome = Reply::threw(why);
             post(
                 &call.popup,
                 &ToPopup::ApiResult {
@@ -86,10 +87,6 @@ impl Tabs {
         self.next_port = self.next_port.wrapping_add(1);
         self.next_port
     }
-}
-
-fn storage_key(tab: i32) -> String {
-    format!("tab:{tab}")
 }
 
 fn sender_tab(port: &Port) -> Option<i32> {
@@ -127,7 +124,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
     for port in &watchers {
         post(port, &ToPopup::Tab(Box::new(view.clone())));
     }
-    let key = storage_key(tab);
+    let key = storage_keys::tab_view(tab);
     let value = json!(view);
     spawn_local(async move {
         let _ = storage::set_one(Area::Session, &key, value).await;
@@ -135,7 +132,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
 }
 
 /// A content script connected: it speaks for its tab until it disconnects.
-pub fn on_page_port(port: Port) {
+pub fn on_content_port(port: Port) {
     let Some(tab) = sender_tab(&port) else {
         port.disconnect();
         return;
@@ -143,7 +140,7 @@ pub fn on_page_port(port: Port) {
     let id = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
         let id = bg.tabs.next_id();
-        bg.tabs.page_ports.insert(tab, (id, port.clone()));
+        bg.tabs.content_ports.insert(tab, (id, port.clone()));
         id
     });
     let reply_port = port.clone();
@@ -209,12 +206,13 @@ pub fn on_page_port(port: Port) {
         .add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
-        let current = BG.with(|bg| bg.borrow().tabs.page_ports.get(&tab).map(|p| p.0) == Some(id));
+        let current =
+            BG.with(|bg| bg.borrow().tabs.content_ports.get(&tab).map(|p| p.0) == Some(id));
         if current {
             BG.with(|bg| {
                 let mut bg = bg.borrow_mut();
-                bg.tabs.page_ports.remove(&tab);
-                bg.tabs.fail_calls(tab, PAGE_GONE);
+                bg.tabs.content_ports.remove(&tab);
+                bg.tabs.fail_calls(tab, CONTENT_GONE);
             });
             update(tab, |v| v.status = PageStatus::NotMatched);
         }
@@ -252,11 +250,11 @@ pub(super) fn watchers_of(tab: i32) -> Vec<Port> {
 }
 
 /// Sends a message to the content script speaking for a tab; false if there is none.
-fn to_page(tab: i32, msg: &ToContent) -> bool {
+fn to_content(tab: i32, msg: &ToContent) -> bool {
     let port = BG.with(|bg| {
         bg.borrow()
             .tabs
-            .page_ports
+            .content_ports
             .get(&tab)
             .map(|(_, p)| p.clone())
     });
@@ -279,16 +277,16 @@ pub fn on_popup_port(port: Port) {
             FromPopup::ClearLog { tab } => super::logs::clear(tab),
             FromPopup::ExportLog { tab } => super::logs::export(tab, keep.clone()),
             FromPopup::InjectIntoTab { tab } => {
-                let already = BG.with(|bg| bg.borrow().tabs.page_ports.contains_key(&tab));
+                let already = BG.with(|bg| bg.borrow().tabs.content_ports.contains_key(&tab));
                 if !already {
                     spawn_local(super::registry::inject_into_tab(tab));
                 }
             }
             FromPopup::Agent { tab, action } => {
-                to_page(tab, &ToContent::Agent { action });
+                to_content(tab, &ToContent::Agent { action });
             }
             FromPopup::CallApi { tab, id, call } => {
-                if to_page(tab, &ToContent::CallApi { id, call }) {
+                if to_content(tab, &ToContent::CallApi { id, call }) {
                     let call = CallInFlight {
                         tab,
                         id,
@@ -297,10 +295,7 @@ pub fn on_popup_port(port: Port) {
                     };
                     BG.with(|bg| bg.borrow_mut().tabs.calls.push(call));
                 } else {
-                    let outcome = CallOutcome {
-                        threw: Some("the extension is not running on this tab".into()),
-                        ..CallOutcome::default()
-                    };
+                    let outcome = Reply::threw("the extension is not running on this tab");
                     post(&keep, &ToPopup::ApiResult { id, outcome });
                 }
             }
@@ -336,7 +331,7 @@ async fn current_view(tab: i32) -> TabView {
     if let Some(view) = BG.with(|bg| bg.borrow().tabs.views.get(&tab).cloned()) {
         return view;
     }
-    let key = storage_key(tab);
+    let key = storage_keys::tab_view(tab);
     let stored = storage::get_or_empty(Area::Session, &[&key]).await;
     let view = stored
         .get(&key)

@@ -18,17 +18,20 @@ mod view;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
-use js_sys::{Array, Promise, Reflect};
+use js_sys::{Array, Promise};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 use jwi_browser::storage::{self, Area};
 use jwi_browser::{dom, ext};
-use jwi_core::settings::{EffectiveSettings, FieldError, LoaderUrl, Settings, WidgetId};
+use jwi_core::settings::{
+    EffectiveSettings, FieldError, LoaderUrl, Settings, SettingsStatus, WidgetId,
+};
+use jwi_core::storage_keys;
 
 use jwi_browser::i18n::t;
-use jwi_core::view::settings_form::{self, Form, Status};
+use jwi_core::view::settings_form::{self, Form};
 
 /// Everything the page knows; `None` until the first load.
 struct App {
@@ -52,7 +55,7 @@ struct App {
     /// Problems with `stored` (the form then shows the settings in force).
     stored_problems: Vec<FieldError>,
     /// The background's report.
-    status: Status,
+    status: SettingsStatus,
     /// Fields the user has left after changing them: their problems are shown.
     touched: BTreeSet<String>,
     /// After a save was tried: every problem is shown.
@@ -109,7 +112,7 @@ const MANAGED_WAIT_MS: i32 = 250;
 struct Read {
     stored: Value,
     in_force: Value,
-    status: Status,
+    status: SettingsStatus,
     managed: Managed,
 }
 
@@ -182,21 +185,19 @@ async fn load_all(note: Option<(&'static str, String)>) {
 
 /// Reads both storage areas at once, and the policy for at most [`MANAGED_WAIT_MS`].
 async fn read_storage() -> Result<Read, String> {
-    let local_keys = ext::to_js(&json!([
-        jwi_core::settings::STORAGE_KEY,
-        settings_form::IN_FORCE_KEY
-    ]));
-    let session_keys = ext::to_js(&json!([settings_form::STATUS_KEY]));
     // No policy: Firefox rejects, Chromium answers `{}`; both mean none.
-    let managed = ext::storage_managed_get(&JsValue::NULL)
+    let managed = storage::managed_get(&JsValue::NULL)
         .ok()
         .map(rejection_as_nothing);
-    let session = rejection_as_nothing(ext::storage_session_get(&session_keys));
-    let both = Array::of2(&ext::storage_local_get(&local_keys), &session);
-    let both = ext::call(Promise::all(&both)).await?;
-    let local = ext::from_js(&Reflect::get(&both, &0.into()).unwrap_or_default());
-    let session = ext::from_js(&Reflect::get(&both, &1.into()).unwrap_or_default());
-    let field = |doc: &Value, key: &str| doc.get(key).cloned().unwrap_or(Value::Null);
+    let local = storage::get(
+        Area::Local,
+        &[storage_keys::SETTINGS, storage_keys::SETTINGS_IN_FORCE],
+    )
+    .await?;
+    let session = storage::get_or_empty(Area::Session, &[storage_keys::SETTINGS_STATUS]).await;
+    let field = |doc: &serde_json::Map<String, Value>, key: &str| {
+        doc.get(key).cloned().unwrap_or(Value::Null)
+    };
 
     let managed = match managed {
         None => Managed::Known(None),
@@ -220,9 +221,9 @@ async fn read_storage() -> Result<Read, String> {
         }
     };
     Ok(Read {
-        stored: field(&local, jwi_core::settings::STORAGE_KEY),
-        in_force: field(&local, settings_form::IN_FORCE_KEY),
-        status: Status::from_value(&field(&session, settings_form::STATUS_KEY)),
+        stored: field(&local, storage_keys::SETTINGS),
+        in_force: field(&local, storage_keys::SETTINGS_IN_FORCE),
+        status: SettingsStatus::from_value(&field(&session, storage_keys::SETTINGS_STATUS)),
         managed,
     })
 }
@@ -257,7 +258,7 @@ fn apply_managed(app: &mut App, managed: Option<Value>) {
 
 /// Reads `storage.managed` again after it changed.
 async fn reload_managed() {
-    let managed = match ext::storage_managed_get(&JsValue::NULL) {
+    let managed = match storage::managed_get(&JsValue::NULL) {
         Ok(promise) => ext::call(promise)
             .await
             .ok()
@@ -463,14 +464,14 @@ fn listen() {
         Closure::<dyn FnMut(JsValue, String)>::new(|changes: JsValue, area: String| {
             let changes = ext::from_js(&changes);
             let concerns_page = area == "managed"
-                || changes.get(jwi_core::settings::STORAGE_KEY).is_some()
-                || changes.get(settings_form::STATUS_KEY).is_some();
+                || changes.get(storage_keys::SETTINGS).is_some()
+                || changes.get(storage_keys::SETTINGS_STATUS).is_some();
             if concerns_page {
                 CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
             }
             with_app(move |app| on_storage_changed(app, &changes, &area));
         });
-    ext::STORAGE_ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
+    storage::ON_CHANGED.with(|e| e.add_listener(on_storage.as_ref().unchecked_ref()));
     on_storage.forget();
 }
 
@@ -501,7 +502,7 @@ fn on_change(app: &mut App, id: &str) {
 fn on_storage_changed(app: &mut App, changes: &Value, area: &str) {
     match area {
         "local" => {
-            let Some(change) = changes.get(jwi_core::settings::STORAGE_KEY) else {
+            let Some(change) = changes.get(storage_keys::SETTINGS) else {
                 return;
             };
             let new = change.get("newValue").cloned().unwrap_or(Value::Null);
@@ -512,8 +513,9 @@ fn on_storage_changed(app: &mut App, changes: &Value, area: &str) {
         }
         "managed" => spawn_local(reload_managed()),
         "session" => {
-            if let Some(change) = changes.get(settings_form::STATUS_KEY) {
-                app.status = Status::from_value(change.get("newValue").unwrap_or(&Value::Null));
+            if let Some(change) = changes.get(storage_keys::SETTINGS_STATUS) {
+                app.status =
+                    SettingsStatus::from_value(change.get("newValue").unwrap_or(&Value::Null));
                 render_notices(app);
             }
         }
@@ -610,8 +612,7 @@ fn save(app: &mut App) {
     app.pending_write = Some(doc.clone());
     refresh(app);
     spawn_local(async move {
-        let result =
-            storage::set_one(Area::Local, jwi_core::settings::STORAGE_KEY, doc.clone()).await;
+        let result = storage::set_one(Area::Local, storage_keys::SETTINGS, doc.clone()).await;
         with_app(move |app| {
             app.saving = false;
             match result {
@@ -653,7 +654,7 @@ fn revert(app: &mut App) {
 async fn write_and_reload(doc: Value, note: (&'static str, String)) -> Result<(), String> {
     let pending = doc.clone();
     with_app(move |app| app.pending_write = Some(pending));
-    storage::set_one(Area::Local, jwi_core::settings::STORAGE_KEY, doc).await?;
+    storage::set_one(Area::Local, storage_keys::SETTINGS, doc).await?;
     load_all(Some(note)).await;
     Ok(())
 }

@@ -18,8 +18,8 @@ use web_sys::Element;
 use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden, set_value, value_of};
 use jwi_browser::ext;
 use jwi_browser::i18n::{self, t};
+use jwi_core::api::call::Reply;
 use jwi_core::api::Method;
-use jwi_core::protocol::page::CallOutcome;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::{self, decode, limits, PageStatus};
 use jwi_core::sandbox::{AgentAction, AgentView, WidgetFacts};
@@ -138,7 +138,7 @@ pub fn start_popup() {
             dom::set_text("page-status", &t("popup_no_tab", &[]));
             return;
         };
-        let Some(port) = ext::connect("popup") else {
+        let Some(port) = ext::connect(protocol::popup::PORT_NAME) else {
             return;
         };
         let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
@@ -353,12 +353,12 @@ fn setup_agent_console() {
     });
     on("agent-call-ok", "click", |_| {
         agent(AgentAction::EndCall {
-            outcome: jwi_core::sandbox::CallOutcome::Ok,
+            outcome: jwi_core::sandbox::CallEnd::Ok,
         })
     });
     on("agent-call-fail", "click", |_| {
         agent(AgentAction::EndCall {
-            outcome: jwi_core::sandbox::CallOutcome::Fail {
+            outcome: jwi_core::sandbox::CallEnd::Fail {
                 reason: value_of("agent-call-reason"),
             },
         })
@@ -691,7 +691,7 @@ fn call_api() {
     }
 }
 
-fn show_result(id: u32, outcome: &CallOutcome) {
+fn show_result(id: u32, outcome: &Reply) {
     if POPUP.with(|p| p.borrow().pending) != Some(id) {
         return;
     }

@@ -1,6 +1,6 @@
 //! What the page receives back from a call: the documented `{result: 'ok'}` /
 //! `{result: 'fail', reason | error}` objects and the [`Reply`] that carries a synchronous return
-//! value and the arguments for a page-supplied callback.
+//! value, the arguments for a page-supplied callback or the exception a call threw.
 //!
 //! One definition for both modes: the sandbox model answers with these, and the JivoChat-mode
 //! bridge uses them to answer calls it refuses before they reach the real widget.
@@ -142,23 +142,32 @@ impl<'de> Deserialize<'de> for ApiResult {
     }
 }
 
-/// The answer to one call, as the page sees it.
+/// What one call of an entry point produced, as the page sees it: the one type for a call's
+/// answer on every channel (the sandbox's reply to the page, the page's answer to a console
+/// call, the log's record of a call).
 ///
-/// `returns` is the synchronous return value (`None` is `undefined`); `callback_args`, when
+/// `returned` is the synchronous return value (`None` is `undefined`); `callback_args`, when
 /// present, are the arguments for the function the page passed (`getVisitorNumber`,
-/// `isCallbackEnabled`), to be called asynchronously; `note` says why a call failed or was
-/// ignored, for the event log and the popup console (the page never sees it).
+/// `isCallbackEnabled`), to be called asynchronously; `threw` is the exception a real widget's
+/// method threw (or why a console call could not be made).
+///
+/// `note` says why a call failed or was ignored, for the event log and the popup console. It is
+/// the extension's own and never crosses a channel: it is not serialised, so the page never
+/// sees one and cannot forge one.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reply {
     /// The return value; `None` means `undefined`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub returns: Option<Value>,
+    pub returned: Option<Value>,
     /// Arguments to call the page's callback with, if the method answers through one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_args: Option<Vec<Value>>,
-    /// Why the call failed or was ignored.
+    /// The exception the call threw, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threw: Option<String>,
+    /// Why the call failed or was ignored (never serialised).
+    #[serde(skip)]
     pub note: Option<String>,
 }
 
@@ -171,9 +180,24 @@ impl Reply {
     /// Returns `v`.
     pub fn value(v: Value) -> Reply {
         Reply {
-            returns: Some(v),
+            returned: Some(v),
             ..Reply::default()
         }
+    }
+
+    /// The call threw `message` (or could not be made, for that reason).
+    pub fn threw(message: impl Into<String>) -> Reply {
+        Reply {
+            threw: Some(message.into()),
+            ..Reply::default()
+        }
+    }
+
+    /// The same reply without its note: what crosses a channel (the note is never
+    /// serialised; this says so for a value kept in memory, such as a log entry's outcome).
+    pub fn without_note(mut self) -> Reply {
+        self.note = None;
+        self
     }
 
     /// Returns a documented result object; a failure also becomes the note.
@@ -183,9 +207,9 @@ impl Reply {
             ApiResult::Fail { why, .. } => Some(why.clone()),
         };
         Reply {
-            returns: Some(r.to_value()),
-            callback_args: None,
+            returned: Some(r.to_value()),
             note,
+            ..Reply::default()
         }
     }
 
@@ -211,16 +235,12 @@ impl Reply {
     /// `[why, null]`.
     pub fn refused(method: Method, why: &str, callback_known: bool) -> Reply {
         match method {
-            Method::IsCallbackEnabled if callback_known => Reply {
-                returns: None,
-                callback_args: Some(vec![ApiResult::fail_reason(why).to_value()]),
-                note: Some(why.into()),
-            },
-            Method::GetVisitorNumber if callback_known => Reply {
-                returns: None,
-                callback_args: Some(vec![Value::String(why.into()), Value::Null]),
-                note: Some(why.into()),
-            },
+            Method::IsCallbackEnabled if callback_known => {
+                Reply::callback(vec![ApiResult::fail_reason(why).to_value()]).with_note(why)
+            }
+            Method::GetVisitorNumber if callback_known => {
+                Reply::callback(vec![Value::String(why.into()), Value::Null]).with_note(why)
+            }
             _ if method.answers_through_callback() => Reply::undefined().with_note(why),
             _ => match failure_field(method) {
                 Some(_) => Reply::result(ApiResult::fail_for(method, why)),

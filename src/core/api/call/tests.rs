@@ -567,7 +567,7 @@ fn refusal_replies_use_the_documented_shapes() {
     let e = ApiCall::from_args(Method::StartCall, &[json!("x")]).unwrap_err();
     let r = Reply::invalid(Method::StartCall, &e);
     assert_eq!(
-        r.returns,
+        r.returned,
         Some(json!({"result": "fail", "reason": e.to_string()}))
     );
     assert_eq!(r.note, Some(e.to_string()));
@@ -575,13 +575,13 @@ fn refusal_replies_use_the_documented_shapes() {
     let e = ApiCall::from_args(Method::SendOfflineMessage, &[]).unwrap_err();
     let r = Reply::invalid(Method::SendOfflineMessage, &e);
     assert_eq!(
-        r.returns,
+        r.returned,
         Some(json!({"result": "fail", "error": e.to_string()}))
     );
 
     let e = ApiCall::from_args(Method::SetRules, &[json!(1)]).unwrap_err();
     let r = Reply::invalid(Method::SetRules, &e);
-    assert_eq!(r.returns, None);
+    assert_eq!(r.returned, None);
     assert_eq!(
         r.note.as_deref(),
         Some("rules must be a JSON object, got the number 1")
@@ -589,7 +589,7 @@ fn refusal_replies_use_the_documented_shapes() {
 
     let e = ApiCall::from_args(Method::IsCallbackEnabled, &[]).unwrap_err();
     let r = Reply::invalid(Method::IsCallbackEnabled, &e);
-    assert_eq!((r.returns, r.callback_args), (None, None));
+    assert_eq!((r.returned, r.callback_args), (None, None));
 
     let r = Reply::refused(Method::IsCallbackEnabled, "gone", true);
     assert_eq!(
@@ -599,7 +599,7 @@ fn refusal_replies_use_the_documented_shapes() {
     let r = Reply::refused(Method::GetVisitorNumber, "gone", true);
     assert_eq!(r.callback_args, Some(vec![json!("gone"), Value::Null]));
     let r = Reply::refused(Method::GetUtm, "gone", true);
-    assert_eq!((r.returns, r.callback_args), (None, None));
+    assert_eq!((r.returned, r.callback_args), (None, None));
 
     let s = serde_json::to_value(Reply::undefined()).unwrap();
     assert_eq!(s, json!({}));
