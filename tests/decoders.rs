@@ -19,7 +19,7 @@ use jwi_core::api::{Callback, Method};
 use jwi_core::event_log::{ChunkKey, Entry, Event, Export, ImportError, PageId};
 use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
 use jwi_core::protocol::popup::{FromPopup, ToPopup};
-use jwi_core::protocol::runtime::{FromContent, SequencedEvent, ToContent};
+use jwi_core::protocol::runtime::{CallId, FromContent, SequencedEvent, ToContent};
 use jwi_core::protocol::{decode, encode, limits, DecodeError, PageStatus};
 use jwi_core::settings::{EffectiveSettings, Settings, MAX_DOCUMENT_BYTES, PATHS};
 use jwi_core::site_rule::{SiteRule, SiteRuleError, UrlError, WebUrl};
@@ -256,12 +256,17 @@ fn time() -> impl Strategy<Value = f64> {
     (0u64..9_000_000_000_000).prop_map(|ms| ms as f64)
 }
 
+/// A background-issued console call id, over the whole `u64` range (serde_json keeps them exact).
+fn call_id() -> impl Strategy<Value = CallId> {
+    any::<u64>().prop_map(CallId)
+}
+
 /// Content-script messages (the sandbox's record and view have their own properties).
 fn from_content() -> impl Strategy<Value = FromContent> {
     prop_oneof![
         (text(), text()).prop_map(|(url, title)| FromContent::Hello { url, title }),
         page_status().prop_map(|status| FromContent::Status { status }),
-        (any::<u32>(), outcome()).prop_map(|(id, outcome)| FromContent::ApiResult { id, outcome }),
+        (call_id(), outcome()).prop_map(|(id, outcome)| FromContent::ApiResult { id, outcome }),
         (
             page_id(),
             prop::collection::vec((1u64..u64::MAX, time(), event()), 0..4)
@@ -346,7 +351,7 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
 
 fn to_content() -> impl Strategy<Value = ToContent> {
     prop_oneof![
-        (any::<u32>(), raw_call()).prop_map(|(id, call)| ToContent::CallApi { id, call }),
+        (call_id(), raw_call()).prop_map(|(id, call)| ToContent::CallApi { id, call }),
         (page_id(), any::<u64>()).prop_map(|(page, upto)| ToContent::Ack { page, upto }),
         text().prop_map(|reason| ToContent::LoaderProbe { reason }),
     ]

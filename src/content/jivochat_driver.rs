@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::{send_to_background, set_status, spa_driver};
+use super::{answer_console, send_to_background, set_status, spa_driver, Asker};
 use jwi_core::api::call::{function_marker, is_function_marker, ApiCall, RawCall, Reply};
 use jwi_core::api::Callback;
 use jwi_core::jivochat::{site_loader, violation_blocks, widget_args, LoaderFailure, LoaderScript};
@@ -30,7 +30,7 @@ struct State {
     reason: String,
     attached: bool,
     /// Console calls waiting for `jivo_onLoadCallback`.
-    waiting: Vec<(u32, RawCall)>,
+    waiting: Vec<(Asker, RawCall)>,
 }
 
 thread_local! {
@@ -218,16 +218,16 @@ fn fail(failure: LoaderFailure) {
     })
     .flatten();
     let Some(waiting) = waiting else { return };
-    for (id, _) in waiting {
-        refuse(id, &reason);
+    for (asker, _) in waiting {
+        refuse(asker, &reason);
     }
     set_status(PageStatus::Failed { reason });
 }
 
 /// Answers a console call the widget cannot take because it did not load.
-fn refuse(id: u32, reason: &str) {
+fn refuse(asker: Asker, reason: &str) {
     let outcome = Reply::threw(format!("the widget is not loaded: {reason}"));
-    send_to_background(&FromContent::ApiResult { id, outcome });
+    answer_console(asker, outcome);
 }
 
 /// A callback the widget called (recorded by the shim).
@@ -264,8 +264,8 @@ fn loaded() {
     // re-enter the page channel, and its answer would be lost. Make the calls in a task of
     // their own.
     let later = Closure::once_into_js(move || {
-        for (id, call) in waiting {
-            super::call_page_widget(id, call.method, widget_args(&call));
+        for (asker, call) in waiting {
+            super::call_page_widget(asker, call.method, widget_args(&call));
         }
     });
     if let Some(window) = web_sys::window() {
@@ -276,7 +276,7 @@ fn loaded() {
 
 /// A call from the popup's API console: validated again, then made on the real widget once it
 /// has first loaded (with the shim's function in place of any function stand-in).
-pub fn console_call(id: u32, call: RawCall) {
+pub fn console_call(asker: Asker, call: RawCall) {
     // The shim passes its own function to callback-style methods; validate with it in place.
     let mut checked = call.clone();
     if call.method.answers_through_callback() && !call.args.iter().any(is_function_marker) {
@@ -284,7 +284,7 @@ pub fn console_call(id: u32, call: RawCall) {
     }
     if let Err(e) = ApiCall::from_raw(&checked) {
         let outcome = Reply::threw(format!("refused: {e}"));
-        send_to_background(&FromContent::ApiResult { id, outcome });
+        answer_console(asker, outcome);
         return;
     }
     let ready = with(|s| {
@@ -293,13 +293,13 @@ pub fn console_call(id: u32, call: RawCall) {
         } else if s.failed {
             Err(s.reason.clone())
         } else {
-            s.waiting.push((id, call.clone()));
+            s.waiting.push((asker, call.clone()));
             Ok(false)
         }
     });
     match ready {
-        Some(Ok(true)) => super::call_page_widget(id, call.method, widget_args(&call)),
-        Some(Err(reason)) => refuse(id, &reason),
+        Some(Ok(true)) => super::call_page_widget(asker, call.method, widget_args(&call)),
+        Some(Err(reason)) => refuse(asker, &reason),
         _ => {}
     }
 }

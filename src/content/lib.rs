@@ -25,7 +25,7 @@ use jwi_core::api::Method;
 use jwi_core::event_log::{Event, Origin};
 use jwi_core::page_gate::{Limits, PageGate};
 use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
-use jwi_core::protocol::runtime::{FromContent, PageConfig, ToContent};
+use jwi_core::protocol::runtime::{CallId, FromContent, PageConfig, ToContent};
 use jwi_core::protocol::{self, decode, limits, Mode, PageStatus};
 use jwi_core::spa::{PageReport, UrlCause};
 
@@ -39,14 +39,17 @@ struct Content {
     /// Whether `window.jivo_api` existed when the shim last looked.
     api_present: bool,
     port: Option<Port>,
+    /// Which connection to the background `port` is (one more for each new port).
+    port_number: u32,
     status: PageStatus,
     config: Option<PageConfig>,
     /// Whether the widget for this page was started (once per page).
     widget_started: bool,
     /// Calls made on the page's widget through the shim, by request id, until they answer.
-    pending_calls: HashMap<u32, (Method, Vec<Value>, Origin)>,
-    /// The next id for a call of the SPA tracker (console ids come from popups, below 2^31).
-    next_spa_call: u32,
+    pending_calls: HashMap<u32, PageCall>,
+    /// The last request id given to a call through the shim. This script issues them for its
+    /// own calls and the console's alike, so they never collide.
+    last_page_call: u32,
     /// Rate limit, size limit and decoding of the page's messages, with the drop counters.
     gate: PageGate,
     /// Whether a drop report is scheduled.
@@ -60,14 +63,50 @@ impl Default for Content {
             shim_ready: false,
             api_present: false,
             port: None,
+            port_number: 0,
             status: PageStatus::default(),
             config: None,
             widget_started: false,
             pending_calls: HashMap::new(),
-            next_spa_call: 0,
+            last_page_call: 0,
             gate: PageGate::new(Limits::DEFAULT),
             report_scheduled: false,
         }
+    }
+}
+
+/// A call made on the page's widget through the shim, waiting for its answer.
+struct PageCall {
+    method: Method,
+    args: Vec<Value>,
+    origin: Origin,
+    /// For a console call, whom to answer.
+    asker: Option<Asker>,
+}
+
+/// Where a console call's answer goes: the background that asked, under its call id, on the
+/// connection the call came in on. If that connection is gone, so is the background that asked
+/// (and the popup waiting for it): the answer is only logged, never sent to a newer background,
+/// whose call ids start again and might name another call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Asker {
+    port_number: u32,
+    call: CallId,
+}
+
+/// Answers a console call, if the connection it came in on is still open.
+pub(crate) fn answer_console(asker: Asker, outcome: Reply) {
+    let port = CONTENT.with(|c| {
+        let c = c.borrow();
+        c.port
+            .clone()
+            .filter(|_| c.port_number == asker.port_number)
+    });
+    if let Some(port) = port {
+        port.post(&protocol::encode(&FromContent::ApiResult {
+            id: asker.call,
+            outcome,
+        }));
     }
 }
 
@@ -118,38 +157,45 @@ fn deliver_page_report(report: PageReport) {
             sandbox_driver::flush();
         }
         Some(Mode::JivoChat) => {
-            let id = CONTENT.with(|c| {
-                let mut c = c.borrow_mut();
-                c.next_spa_call = c.next_spa_call.wrapping_add(1);
-                let id = SPA_CALL_IDS | c.next_spa_call;
-                c.pending_calls.insert(
-                    id,
-                    (Method::SendPageTitle, args.clone(), Origin::SpaTracker),
-                );
-                id
-            });
-            send_to_page(&ToPage::CallApi {
-                id,
-                method: Method::SendPageTitle,
-                args,
-            });
+            call_through_shim(Method::SendPageTitle, args, Origin::SpaTracker, None)
         }
         None => {}
     }
 }
 
 /// Calls the page's widget through the shim on behalf of the popup's console.
-pub(crate) fn call_page_widget(id: u32, method: Method, args: Vec<Value>) {
-    CONTENT.with(|c| {
-        c.borrow_mut()
-            .pending_calls
-            .insert(id, (method, args.clone(), Origin::Popup))
+pub(crate) fn call_page_widget(asker: Asker, method: Method, args: Vec<Value>) {
+    call_through_shim(method, args, Origin::Popup, Some(asker));
+}
+
+/// The highest request id for a call through the shim: the shim echoes ids as 32-bit signed
+/// integers (`id | 0`), so larger ones would come back negative and fail to decode.
+const MAX_PAGE_CALL_ID: u32 = i32::MAX as u32;
+
+/// Calls the page's widget through the shim under a request id no call in flight has; the
+/// answer ([`FromPage::ApiResult`]) is logged, and for a console call sent to the asker.
+fn call_through_shim(method: Method, args: Vec<Value>, origin: Origin, asker: Option<Asker>) {
+    let id = CONTENT.with(|c| {
+        let mut c = c.borrow_mut();
+        let next = |id: u32| if id >= MAX_PAGE_CALL_ID { 1 } else { id + 1 };
+        let mut id = next(c.last_page_call);
+        while c.pending_calls.contains_key(&id) {
+            id = next(id);
+        }
+        c.last_page_call = id;
+        c.pending_calls.insert(
+            id,
+            PageCall {
+                method,
+                args: args.clone(),
+                origin,
+                asker,
+            },
+        );
+        id
     });
     send_to_page(&ToPage::CallApi { id, method, args });
 }
-
-/// The high bit marks the request ids of the SPA tracker's calls.
-const SPA_CALL_IDS: u32 = 1 << 31;
 
 fn on_channel_open(channel: PageChannel) {
     channel.on_message(on_page_message);
@@ -238,20 +284,18 @@ fn on_page_message(text: String) {
             });
         }
         FromPage::ApiResult { id, outcome } => {
-            let Some((method, args, origin)) =
-                CONTENT.with(|c| c.borrow_mut().pending_calls.remove(&id))
-            else {
+            let Some(call) = CONTENT.with(|c| c.borrow_mut().pending_calls.remove(&id)) else {
                 return;
             };
             recorder::record(Event::ApiCall {
-                method,
-                args,
-                origin,
+                method: call.method,
+                args: call.args,
+                origin: call.origin,
                 outcome: outcome.clone(),
                 note: None,
             });
-            if origin == Origin::Popup {
-                send_to_background(&FromContent::ApiResult { id, outcome });
+            if let Some(asker) = call.asker {
+                answer_console(asker, outcome);
             }
         }
     }
@@ -363,9 +407,14 @@ fn send_to_background(msg: &FromContent) {
     let Some(port) = ext::connect(protocol::runtime::PORT_NAME) else {
         return;
     };
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(|msg: JsValue| {
+    let port_number = CONTENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.port_number = c.port_number.wrapping_add(1);
+        c.port_number
+    });
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
         if let Some(text) = msg.as_string() {
-            on_background_message(&text);
+            on_background_message(&text, port_number);
         }
     });
     port.on_message()
@@ -398,7 +447,8 @@ fn send_to_background(msg: &FromContent) {
     recorder::resend_all();
 }
 
-fn on_background_message(text: &str) {
+/// A message from the background, which came on connection number `port_number`.
+fn on_background_message(text: &str, port_number: u32) {
     let Ok(msg) = decode::<ToContent>(text, limits::RUNTIME_MESSAGE_BYTES) else {
         return;
     };
@@ -421,7 +471,13 @@ fn on_background_message(text: &str) {
             sandbox_driver::flush();
         }
         ToContent::CallApi { id, call } => match current_mode() {
-            Some(Mode::JivoChat) => jivochat_driver::console_call(id, call),
+            Some(Mode::JivoChat) => jivochat_driver::console_call(
+                Asker {
+                    port_number,
+                    call: id,
+                },
+                call,
+            ),
             _ => {
                 let reply = sandbox_driver::page_call(call.method, &call.args);
                 recorder::record(Event::api_call(
@@ -430,8 +486,13 @@ fn on_background_message(text: &str) {
                     Origin::Popup,
                     &reply,
                 ));
-                // The note stays in the log: a reply's note is never serialised.
-                send_to_background(&FromContent::ApiResult { id, outcome: reply });
+                answer_console(
+                    Asker {
+                        port_number,
+                        call: id,
+                    },
+                    reply,
+                );
                 sandbox_driver::flush();
             }
         },

@@ -201,7 +201,7 @@ pub mod page {
         },
         /// The result of a [`ToPage::CallApi`].
         ApiResult {
-            /// The request's id.
+            /// The request's id, as the content script chose it.
             id: u32,
             /// The result.
             outcome: Reply,
@@ -235,7 +235,9 @@ pub mod page {
         /// Call an entry point of the page's widget (`window.jivo_api`, `jivo_init`, `jivo_destroy`)
         /// and answer with [`FromPage::ApiResult`].
         CallApi {
-            /// Request id, echoed in the answer.
+            /// Request id, echoed in the answer. The content script issues these ids for every
+            /// call it makes through the shim (its own and the console's), so they never
+            /// collide.
             id: u32,
             /// Which entry point.
             method: Method,
@@ -296,10 +298,11 @@ pub mod runtime {
             /// The widget's facts.
             facts: WidgetFacts,
         },
-        /// The answer to [`ToContent::CallApi`].
+        /// The answer to [`ToContent::CallApi`], on the port the call came in on (a call whose
+        /// port is gone is not answered: the background that asked is gone with it).
         ApiResult {
-            /// The request id.
-            id: u32,
+            /// The call's id, as the background issued it.
+            id: CallId,
             /// What the call produced.
             outcome: Reply,
         },
@@ -335,8 +338,8 @@ pub mod runtime {
         },
         /// The popup's API console calls an entry point; answer with [`FromContent::ApiResult`].
         CallApi {
-            /// Request id.
-            id: u32,
+            /// The call's id, issued by the background.
+            id: CallId,
             /// The call (validated again by the content script).
             call: RawCall,
         },
@@ -353,6 +356,14 @@ pub mod runtime {
             reason: String,
         },
     }
+
+    /// A console call's id on the content-script channel. The background issues them from one
+    /// counter for all tabs and popups, so no two calls in flight share one, whichever popups
+    /// asked and whatever request ids they chose; the background maps each back to the popup
+    /// that asked and its own request id.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(transparent)]
+    pub struct CallId(pub u64);
 
     /// One event for the log, with its page-local sequence number and time.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -457,7 +468,8 @@ pub mod popup {
         CallApi {
             /// The tab id.
             tab: i32,
-            /// Request id, echoed in [`ToPopup::ApiResult`].
+            /// Request id, the popup's own choice: echoed in [`ToPopup::ApiResult`], sent to
+            /// this popup only.
             id: u32,
             /// The call, validated by the popup.
             call: RawCall,
@@ -489,9 +501,9 @@ pub mod popup {
             /// The export document ([`Export::to_value`](crate::event_log::Export::to_value)).
             export: serde_json::Value,
         },
-        /// The result of a [`FromPopup::CallApi`].
+        /// The result of a [`FromPopup::CallApi`], sent only to the popup that made the call.
         ApiResult {
-            /// The request id.
+            /// The popup's request id.
             id: u32,
             /// What the call produced, or why it could not be made.
             outcome: Reply,

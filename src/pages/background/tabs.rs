@@ -16,7 +16,7 @@ use jwi_browser::ext::{self, Port};
 use jwi_browser::storage::{self, Area};
 use jwi_core::api::call::Reply;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
-use jwi_core::protocol::runtime::{FromContent, ToContent};
+use jwi_core::protocol::runtime::{CallId, FromContent, ToContent};
 use jwi_core::protocol::PageStatus;
 use jwi_core::storage_keys;
 
@@ -27,20 +27,26 @@ pub struct Tabs {
     /// The content script's port that currently speaks for each tab, with its connection id.
     content_ports: HashMap<i32, (u32, Port)>,
     popups: Vec<(u32, i32, Port)>,
-    /// API console calls sent to a content script and not yet answered.
-    calls: Vec<CallInFlight>,
+    /// API console calls sent to a page and not yet answered, by the id this background gave
+    /// them.
+    calls: HashMap<CallId, CallInFlight>,
     next_port: u32,
-    /// Tabs closed since this background started. A content port's disconnect or a batch of
+    /// The last console call id issued (they are never reused while this background runs).
+    last_call: u64,
+    /// Tabs closed since this background started. A page port's disconnect or a batch of
     /// events can arrive after `tabs.onRemoved`; they must not store the tab again. Tab ids
     /// are not reused while the browser runs.
     closed: HashSet<i32>,
 }
 
-/// A popup's API console call waiting for the content script's answer.
+/// A popup's API console call waiting for the page's answer. Its answer goes to this popup
+/// only, under the popup's own request id.
 struct CallInFlight {
     tab: i32,
+    /// The connection id of the page port the call was sent on; only that port may answer it.
+    page: u32,
     /// The request id the popup chose.
-    id: u32,
+    request: u32,
     /// The popup that asked, and its connection id.
     popup: Port,
     popup_id: u32,
@@ -58,28 +64,24 @@ impl Tabs {
         self.closed.insert(tab);
         self.views.remove(&tab);
         self.content_ports.remove(&tab);
-        self.fail_calls(tab, TAB_CLOSED);
+        self.fail_calls(|c| c.tab == tab, TAB_CLOSED);
         let key = storage_keys::tab_view(tab);
         spawn_local(async move {
             let _ = storage::remove(Area::Session, &[key]).await;
         });
     }
 
-    /// Answers every console call in flight on `tab` with `why`, so no popup waits forever.
-    fn fail_calls(&mut self, tab: i32, why: &str) {
-        let (gone, kept) = std::mem::take(&mut self.calls)
+    /// Answers every console call in flight that `cut_off` picks with `why`, so no popup
+    /// waits forever.
+    fn fail_calls(&mut self, cut_off: impl Fn(&CallInFlight) -> bool, why: &str) {
+        let (mut gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.calls)
             .into_iter()
-            .partition(|c| c.tab == tab);
-        self.calls = kept;
-        for call in gone {
-            let outcome = Reply::threw(why);
-            post(
-                &call.popup,
-                &ToPopup::ApiResult {
-                    id: call.id,
-                    outcome,
-                },
-            );
+            .partition(|(_, c)| cut_off(c));
+        self.calls = kept.into_iter().collect();
+        gone.sort_by_key(|(id, _)| *id);
+        for (_, call) in gone {
+            let outcome = Reply::threw(why.to_owned());
+            answer(&call, outcome);
         }
     }
 
@@ -87,6 +89,23 @@ impl Tabs {
         self.next_port = self.next_port.wrapping_add(1);
         self.next_port
     }
+
+    /// A console call id no other call of this background has had.
+    fn next_call(&mut self) -> CallId {
+        self.last_call += 1;
+        CallId(self.last_call)
+    }
+}
+
+/// Sends a console call's outcome to the popup that made it, under its own request id.
+fn answer(call: &CallInFlight, outcome: Reply) {
+    post(
+        &call.popup,
+        &ToPopup::ApiResult {
+            id: call.request,
+            outcome,
+        },
+    );
 }
 
 fn sender_tab(port: &Port) -> Option<i32> {
@@ -137,11 +156,11 @@ pub fn on_content_port(port: Port) {
         port.disconnect();
         return;
     };
-    let id = BG.with(|bg| {
+    let conn = BG.with(|bg| {
         let mut bg = bg.borrow_mut();
-        let id = bg.tabs.next_id();
-        bg.tabs.content_ports.insert(tab, (id, port.clone()));
-        id
+        let conn = bg.tabs.next_id();
+        bg.tabs.content_ports.insert(tab, (conn, port.clone()));
+        conn
     });
     let reply_port = port.clone();
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
@@ -184,20 +203,21 @@ pub fn on_content_port(port: Port) {
                 });
             }
             FromContent::ApiResult { id, outcome } => {
-                BG.with(|bg| {
-                    bg.borrow_mut()
-                        .tabs
-                        .calls
-                        .retain(|c| !(c.tab == tab && c.id == id))
+                // Only the page port the call went to may answer it, and only once.
+                let call = BG.with(|bg| {
+                    let mut bg = bg.borrow_mut();
+                    let calls = &mut bg.tabs.calls;
+                    let ours = calls
+                        .get(&id)
+                        .is_some_and(|c| c.tab == tab && c.page == conn);
+                    if ours {
+                        calls.remove(&id)
+                    } else {
+                        None
+                    }
                 });
-                for port in watchers_of(tab) {
-                    post(
-                        &port,
-                        &ToPopup::ApiResult {
-                            id,
-                            outcome: outcome.clone(),
-                        },
-                    );
+                if let Some(call) = call {
+                    answer(&call, outcome);
                 }
             }
         }
@@ -206,14 +226,17 @@ pub fn on_content_port(port: Port) {
         .add_listener(on_message.as_ref().unchecked_ref());
     on_message.forget();
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
-        let current =
-            BG.with(|bg| bg.borrow().tabs.content_ports.get(&tab).map(|p| p.0) == Some(id));
-        if current {
-            BG.with(|bg| {
-                let mut bg = bg.borrow_mut();
+        let current = BG.with(|bg| {
+            let mut bg = bg.borrow_mut();
+            // The calls this port had can no longer be answered, current port or not.
+            bg.tabs.fail_calls(|c| c.page == conn, CONTENT_GONE);
+            let current = bg.tabs.content_ports.get(&tab).map(|p| p.0) == Some(conn);
+            if current {
                 bg.tabs.content_ports.remove(&tab);
-                bg.tabs.fail_calls(tab, CONTENT_GONE);
-            });
+            }
+            current
+        });
+        if current {
             update(tab, |v| v.status = PageStatus::NotMatched);
         }
     });
@@ -249,18 +272,57 @@ pub(super) fn watchers_of(tab: i32) -> Vec<Port> {
     })
 }
 
+/// The content script speaking for a tab, with its connection id.
+fn content_port(tab: i32) -> Option<(u32, Port)> {
+    BG.with(|bg| bg.borrow().tabs.content_ports.get(&tab).cloned())
+}
+
 /// Sends a message to the content script speaking for a tab; false if there is none.
 fn to_content(tab: i32, msg: &ToContent) -> bool {
-    let port = BG.with(|bg| {
-        bg.borrow()
-            .tabs
-            .content_ports
-            .get(&tab)
-            .map(|(_, p)| p.clone())
-    });
-    match port {
-        Some(port) => port.post(&jwi_core::protocol::encode(msg)),
+    match content_port(tab) {
+        Some((_, port)) => port.post(&jwi_core::protocol::encode(msg)),
         None => false,
+    }
+}
+
+/// Forwards a popup's console call to the tab's page under a call id of this background's,
+/// remembering whom to answer; answers at once if no page speaks for the tab.
+fn forward_call(
+    tab: i32,
+    request: u32,
+    call: jwi_core::api::call::RawCall,
+    popup: &Port,
+    popup_id: u32,
+) {
+    let sent = content_port(tab).and_then(|(page, port)| {
+        let id = BG.with(|bg| bg.borrow_mut().tabs.next_call());
+        let in_flight = CallInFlight {
+            tab,
+            page,
+            request,
+            popup: popup.clone(),
+            popup_id,
+        };
+        BG.with(|bg| bg.borrow_mut().tabs.calls.insert(id, in_flight));
+        if port.post(&jwi_core::protocol::encode(&ToContent::CallApi {
+            id,
+            call,
+        })) {
+            Some(())
+        } else {
+            BG.with(|bg| bg.borrow_mut().tabs.calls.remove(&id));
+            None
+        }
+    });
+    if sent.is_none() {
+        let outcome = Reply::threw("the extension is not running on this tab");
+        post(
+            popup,
+            &ToPopup::ApiResult {
+                id: request,
+                outcome,
+            },
+        );
     }
 }
 
@@ -285,20 +347,7 @@ pub fn on_popup_port(port: Port) {
             FromPopup::Agent { tab, action } => {
                 to_content(tab, &ToContent::Agent { action });
             }
-            FromPopup::CallApi { tab, id, call } => {
-                if to_content(tab, &ToContent::CallApi { id, call }) {
-                    let call = CallInFlight {
-                        tab,
-                        id,
-                        popup: keep.clone(),
-                        popup_id: port_id,
-                    };
-                    BG.with(|bg| bg.borrow_mut().tabs.calls.push(call));
-                } else {
-                    let outcome = Reply::threw("the extension is not running on this tab");
-                    post(&keep, &ToPopup::ApiResult { id, outcome });
-                }
-            }
+            FromPopup::CallApi { tab, id, call } => forward_call(tab, id, call, &keep, port_id),
             FromPopup::Watch { tab } => {
                 let watcher = keep.clone();
                 BG.with(|bg| bg.borrow_mut().tabs.popups.push((id, tab, watcher)));
@@ -318,7 +367,8 @@ pub fn on_popup_port(port: Port) {
         BG.with(|bg| {
             let mut bg = bg.borrow_mut();
             bg.tabs.popups.retain(|(pid, _, _)| *pid != id);
-            bg.tabs.calls.retain(|c| c.popup_id != id);
+            // Nobody is left to show what its calls answer.
+            bg.tabs.calls.retain(|_, c| c.popup_id != id);
         });
     });
     port.on_disconnect()

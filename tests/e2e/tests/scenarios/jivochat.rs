@@ -59,6 +59,10 @@ pub const SCENARIOS: &[Scenario] = &[
         "jivochat::console_call_waits_for_the_widget",
         console_call_waits_for_the_widget,
     ),
+    Scenario::new(
+        "jivochat::console_replies_go_to_the_popup_that_asked",
+        console_replies_go_to_the_popup_that_asked,
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -1069,9 +1073,10 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
-    // A slow loader (1 s on the wire) that then holds the widget back until the test releases
-    // it, so the call is made before jivo_onLoadCallback however long the popup takes to open.
+/// Serves a slow loader (1 s on the wire) that then holds the widget back until the page sets
+/// `window.releaseWidget`, so console calls are made before `jivo_onLoadCallback` however long
+/// a popup takes to open; and uses it in JivoChat mode.
+fn use_held_back_widget(ctx: &Ctx) -> Result<()> {
     ctx.server.route(
         &format!("/slow-loader/{WIDGET_ID}.js"),
         Response::js(format!(
@@ -1080,7 +1085,11 @@ fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
         ))
         .delay(Duration::from_secs(1)),
     );
-    use_jivochat(ctx, "/slow-loader/{id}.js", 60000)?;
+    use_jivochat(ctx, "/slow-loader/{id}.js", 60000)
+}
+
+fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
+    use_held_back_widget(ctx)?;
     let url = ctx.url("/jivochat-none.html");
     ctx.goto_nowait(&url)?;
     let page = ctx.current_tab()?;
@@ -1130,6 +1139,108 @@ fn console_call_waits_for_the_widget(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         made.len() == 1 && made[0]["loaded"] == true,
         "the widget saw getVisitorNumber as {made:?} (once, after jivo_onLoadCallback expected)"
+    );
+    let errors = ctx.eval("return pageErrors;")?;
+    ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
+    Ok(())
+}
+
+/// Two popups on one tab, each calling from its console: each shows the answers to its own
+/// calls only, though both number their calls from 1. First both calls wait for the widget
+/// together (the same request id in flight twice), then one popup calls after the other.
+fn console_replies_go_to_the_popup_that_asked(ctx: &mut Ctx) -> Result<()> {
+    use_held_back_widget(ctx)?;
+    let url = ctx.url("/jivochat-none.html");
+    ctx.goto_nowait(&url)?;
+    let page = ctx.current_tab()?;
+    let tab = ctx.tab_id_of(&url)?;
+    let open_popup = |ctx: &Ctx| -> Result<String> {
+        let handle = ctx.new_tab()?;
+        ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
+        ctx.wait_for_attr("#page-status", "data-state", "loading", LOG_TIMEOUT)?;
+        Ok(handle)
+    };
+    let first = open_popup(ctx)?;
+    fill_console(ctx, "getVisitorNumber", &[])?;
+    ctx.click("#api-call")?;
+    let second = open_popup(ctx)?;
+    fill_console(ctx, "chatMode", &[])?;
+    ctx.click("#api-call")?;
+    for (name, handle) in [("first", &first), ("second", &second)] {
+        ctx.switch_to(handle)?;
+        let (id, kind, _, text) = console_result(ctx)?;
+        ensure!(
+            id.as_deref() == Some("1") && kind == "pending",
+            "the {name} popup shows {kind} ({text:?}) for request {id:?}; expected request 1 pending"
+        );
+    }
+
+    // The widget loads and answers both: each popup shows its own call's answer.
+    ctx.switch_to(&page)?;
+    ctx.eval("window.releaseWidget = true;")?;
+    let shows = |ctx: &Ctx, name: &str, handle: &str, id: &str, kind: &str, value: &str| {
+        ctx.switch_to(handle)?;
+        let mut seen = (None, String::new(), String::new(), String::new());
+        ctx.wait_for(&format!("the {name} popup's answer"), LOG_TIMEOUT, |_| {
+            seen = console_result(ctx)?;
+            Ok((seen.1 != "pending").then_some(()))
+        })
+        .with_context(|| format!("the {name} popup's #api-result shows {seen:?}"))?;
+        ensure!(
+            seen.0.as_deref() == Some(id) && seen.1 == kind && seen.2 == value,
+            "the {name} popup shows {seen:?}; expected request {id}: {kind} {value}"
+        );
+        Ok(())
+    };
+    shows(ctx, "first", &first, "1", "callback", "[null,1]")?;
+    shows(ctx, "second", &second, "1", "returned", r#""online""#)?;
+
+    // With the widget loaded, one popup calls after the other, both as request 2; the first
+    // popup's answer stays as it was when the second popup's arrives.
+    ctx.switch_to(&first)?;
+    ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)?;
+    fill_console(ctx, "getContactInfo", &[])?;
+    let (kind, contact, _) = call_console(ctx, LOG_TIMEOUT)?;
+    ensure!(
+        kind == "returned" && contact.get("client_name").is_some(),
+        "getContactInfo in the first popup showed {kind} {contact}"
+    );
+    ctx.switch_to(&second)?;
+    fill_console(ctx, "chatMode", &[])?;
+    let (kind, mode, _) = call_console(ctx, LOG_TIMEOUT)?;
+    ensure!(
+        kind == "returned" && mode == "online",
+        "chatMode in the second popup showed {kind} {mode}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    ctx.switch_to(&first)?;
+    let (id, kind, value, text) = console_result(ctx)?;
+    let value: Value = serde_json::from_str(&value).unwrap_or(Value::Null);
+    ensure!(
+        id.as_deref() == Some("2") && kind == "returned" && value == contact,
+        "after the second popup's call the first shows {kind} {value} ({text:?}) for request \
+         {id:?}; expected its own getContactInfo answer for request 2"
+    );
+    ctx.switch_to(&second)?;
+    let (id, _, value, _) = console_result(ctx)?;
+    ensure!(
+        id.as_deref() == Some("2") && value == r#""online""#,
+        "the second popup shows {value} for request {id:?}; expected \"online\" for request 2"
+    );
+
+    // The widget got each call once.
+    ctx.switch_to(&page)?;
+    let made: Vec<Value> = widget_calls(ctx, 0)?
+        .into_iter()
+        .map(|c| c["method"].clone())
+        .filter(|m| m != "sendPageTitle")
+        .collect();
+    ensure!(
+        made == json!(["getVisitorNumber", "chatMode", "getContactInfo", "chatMode"])
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        "the widget received {made:?}"
     );
     let errors = ctx.eval("return pageErrors;")?;
     ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
