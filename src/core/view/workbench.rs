@@ -262,4 +262,25 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn every_check_is_translated_and_the_english_is_the_cores() {
+        let en: serde_json::Value =
+            serde_json::from_str(include_str!("../../../extension/_locales/en/messages.json"))
+                .unwrap();
+        let ru: serde_json::Value =
+            serde_json::from_str(include_str!("../../../extension/_locales/ru/messages.json"))
+                .unwrap();
+        for check in CheckId::ALL {
+            let id = check.id().replace('-', "_");
+            for (part, english) in [("title", check.title()), ("advice", check.advice())] {
+                let key = format!("check_{id}_{part}");
+                assert_eq!(en[&key]["message"], english, "{key}");
+                assert!(ru[&key]["message"].is_string(), "{key} has no Russian");
+            }
+        }
+        for key in ["severity_error", "severity_warning", "severity_note"] {
+            assert!(en[key]["message"].is_string() && ru[key]["message"].is_string());
+        }
+    }
 }
