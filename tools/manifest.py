@@ -5,7 +5,8 @@
 
 The source carries both browsers' keys; each package gets only what its browser reads:
 Chromium runs `background.service_worker` and has no `browser_specific_settings`; Firefox runs
-`background.scripts` as an event page and needs `browser_specific_settings.gecko`."""
+`background.scripts` as an event page and needs `browser_specific_settings.gecko`. The side panel
+is Chromium's `side_panel` with the `sidePanel` permission, and Firefox's `sidebar_action`."""
 import json, sys
 
 browser, source, dest = sys.argv[1:4]
@@ -15,8 +16,11 @@ background = manifest["background"]
 if browser == "chrome":
     manifest["background"] = {"service_worker": background["service_worker"]}
     manifest.pop("browser_specific_settings", None)
+    manifest.pop("sidebar_action", None)
 elif browser == "firefox":
     manifest["background"] = {"scripts": background["scripts"]}
+    manifest.pop("side_panel", None)
+    manifest["permissions"] = [p for p in manifest["permissions"] if p != "sidePanel"]
 else:
     sys.exit(f"unknown browser {browser!r}: chrome or firefox")
 with open(dest, "w", encoding="utf-8") as f:

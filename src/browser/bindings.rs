@@ -63,3 +63,34 @@ pub fn download_text(link_id: &str, file_name: &str, text: &str, mime: &str) -> 
     link.dyn_into::<web_sys::HtmlElement>().ok()?.click();
     Some(())
 }
+
+/// Opens the browser's side panel for the extension: Chrome's `sidePanel.open({tabId})`, or
+/// Firefox's `sidebarAction.open()`. Call it synchronously from a click: both browsers open it
+/// only in a user gesture. Whether the browser has either.
+pub fn open_side_panel(tab: i32) -> bool {
+    let global = js_sys::global();
+    let Ok(browser) = js_sys::Reflect::get(&global, &"browser".into()) else {
+        return false;
+    };
+    let method = |ns: &str, name: &str| -> Option<(JsValue, js_sys::Function)> {
+        let ns = js_sys::Reflect::get(&browser, &ns.into()).ok()?;
+        let f = js_sys::Reflect::get(&ns, &name.into()).ok()?;
+        Some((ns, f.dyn_into().ok()?))
+    };
+    let promise = if let Some((ns, open)) = method("sidePanel", "open") {
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &"tabId".into(), &tab.into());
+        open.call1(&ns, &opts)
+    } else if let Some((ns, open)) = method("sidebarAction", "open") {
+        open.call0(&ns)
+    } else {
+        return false;
+    };
+    if let Ok(p) = promise.and_then(|p| p.dyn_into::<Promise>()) {
+        // A refusal is reported by the promise; nothing is waiting for it.
+        let noop = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+        let _ = p.catch(&noop);
+        noop.forget();
+    }
+    true
+}

@@ -108,6 +108,8 @@ extern "C" {
     pub static TABS_ON_REMOVED: ExtEvent;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "tabs"], js_name = onUpdated)]
     pub static TABS_ON_UPDATED: ExtEvent;
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "tabs"], js_name = onActivated)]
+    pub static TABS_ON_ACTIVATED: ExtEvent;
 
     #[wasm_bindgen(js_namespace = ["browser", "action"], js_name = setBadgeText)]
     pub fn action_set_badge_text(details: &JsValue) -> Promise;

@@ -425,6 +425,7 @@ pub mod popup {
 
     use super::{Mode, PageStatus};
     use crate::api::call::{RawCall, Reply};
+    use crate::checks::Finding;
     use crate::event_log::{Entry, Summary};
     use crate::sandbox::{AgentAction, AgentView, WidgetFacts};
 
@@ -507,6 +508,15 @@ pub mod popup {
             id: u32,
             /// What the call produced, or why it could not be made.
             outcome: Reply,
+        },
+        /// The integration checks' findings for the tab's log (`docs/checks.md`): all of them,
+        /// on `Watch` and whenever they change (a cleared log sends an empty list).
+        Findings {
+            /// The findings, in the order they were first made.
+            findings: Vec<Finding>,
+            /// New findings not kept because the checker already held its maximum.
+            #[serde(default)]
+            overflow: u64,
         },
     }
 

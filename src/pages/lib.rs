@@ -1,9 +1,13 @@
 //! The extension-pages bundle: one wasm module shared by the background (service worker in
-//! Chromium, event page in Firefox) and the extension's pages (popup, options). Each surface is
+//! Chromium, event page in Firefox) and the extension's pages (popup, options, the DevTools panel, the side panel). Each surface is
 //! a thin shell over `jwi-core`, talking to the browser only through `jwi-browser`.
 //!
 //! Built for wasm32 by `build.sh`; natively, `cargo test --workspace` compiles it too.
 
+pub mod api_console;
 pub mod background;
+mod check_text;
 pub mod options;
+pub mod panel;
 pub mod popup;
+pub mod sidepanel;

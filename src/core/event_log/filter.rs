@@ -1,11 +1,14 @@
 //! The popup's filter: which kinds to show, and a case-insensitive text search.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::event::{Entry, Event, KindSet};
+use super::event::{Entry, Event, Kind, KindSet};
 
-/// What the popup shows: entries of these kinds whose text contains `text`.
+/// What the popup shows: entries of these kinds whose text contains `text` (with the `error`
+/// kind, also the entries that are evidence of an error finding).
 ///
 /// The search is a case-insensitive substring match (both sides lowercased with Unicode
 /// rules; leading and trailing spaces of `text` ignored; empty matches everything) against
@@ -25,6 +28,10 @@ pub struct Filter {
     /// The search text.
     #[serde(default)]
     pub text: String,
+    /// Entries that are evidence of an error finding (`checks::Checker::error_evidence`):
+    /// shown when the `error` kind is, whatever their own kind. Not stored with the filter.
+    #[serde(skip)]
+    pub error_evidence: BTreeSet<u64>,
 }
 
 impl Default for Filter {
@@ -33,6 +40,7 @@ impl Default for Filter {
         Filter {
             kinds: KindSet::ALL,
             text: String::new(),
+            error_evidence: BTreeSet::new(),
         }
     }
 }
@@ -40,9 +48,15 @@ impl Default for Filter {
 impl Filter {
     /// The filter prepared for matching many entries (the search text lowercased once).
     pub fn matcher(&self) -> Matcher {
+        let evidence = if self.kinds.contains(Kind::Error) {
+            self.error_evidence.clone()
+        } else {
+            BTreeSet::new()
+        };
         Matcher {
             kinds: self.kinds,
             needle: self.text.trim().to_lowercase(),
+            evidence,
         }
     }
 
@@ -57,12 +71,14 @@ impl Filter {
 pub struct Matcher {
     kinds: KindSet,
     needle: String,
+    /// Error findings' evidence, when the `error` kind is shown.
+    evidence: BTreeSet<u64>,
 }
 
 impl Matcher {
     /// Whether the filter shows `entry`.
     pub fn matches(&self, entry: &Entry) -> bool {
-        self.kinds.contains(entry.kind())
+        (self.kinds.contains(entry.kind()) || self.evidence.contains(&entry.id))
             && (self.needle.is_empty() || any_piece(&entry.event, &mut |p| self.found_in(p)))
     }
 
@@ -138,7 +154,28 @@ fn any_in_value(v: &Value, hit: &mut dyn FnMut(&str) -> bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::contains_folded;
+    use super::*;
+
+    #[test]
+    fn the_errors_filter_shows_error_evidence() {
+        let entry = Entry {
+            id: 7,
+            at: 0.0,
+            event: Event::Status { text: "ok".into() },
+        };
+        let mut filter = Filter {
+            kinds: [Kind::Error].into_iter().collect(),
+            ..Filter::default()
+        };
+        assert!(!filter.matches(&entry));
+        filter.error_evidence.insert(7);
+        assert!(filter.matches(&entry));
+        filter.text = "nothing like it".into();
+        assert!(!filter.matches(&entry), "the search still applies");
+        filter.text.clear();
+        filter.kinds = [Kind::Callback].into_iter().collect();
+        assert!(!filter.matches(&entry), "only with the Errors kind shown");
+    }
 
     #[test]
     fn folding_agrees_with_lowercasing() {

@@ -41,7 +41,7 @@
 //! assert_eq!(log.append(&page, seq(1), 1_718_000_000_000.0, open), Appended::Duplicate);
 //! assert_eq!(log.acked(&page), 2);
 //!
-//! let filter = Filter { kinds: KindSet::only(Kind::Callback), text: "CHAT".into() };
+//! let filter = Filter { kinds: KindSet::only(Kind::Callback), text: "CHAT".into(), ..Filter::default() };
 //! let found: Vec<u64> = log.filter(&filter).map(|e| e.id).collect();
 //! assert_eq!(found, [2]);
 //!

@@ -397,12 +397,12 @@ proptest! {
             .filter(|(i, _)| mask & (1 << i) != 0)
             .map(|(_, k)| k)
             .collect();
-        let filter = Filter { kinds, text: String::new() };
+        let filter = Filter { kinds, text: String::new(), ..Filter::default() };
         let shown = log.filter(&filter).count();
         prop_assert_eq!(shown, log.entries().filter(|e| kinds.contains(e.kind())).count());
         for e in log.entries() {
             if let Some(name) = e.event.name() {
-                let filter = Filter { kinds: KindSet::ALL, text: name.to_uppercase() };
+                let filter = Filter { kinds: KindSet::ALL, text: name.to_uppercase(), ..Filter::default() };
                 prop_assert!(filter.matches(e));
             }
         }

@@ -689,14 +689,16 @@ fn kind_sets() {
         serde_json::from_value::<Filter>(json!({"kinds": ["apiCall"], "text": "open"})).unwrap(),
         Filter {
             kinds: KindSet::only(Kind::ApiCall),
-            text: "open".into()
+            text: "open".into(),
+            ..Filter::default()
         }
     );
     assert_eq!(
         serde_json::from_value::<Filter>(json!({"kinds": []})).unwrap(),
         Filter {
             kinds: KindSet::EMPTY,
-            text: String::new()
+            text: String::new(),
+            ..Filter::default()
         }
     );
     for kind in Kind::ALL {
@@ -802,6 +804,7 @@ fn filters_by_kind_and_text() {
         let filter = Filter {
             kinds,
             text: text.into(),
+            ..Filter::default()
         };
         assert_eq!(ids(log.filter(&filter)), expected, "{kinds:?} {text:?}");
         let one_by_one: Vec<u64> = log
@@ -829,6 +832,7 @@ fn search_ignores_case_beyond_ascii() {
         let filter = Filter {
             kinds: KindSet::ALL,
             text: text.into(),
+            ..Filter::default()
         };
         assert_eq!(log.filter(&filter).count(), usize::from(found), "{text}");
     }

@@ -4,3 +4,4 @@
 pub mod console_form;
 pub mod log_rows;
 pub mod settings_form;
+pub mod workbench;

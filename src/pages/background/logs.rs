@@ -2,6 +2,11 @@
 //! in chunks (only what changed), restored from there after the background restarts, and
 //! streamed to the popups watching the tab. A content script's events are acknowledged only
 //! once they are written, so a background stopped mid-stream loses nothing.
+//!
+//! Each tab's log has a [`Checker`] (the integration checks, `docs/checks.md`) fed every entry
+//! as it is stored; after a restart it is rebuilt by replaying the restored log. Its findings
+//! go to the watching popups and panels ([`ToPopup::Findings`]) and its error count to the
+//! toolbar badge.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -13,6 +18,7 @@ use super::tabs::watchers_of;
 use super::{post, BG};
 use jwi_browser::ext::Port;
 use jwi_browser::storage::{self, Area};
+use jwi_core::checks::{Checker, PageFact};
 use jwi_core::event_log::{
     Changes, ChunkKey, Entry, Event, Next, PageId, Saver, Summary, TabLog, RETRY_MS, WATCH_ENTRIES,
 };
@@ -29,6 +35,8 @@ type Op = Box<dyn FnOnce(i32, &mut TabLog) -> Option<Ack>>;
 #[derive(Default)]
 struct Logs {
     logs: HashMap<i32, TabLog>,
+    /// Per tab, the integration checks over its log and the id of the last entry they saw.
+    checkers: HashMap<i32, (Checker, u64)>,
     /// Per tab, the writes to `storage.session` and the acknowledgements waiting for them.
     savers: HashMap<i32, Saver<Ack>>,
     loading: HashSet<i32>,
@@ -37,6 +45,10 @@ struct Logs {
 
 thread_local! {
     static LOGS: RefCell<Logs> = RefCell::new(Logs::default());
+    /// Tabs whose log was cleared since their checker last ran.
+    static CLEARED: RefCell<HashSet<i32>> = RefCell::new(HashSet::new());
+    /// Watchers just sent the log, waiting for the findings.
+    static NEW_WATCHERS: RefCell<Vec<(i32, Port)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn cap() -> u32 {
@@ -74,9 +86,76 @@ fn run(tab: i32, op: Op) {
         }
         Some(l.savers.entry(tab).or_default().changed(ack))
     });
+    check(tab);
     if write == Some(true) {
         spawn_local(save(tab));
     }
+}
+
+/// Whether the extension's SPA tracking is on (the `spaTracking` fact of each page).
+fn spa_tracking() -> bool {
+    BG.with(|bg| bg.borrow().effective.settings().spa().enabled)
+}
+
+/// Feeds the tab's checker the log entries it has not seen (all of them after a restart or a
+/// clear), and when the findings change sends them to the watchers and updates the badge.
+fn check(tab: i32) {
+    let spa = spa_tracking();
+    let changed = LOGS.with(|l| {
+        let l = &mut *l.borrow_mut();
+        let log = l.logs.get(&tab)?;
+        let cleared = CLEARED.with(|c| c.borrow_mut().remove(&tab));
+        if cleared {
+            l.checkers
+                .insert(tab, (Checker::new(), log.next_id().saturating_sub(1)));
+        }
+        let (checker, seen) = l.checkers.entry(tab).or_insert_with(|| (Checker::new(), 0));
+        let mut changed = cleared;
+        for entry in log.since(*seen) {
+            changed |= checker.push(entry);
+            if matches!(entry.event, Event::PageLoad { .. }) {
+                let fact = PageFact::SpaTracking { enabled: spa };
+                changed |= checker.observe(&fact, None);
+            }
+            *seen = entry.id;
+        }
+        Some((changed, findings_message(checker)))
+    });
+    let Some((changed, msg)) = changed else {
+        return;
+    };
+    let new: Vec<Port> = NEW_WATCHERS.with(|w| {
+        let mut w = w.borrow_mut();
+        let (mine, rest) = std::mem::take(&mut *w)
+            .into_iter()
+            .partition(|(t, _)| *t == tab);
+        *w = rest;
+        mine.into_iter().map(|(_, p)| p).collect()
+    });
+    let to = if changed { watchers_of(tab) } else { new };
+    for port in &to {
+        post(port, &msg);
+    }
+    if changed {
+        super::tabs::refresh_badge(tab);
+    }
+}
+
+fn findings_message(checker: &Checker) -> ToPopup {
+    ToPopup::Findings {
+        findings: checker.findings().to_vec(),
+        overflow: checker.overflow(),
+    }
+}
+
+/// How many error findings the tab's log has (0 if it is not in memory).
+pub fn error_count(tab: i32) -> usize {
+    LOGS.with(|l| {
+        l.borrow()
+            .checkers
+            .get(&tab)
+            .map_or(0, |(c, _)| c.error_count())
+    })
 }
 
 /// Writes a tab's log changes to `storage.session` one batch at a time until nothing is left
@@ -127,6 +206,7 @@ async fn save(tab: i32) {
         };
         if let Some((summary, entries)) = recorded {
             send_entries(tab, summary, entries);
+            check(tab);
         }
         for ack in acks {
             ack();
@@ -246,7 +326,7 @@ pub fn append(tab: i32, page: PageId, events: Vec<SequencedEvent>, port: Port) {
 pub fn show(tab: i32, popup: Port) {
     with_log(
         tab,
-        Box::new(move |_, log| {
+        Box::new(move |tab, log| {
             let skip = log.len().saturating_sub(WATCH_ENTRIES);
             let msg = ToPopup::Log {
                 reset: true,
@@ -254,6 +334,8 @@ pub fn show(tab: i32, popup: Port) {
                 entries: log.entries().skip(skip).cloned().collect(),
             };
             post(&popup, &msg);
+            // The findings follow once the checker is up to date ([`check`], right after).
+            NEW_WATCHERS.with(|w| w.borrow_mut().push((tab, popup)));
             None
         }),
     );
@@ -266,6 +348,8 @@ pub fn clear(tab: i32) {
         Box::new(|tab, log| {
             log.clear();
             send_log(tab, true, log, Vec::new());
+            // A cleared log gets a new checker ([`check`] runs right after this op).
+            CLEARED.with(|c| c.borrow_mut().insert(tab));
             None
         }),
     );
@@ -299,6 +383,7 @@ pub fn remove(tab: i32) {
         let mut l = l.borrow_mut();
         l.queued.remove(&tab);
         l.savers.remove(&tab);
+        l.checkers.remove(&tab);
         l.logs.remove(&tab).map(|log| log.stored_keys())
     });
     spawn_local(async move {

@@ -19,6 +19,7 @@ use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::runtime::{CallId, FromContent, ToContent};
 use jwi_core::protocol::PageStatus;
 use jwi_core::storage_keys;
+use jwi_core::view::workbench::Badge;
 
 /// Every tab the background knows about, and who is watching which.
 #[derive(Default)]
@@ -138,7 +139,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
         Some(view.clone())
     });
     let Some(view) = view else { return };
-    show_unread_on_badge(tab, &view);
+    refresh_badge(tab);
     let watchers = watchers_of(tab);
     for port in &watchers {
         post(port, &ToPopup::Tab(Box::new(view.clone())));
@@ -245,17 +246,23 @@ pub fn on_content_port(port: Port) {
     on_disconnect.forget();
 }
 
-/// The toolbar badge shows the tab's unread agent messages, when there are any.
-fn show_unread_on_badge(tab: i32, view: &TabView) {
-    let unread = view.facts.as_ref().map(|f| f.unread).unwrap_or(0);
-    let text = if unread > 0 {
-        unread.to_string()
-    } else {
-        String::new()
-    };
-    let details = json!({ "tabId": tab, "text": text });
+/// Shows the tab's badge by the rule in `docs/architecture.md` ([`Badge::of`]): its unread
+/// agent messages when there are any, else its error findings, else nothing.
+pub(super) fn refresh_badge(tab: i32) {
+    let unread = BG.with(|bg| {
+        bg.borrow()
+            .tabs
+            .views
+            .get(&tab)
+            .and_then(|v| v.facts.as_ref())
+            .map_or(0, |f| f.unread)
+    });
+    let badge = Badge::of(unread, super::logs::error_count(tab));
+    let text = json!({ "tabId": tab, "text": badge.text() });
+    let color = json!({ "tabId": tab, "color": badge.color() });
     spawn_local(async move {
-        let _ = ext::call(ext::action_set_badge_text(&ext::to_js(&details))).await;
+        let _ = ext::call(ext::action_set_badge_background_color(&ext::to_js(&color))).await;
+        let _ = ext::call(ext::action_set_badge_text(&ext::to_js(&text))).await;
     });
 }
 

@@ -234,6 +234,19 @@ async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
     }
 }
 
+/// The entries that are evidence of an error finding: the Errors filter shows them too.
+pub fn set_error_evidence(ids: std::collections::BTreeSet<u64>) {
+    let changed = PANEL.with(|p| {
+        let mut p = p.borrow_mut();
+        let changed = p.filter.error_evidence != ids;
+        p.filter.error_evidence = ids;
+        changed
+    });
+    if changed {
+        render_all();
+    }
+}
+
 /// A `ToPopup::LogExport` message: download it as a file.
 pub fn on_export(export: &serde_json::Value) {
     let _ = dom::by_id("log-export").map(|e| e.remove_attribute("aria-busy"));

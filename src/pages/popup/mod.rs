@@ -1,15 +1,15 @@
 //! The popup: shows one tab (the active one, or `?tab=<id>`) and keeps it live over a port —
 //! the page's status, the widget's facts, the live event log, the sandbox agent's console and
-//! the API console.
+//! the API console, and a summary of the integration checks' findings.
 //!
 //! Everything that came from a page is put into the DOM with `textContent`, never as HTML;
 //! a custom-data link becomes an `<a>` only when it is http(s), set with `setAttribute`.
 
+mod findings;
 mod log_panel;
 
 use std::cell::RefCell;
 
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -18,12 +18,9 @@ use web_sys::Element;
 use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden, set_value, value_of};
 use jwi_browser::ext;
 use jwi_browser::i18n::{self, t};
-use jwi_core::api::call::Reply;
-use jwi_core::api::Method;
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::{self, decode, limits, PageStatus};
 use jwi_core::sandbox::{AgentAction, AgentView, WidgetFacts};
-use jwi_core::view::console_form::{self, Kind};
 
 /// The biggest message the popup reads from the background: a whole log (at most
 /// [`MAX_LOG_BYTES`](jwi_core::event_log::MAX_LOG_BYTES) of compact JSON) as a `Log` reset, or
@@ -35,11 +32,6 @@ const POPUP_MESSAGE_BYTES: usize =
 struct Popup {
     port: Option<ext::Port>,
     tab: i32,
-    next_id: u32,
-    /// The id of the last call sent; only its answer is shown.
-    pending: Option<u32>,
-    /// How many custom-data rows the `setCustomData` form has.
-    rows: usize,
     /// Whether the last view had an agent that was online / had callbacks enabled.
     online: bool,
     callbacks: bool,
@@ -53,7 +45,7 @@ struct Popup {
 
 thread_local! {
     static POPUP: RefCell<Popup> = const { RefCell::new(Popup {
-        port: None, tab: -1, next_id: 1, pending: None, rows: 1, online: true, callbacks: true,
+        port: None, tab: -1, online: true, callbacks: true,
         shown: (false, false), open: false, after_open: Vec::new(),
     }) };
 }
@@ -132,7 +124,8 @@ pub fn start_popup() {
     });
     log_panel::setup();
     setup_agent_console();
-    setup_api_console();
+    crate::api_console::setup(|id, call| post(|tab| FromPopup::CallApi { tab, id, call }));
+    findings::setup();
     spawn_local(async {
         let Some(tab) = target_tab().await else {
             dom::set_text("page-status", &t("popup_no_tab", &[]));
@@ -149,7 +142,13 @@ pub fn start_popup() {
             }
             match decode::<ToPopup>(&text, POPUP_MESSAGE_BYTES) {
                 Ok(ToPopup::Tab(view)) => render(&view),
-                Ok(ToPopup::ApiResult { id, outcome }) => show_result(id, &outcome),
+                Ok(ToPopup::ApiResult { id, outcome }) => {
+                    crate::api_console::show_result(id, &outcome)
+                }
+                Ok(ToPopup::Findings { findings, .. }) => {
+                    log_panel::set_error_evidence(jwi_core::checks::error_evidence(&findings));
+                    findings::render(&findings);
+                }
                 Ok(ToPopup::Log {
                     reset,
                     summary,
@@ -196,7 +195,7 @@ fn clear(id: &str) -> Option<Element> {
 // ---------------------------------------------------------------------------------------------
 
 /// The tab to show: `?tab=<id>` if given, else the active tab of the current window.
-async fn target_tab() -> Option<i32> {
+pub(crate) async fn target_tab() -> Option<i32> {
     let search = web_sys::window()?.location().search().ok()?;
     if let Some(id) = search
         .trim_start_matches('?')
@@ -212,7 +211,7 @@ async fn target_tab() -> Option<i32> {
 }
 
 /// Plain words for a status, as the header shows it.
-fn status_words(status: &PageStatus) -> String {
+pub(crate) fn status_words(status: &PageStatus) -> String {
     match status {
         PageStatus::NotMatched => t("popup_status_not_matched", &[]),
         PageStatus::Connecting => t("popup_status_connecting", &[]),
@@ -259,7 +258,7 @@ fn render(view: &TabView) {
     shown(Part::View);
 }
 
-fn render_facts(facts: Option<&WidgetFacts>) {
+pub(crate) fn render_facts(facts: Option<&WidgetFacts>) {
     set_hidden("facts-none", facts.is_some());
     set_hidden("facts-list", facts.is_none());
     let Some(f) = facts else { return };
@@ -296,7 +295,7 @@ fn render_facts(facts: Option<&WidgetFacts>) {
     dom::set_text("fact-contact", &contact_line(&f.contact_info));
 }
 
-fn contact_line(c: &jwi_core::api::call::ContactInfo) -> String {
+pub(crate) fn contact_line(c: &jwi_core::api::call::ContactInfo) -> String {
     let parts: Vec<&str> = [
         c.name.as_deref(),
         c.email.as_ref().map(|e| e.as_str()),
@@ -314,7 +313,7 @@ fn contact_line(c: &jwi_core::api::call::ContactInfo) -> String {
 }
 
 /// The host part of a URL, for the header.
-fn site_of(url: &str) -> &str {
+pub(crate) fn site_of(url: &str) -> &str {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
@@ -510,219 +509,4 @@ fn render_agent(a: &AgentView) {
             append(&list, &el("li", "empty", "—"));
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// API console
-// ---------------------------------------------------------------------------------------------
-
-fn setup_api_console() {
-    if let Some(select) = dom::by_id("api-method") {
-        for m in Method::ALL {
-            let opt = el("option", "", m.name());
-            let _ = opt.set_attribute("value", m.name());
-            append(&select, &opt);
-        }
-    }
-    build_fields();
-    on("api-method", "change", |_| {
-        POPUP.with(|p| p.borrow_mut().rows = 1);
-        build_fields();
-    });
-    on("api-call", "click", |_| call_api());
-}
-
-fn selected_method() -> Method {
-    Method::from_name(&value_of("api-method")).unwrap_or(Method::Open)
-}
-
-/// Builds the selected method's inputs into `#api-args`.
-fn build_fields() {
-    let method = selected_method();
-    let Some(box_) = clear("api-args") else {
-        return;
-    };
-    clear_errors();
-    dom::set_text("api-result", "");
-    dom::set_attr("api-result", "data-kind", "none");
-    for f in console_form::fields(method) {
-        append(&box_, &field_row(f.name, f.kind, f.placeholder));
-    }
-    if method == Method::SetCustomData {
-        let rows = POPUP.with(|p| p.borrow().rows);
-        let list = el("div", "cd-rows", "");
-        list.set_id("api-arg-fields");
-        for row in 0..rows {
-            let fs = el("fieldset", "cd-row", "");
-            append(&fs, &el("legend", "", &format!("fields[{row}]")));
-            for part in console_form::CUSTOM_FIELD_PARTS {
-                append(
-                    &fs,
-                    &field_row(&format!("fields-{row}-{part}"), Kind::Text, ""),
-                );
-            }
-            append(&list, &fs);
-        }
-        append(&box_, &list);
-        let add = el("button", "", &t("popup_api_add_field", &[]));
-        add.set_id("api-arg-fields-add");
-        let _ = add.set_attribute("type", "button");
-        append(&box_, &add);
-        on("api-arg-fields-add", "click", |_| {
-            // Keep what was typed: read the rows, rebuild with one more, write them back.
-            let rows = POPUP.with(|p| p.borrow().rows);
-            let saved: Vec<(String, String)> = (0..rows)
-                .flat_map(|r| console_form::CUSTOM_FIELD_PARTS.map(|p| format!("fields-{r}-{p}")))
-                .map(|n| {
-                    let v = value_of(&format!("api-arg-{n}"));
-                    (n, v)
-                })
-                .collect();
-            POPUP.with(|p| p.borrow_mut().rows = (rows + 1).min(20));
-            build_fields();
-            for (n, v) in saved {
-                set_value(&format!("api-arg-{n}"), &v);
-            }
-        });
-    }
-    if console_form::fields(method).is_empty() && method != Method::SetCustomData {
-        append(&box_, &el("p", "hint", &t("popup_api_no_args", &[])));
-    }
-}
-
-/// A labelled input for one field, with its error slot `api-err-<name>`.
-fn field_row(name: &str, kind: Kind, placeholder: &str) -> Element {
-    let row = el("div", "arg", "");
-    let id = format!("api-arg-{name}");
-    let label = el("label", "", name.rsplit('-').next().unwrap_or(name));
-    let _ = label.set_attribute("for", &id);
-    let input = match kind {
-        Kind::Text => {
-            let i = el("input", "", "");
-            let _ = i.set_attribute("type", "text");
-            i
-        }
-        Kind::Check => {
-            let i = el("input", "", "");
-            let _ = i.set_attribute("type", "checkbox");
-            i
-        }
-        Kind::Area => {
-            let a = el("textarea", "", "");
-            let _ = a.set_attribute("rows", "3");
-            a
-        }
-        Kind::Select(options) => {
-            let s = el("select", "", "");
-            for o in options {
-                let opt = el("option", "", o);
-                let _ = opt.set_attribute("value", o);
-                append(&s, &opt);
-            }
-            s
-        }
-    };
-    input.set_id(&id);
-    if !placeholder.is_empty() {
-        let _ = input.set_attribute("placeholder", placeholder);
-    }
-    let err_id = format!("api-err-{name}");
-    let _ = input.set_attribute("aria-describedby", &err_id);
-    append(&row, &label);
-    append(&row, &input);
-    let err = el("span", "field-error", "");
-    err.set_id(&err_id);
-    let _ = err.set_attribute("role", "alert");
-    append(&row, &err);
-    row
-}
-
-fn clear_errors() {
-    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        if let Ok(list) = doc.query_selector_all(".field-error") {
-            for i in 0..list.length() {
-                if let Some(n) = list.item(i) {
-                    n.set_text_content(None);
-                }
-            }
-        }
-        if let Ok(list) = doc.query_selector_all("[aria-invalid]") {
-            for i in 0..list.length() {
-                if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    let _ = e.remove_attribute("aria-invalid");
-                }
-            }
-        }
-    }
-    dom::set_text("api-error", "");
-}
-
-fn call_api() {
-    clear_errors();
-    let method = selected_method();
-    let rows = POPUP.with(|p| p.borrow().rows);
-    let get = |name: &str| value_of(&format!("api-arg-{name}"));
-    match console_form::build_call(method, &get, rows) {
-        Err(e) => {
-            let slot = console_form::error_slot(e.field());
-            let target = format!("api-err-{slot}");
-            if dom::by_id(&target).is_some() {
-                dom::set_text(&target, &e.to_string());
-                dom::set_attr(&format!("api-arg-{slot}"), "aria-invalid", "true");
-            } else {
-                dom::set_text("api-error", &e.to_string());
-            }
-            dom::set_text("api-result", "");
-            dom::set_attr("api-result", "data-kind", "refused");
-        }
-        Ok(call) => {
-            let id = POPUP.with(|p| {
-                let mut p = p.borrow_mut();
-                let id = p.next_id;
-                p.next_id += 1;
-                p.pending = Some(id);
-                id
-            });
-            dom::set_text("api-result", &t("popup_api_waiting", &[]));
-            dom::set_attr("api-result", "data-kind", "pending");
-            dom::set_attr("api-result", "data-id", &id.to_string());
-            post(|tab| FromPopup::CallApi { tab, id, call });
-        }
-    }
-}
-
-fn show_result(id: u32, outcome: &Reply) {
-    if POPUP.with(|p| p.borrow().pending) != Some(id) {
-        return;
-    }
-    let compact = |v: &Value| serde_json::to_string(v).unwrap_or_default();
-    let (kind, text) = if let Some(threw) = &outcome.threw {
-        ("threw", format!("{}: {threw}", t("popup_api_threw", &[])))
-    } else if let Some(args) = &outcome.callback_args {
-        (
-            "callback",
-            format!(
-                "{} {}",
-                t("popup_api_callback", &[]),
-                compact(&Value::Array(args.clone()))
-            ),
-        )
-    } else if let Some(v) = &outcome.returned {
-        (
-            "returned",
-            format!("{} {}", t("popup_api_returned", &[]), compact(v)),
-        )
-    } else {
-        ("returned", t("popup_api_undefined", &[]))
-    };
-    dom::set_text("api-result", &text);
-    dom::set_attr("api-result", "data-kind", kind);
-    let value = outcome
-        .callback_args
-        .as_ref()
-        .map(|a| Value::Array(a.clone()))
-        .or_else(|| outcome.returned.clone())
-        .map(|v| compact(&v))
-        .unwrap_or_default();
-    dom::set_attr("api-result", "data-value", &value);
 }

@@ -19,6 +19,7 @@ mod sandbox;
 mod sandbox_api;
 mod smoke;
 mod spa;
+mod workbench;
 
 /// All registered scenarios, in run order.
 pub fn all() -> Vec<Scenario> {
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Scenario> {
         hostile::SCENARIOS,
         breakage::SCENARIOS,
         faults::SCENARIOS,
+        workbench::SCENARIOS,
     ]
     .concat()
 }

@@ -1,0 +1,3 @@
+// Side panel glue: instantiates the shared `pages` bundle and starts the Rust side panel.
+globalThis.browser ??= chrome;
+wasm_bindgen({ module_or_path: jwiPagesWasm() }).then(() => wasm_bindgen.start_side_panel());

@@ -1,0 +1,499 @@
+//! The panel's log (`#log-list`): the background's log mirrored ([`Mirror`]) and shown as rows
+//! with a divider at each page load and the time since the previous row, filtered by kind and
+//! search (with the Errors filter also showing error findings' evidence), paused on demand,
+//! and cut at the last page load when "keep across reloads" is off. The filters, search and
+//! "keep" are remembered in `storage.local` ([`Prefs::key`]`("panel")`).
+//!
+//! After a reconnect the background sends the newest entries again as a reset; the older ones
+//! are read from `storage.session` as the popup does, and the rows are rebuilt from the
+//! mirror: by entry id, so nothing is shown twice or left out.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Element, HtmlElement};
+
+use jwi_browser::dom::{self, append, checked, el, on, value_of};
+use jwi_browser::i18n::t;
+use jwi_browser::storage::{self, Area};
+use jwi_core::event_log::{chunk_entries, ChunkKey, Entry, Event, Filter, Kind, KindSet, Summary};
+use jwi_core::view::log_rows::{self, Applied, Mirror};
+use jwi_core::view::workbench::{self, Prefs};
+
+/// The filter checkboxes: element id suffix and kind (as in the popup).
+const FILTERS: [(&str, Kind); 5] = [
+    ("callback", Kind::Callback),
+    ("api", Kind::ApiCall),
+    ("navigation", Kind::Navigation),
+    ("status", Kind::Status),
+    ("error", Kind::Error),
+];
+
+/// The most rows shown (the newest that match).
+const MAX_ROWS: usize = 1000;
+
+struct Log {
+    mirror: Mirror,
+    filter: Filter,
+    keep: bool,
+    paused: bool,
+    /// The highest id shown or considered.
+    shown_to: u64,
+    /// Entries that arrived while paused.
+    waiting: usize,
+    offset_min: i32,
+    /// Counts resets, so entries read for one are not added after the next.
+    generation: u32,
+}
+
+thread_local! {
+    static LOG: RefCell<Log> = RefCell::new(Log {
+        mirror: Mirror::new(),
+        filter: Filter::default(),
+        keep: true,
+        paused: false,
+        shown_to: 0,
+        waiting: 0,
+        offset_min: 0,
+        generation: 0,
+    });
+}
+
+const SURFACE: &str = "panel";
+
+/// Wires the controls; called once at start.
+pub fn setup() {
+    let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    LOG.with(|l| l.borrow_mut().offset_min = offset);
+    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
+    for (id, _) in FILTERS {
+        on(&format!("log-filter-{id}"), "change", |_| {
+            let kinds: KindSet = FILTERS
+                .iter()
+                .filter(|(id, _)| checked(&format!("log-filter-{id}")))
+                .map(|(_, k)| *k)
+                .collect();
+            LOG.with(|l| l.borrow_mut().filter.kinds = kinds);
+            changed_prefs();
+        });
+    }
+    on("log-search", "input", |_| {
+        let text = value_of("log-search");
+        LOG.with(|l| l.borrow_mut().filter.text = text);
+        changed_prefs();
+    });
+    on("log-keep", "change", |_| {
+        let keep = checked("log-keep");
+        LOG.with(|l| l.borrow_mut().keep = keep);
+        changed_prefs();
+    });
+    on("log-pause", "click", |_| {
+        let paused = LOG.with(|l| {
+            let mut l = l.borrow_mut();
+            l.paused = !l.paused;
+            if !l.paused {
+                l.waiting = 0;
+            }
+            l.paused
+        });
+        if !paused {
+            append_new();
+        }
+        show_pause();
+    });
+    on("log-clear", "click", |_| {
+        super::post(|tab| jwi_core::protocol::popup::FromPopup::ClearLog { tab })
+    });
+    on("log-list", "click", |ev| {
+        if let Some(li) = row_of(&ev) {
+            toggle(&li);
+        }
+    });
+    on("log-list", "keydown", on_key);
+    show_pause();
+}
+
+/// Reads the remembered prefs and puts them in the controls.
+pub async fn load_prefs() {
+    let key = Prefs::key(SURFACE);
+    let stored = storage::get_or_empty(Area::Local, &[&key]).await;
+    let prefs = Prefs::from_stored(stored.get(&key));
+    for (id, kind) in FILTERS {
+        if let Some(i) = dom::input(&format!("log-filter-{id}")) {
+            i.set_checked(prefs.kinds.contains(kind));
+        }
+    }
+    dom::set_value("log-search", &prefs.text);
+    if let Some(i) = dom::input("log-keep") {
+        i.set_checked(prefs.keep_across_reloads);
+    }
+    LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        let evidence = std::mem::take(&mut l.filter.error_evidence);
+        l.filter = prefs.filter();
+        l.filter.error_evidence = evidence;
+        l.keep = prefs.keep_across_reloads;
+    });
+}
+
+/// A filter, the search or "keep" changed: show it and remember it.
+fn changed_prefs() {
+    render_all();
+    let prefs = LOG.with(|l| {
+        let l = l.borrow();
+        Prefs {
+            kinds: l.filter.kinds,
+            text: l.filter.text.clone(),
+            keep_across_reloads: l.keep,
+        }
+    });
+    let key = Prefs::key(SURFACE);
+    spawn_local(async move {
+        let value = serde_json::to_value(&prefs).unwrap_or_default();
+        let _ = storage::set_one(Area::Local, &key, value).await;
+    });
+}
+
+/// The entries that are evidence of an error finding (shown with the Errors filter).
+pub fn set_error_evidence(ids: std::collections::BTreeSet<u64>) {
+    let changed = LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        let changed = l.filter.error_evidence != ids;
+        l.filter.error_evidence = ids;
+        changed
+    });
+    if changed {
+        render_all();
+    }
+}
+
+/// Shows every kind with no search (to bring an evidence row into view).
+pub fn show_everything() {
+    for (id, _) in FILTERS {
+        if let Some(i) = dom::input(&format!("log-filter-{id}")) {
+            i.set_checked(true);
+        }
+    }
+    dom::set_value("log-search", "");
+    if let Some(i) = dom::input("log-keep") {
+        i.set_checked(true);
+    }
+    LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        l.filter.kinds = KindSet::ALL;
+        l.filter.text.clear();
+        l.keep = true;
+        l.paused = false;
+    });
+    show_pause();
+    changed_prefs();
+}
+
+/// A `ToPopup::Log` message.
+pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
+    let (applied, generation) = LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        let applied = l.mirror.apply(reset, summary, entries);
+        if applied == Applied::Reset {
+            l.generation += 1;
+        }
+        (applied, l.generation)
+    });
+    match applied {
+        Applied::Reset => {
+            render_all();
+            let missing = LOG.with(|l| l.borrow().mirror.missing_before());
+            if let Some(ids) = missing {
+                spawn_local(load_earlier(ids, generation));
+            }
+        }
+        Applied::Appended { from } => {
+            let paused = LOG.with(|l| {
+                let mut l = l.borrow_mut();
+                if l.paused {
+                    l.waiting += l.mirror.entries().len() - from;
+                }
+                l.paused
+            });
+            if paused {
+                show_pause();
+            } else if cut_moved() {
+                render_all();
+            } else {
+                append_new();
+            }
+        }
+    }
+}
+
+/// Reads the entries older than the ones sent on `watch` from `storage.session` (as the
+/// popup does) and shows them.
+async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
+    let tab = super::PANEL.with(|p| p.borrow().tab);
+    let keys: Vec<String> = ChunkKey::covering(ids)
+        .map(|k| k.storage_key(tab))
+        .collect();
+    let Ok(stored) = storage::get(Area::Session, &keys).await else {
+        return;
+    };
+    let older: Vec<Entry> = keys
+        .iter()
+        .filter_map(|k| stored.get(k))
+        .flat_map(chunk_entries)
+        .collect();
+    let current = LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.generation != generation {
+            return false;
+        }
+        l.mirror.prepend(older);
+        true
+    });
+    if current {
+        render_all();
+    }
+}
+
+/// The first id the view shows ("keep across reloads" off: the current page's).
+fn view_start(l: &Log) -> u64 {
+    workbench::view_start(l.mirror.entries(), l.keep)
+}
+
+/// Whether new entries start a page while "keep" is off (the view must be cut again).
+fn cut_moved() -> bool {
+    LOG.with(|l| {
+        let l = l.borrow();
+        let first_row = dom::by_id("log-list")
+            .and_then(|list| list.query_selector("li[data-id]").ok().flatten())
+            .and_then(|li| li.get_attribute("data-id"))
+            .and_then(|id| id.parse::<u64>().ok())
+            .unwrap_or(0);
+        !l.keep && view_start(&l) > first_row
+    })
+}
+
+/// Rebuilds every row.
+fn render_all() {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    list.set_text_content(None);
+    LOG.with(|l| l.borrow_mut().shown_to = 0);
+    append_rows(true);
+}
+
+/// Appends the rows of entries newer than the last shown, and removes rows of entries the log
+/// dropped.
+fn append_new() {
+    if let Some(list) = dom::by_id("log-list") {
+        let first = LOG.with(|l| l.borrow().mirror.first_id());
+        while let Some(li) = list.first_element_child() {
+            let id = li
+                .get_attribute("data-id")
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            if id >= first {
+                break;
+            }
+            li.remove();
+        }
+    }
+    append_rows(false);
+}
+
+/// Appends the rows of the mirror's entries after `shown_to` that the view shows; a full
+/// render (`all`) keeps the newest [`MAX_ROWS`]. While paused a full render stops at
+/// `shown_to` as it was.
+fn append_rows(all: bool) {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    let stick = list.scroll_top() + list.client_height() >= list.scroll_height() - 4;
+    let frag = dom::fragment();
+    let rows = LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        let start = view_start(&l);
+        let matcher = l.filter.matcher();
+        let entries = l.mirror.entries();
+        let from = entries.partition_point(|e| e.id <= l.shown_to);
+        let mut picked: Vec<usize> = (from..entries.len())
+            .filter(|&i| entries[i].id >= start && matcher.matches(&entries[i]))
+            .collect();
+        if all && picked.len() > MAX_ROWS {
+            picked.drain(..picked.len() - MAX_ROWS);
+        }
+        for &i in &picked {
+            // The time since the previous entry of the log (shown or not).
+            let previous = i.checked_sub(1).map(|p| entries[p].at);
+            let _ = frag.append_child(&row(&entries[i], previous, l.offset_min));
+        }
+        if let Some(last) = entries.last() {
+            l.shown_to = l.shown_to.max(last.id);
+        }
+        picked.len()
+    });
+    if rows > 0 {
+        let _ = list.append_child(&frag);
+        if stick || all {
+            list.set_scroll_top(list.scroll_height());
+        }
+    }
+    show_header();
+}
+
+fn show_header() {
+    let (s, shown) = LOG.with(|l| {
+        let l = l.borrow();
+        (*l.mirror.summary(), l.mirror.entries().len())
+    });
+    let rows = dom::by_id("log-list").map_or(0, |l| l.child_element_count());
+    dom::set_text("log-count", &t("popup_log_entries", &[&s.len.to_string()]));
+    dom::set_text(
+        "log-dropped",
+        &t("popup_log_dropped", &[&s.dropped.to_string()]),
+    );
+    let empty = if shown == 0 {
+        t("popup_log_empty", &[])
+    } else {
+        t("popup_log_no_match", &[])
+    };
+    dom::set_text("log-empty", &empty);
+    dom::set_hidden("log-empty", rows > 0);
+}
+
+fn show_pause() {
+    let (paused, waiting) = LOG.with(|l| {
+        let l = l.borrow();
+        (l.paused, l.waiting)
+    });
+    dom::set_text(
+        "log-pause",
+        &if paused {
+            t("popup_log_resume", &[])
+        } else {
+            t("popup_log_pause", &[])
+        },
+    );
+    dom::set_attr("log-pause", "aria-pressed", &paused.to_string());
+    dom::set_text(
+        "log-new",
+        &if paused && waiting > 0 {
+            t("popup_log_new", &[&waiting.to_string()])
+        } else {
+            String::new()
+        },
+    );
+}
+
+fn row(e: &Entry, previous: Option<f64>, offset_min: i32) -> Element {
+    let page_start = workbench::is_page_start(e);
+    let li = el(
+        "li",
+        if page_start {
+            "log-row log-page"
+        } else {
+            "log-row"
+        },
+        "",
+    );
+    let _ = li.set_attribute("data-id", &e.id.to_string());
+    let _ = li.set_attribute("data-kind", e.event.tag());
+    let _ = li.set_attribute("tabindex", "0");
+    let _ = li.set_attribute("aria-expanded", "false");
+    if let Event::PageLoad { url, .. } = &e.event {
+        let divider = el("div", "log-divider", &t("panel_page_load", &[url]));
+        let _ = divider.set_attribute("role", "separator");
+        append(&li, &divider);
+    }
+    let line = el("div", "log-line", "");
+    append(
+        &line,
+        &el("span", "log-delta", &workbench::delta(previous, e.at)),
+    );
+    append(
+        &line,
+        &el("span", "log-time", &log_rows::clock(e.at, offset_min)),
+    );
+    append(&line, &el("span", "log-badge", log_rows::badge(&e.event)));
+    append(&line, &el("span", "log-name", log_rows::row_name(&e.event)));
+    if let Event::ApiCall { origin, .. } = &e.event {
+        append(&line, &el("span", "log-origin", origin.name()));
+    }
+    append(
+        &line,
+        &el("span", "log-sum", &log_rows::row_summary(&e.event)),
+    );
+    append(&li, &line);
+    li
+}
+
+fn row_of(ev: &web_sys::Event) -> Option<Element> {
+    let target = ev.target()?;
+    let el = target.dyn_ref::<Element>()?;
+    if el.closest(".log-json").ok().flatten().is_some() {
+        return None;
+    }
+    el.closest("li[data-id]").ok()?
+}
+
+fn on_key(ev: web_sys::Event) {
+    let Some(k) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+        return;
+    };
+    let Some(li) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .filter(|t| t.matches("li[data-id]").unwrap_or(false))
+    else {
+        return;
+    };
+    let next = match k.key().as_str() {
+        "Enter" | " " => {
+            ev.prevent_default();
+            toggle(&li);
+            return;
+        }
+        "ArrowDown" => li.next_element_sibling(),
+        "ArrowUp" => li.previous_element_sibling(),
+        _ => return,
+    };
+    if let Some(h) = next.and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = h.focus();
+    }
+}
+
+fn toggle(li: &Element) {
+    if let Ok(Some(pre)) = li.query_selector(".log-json") {
+        pre.remove();
+        let _ = li.set_attribute("aria-expanded", "false");
+        return;
+    }
+    let Some(id) = li.get_attribute("data-id").and_then(|s| s.parse().ok()) else {
+        return;
+    };
+    let text = LOG.with(|l| l.borrow().mirror.get(id).map(log_rows::pretty));
+    let Some(text) = text else { return };
+    append(li, &el("pre", "log-json", &text));
+    let _ = li.set_attribute("aria-expanded", "true");
+}
+
+/// Brings the row of entry `id` into view, focused and marked; whether it is shown.
+pub fn reveal(id: u64) -> bool {
+    let selector = format!("#log-list li[data-id=\"{id}\"]");
+    let Some(li) = dom::document().and_then(|d| d.query_selector(&selector).ok().flatten()) else {
+        return false;
+    };
+    if let Some(old) =
+        dom::document().and_then(|d| d.query_selector(".log-row.revealed").ok().flatten())
+    {
+        let _ = old.class_list().remove_1("revealed");
+    }
+    let _ = li.class_list().add_1("revealed");
+    li.scroll_into_view();
+    if let Some(h) = li.dyn_ref::<HtmlElement>() {
+        let _ = h.focus();
+    }
+    true
+}
