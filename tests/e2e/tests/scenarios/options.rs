@@ -84,9 +84,13 @@ fn custom_canonical() -> Value {
         "widgetId": "aBcD1234eF",
         "loaderUrl": "https://code.jivosite.com/widget/{id}",
         "sites": ["https://*.example-shop.com/*", "http://127.0.0.1/plain*"],
-        "spa": { "enabled": true, "settleMs": 800, "hash": "all", "titleOnly": false },
+        "spa": {
+            "enabled": true, "settleMs": 800, "hash": "all", "titleOnly": false,
+            "reportIntervalMs": 500
+        },
         "log": { "maxEntries": 5000 },
-        "loaderTimeoutMs": 30000
+        "loaderTimeoutMs": 30000,
+        "siteWidget": { "graceMs": 1500, "useMineOn": [], "sandboxStandIn": true }
     })
 }
 
@@ -96,9 +100,13 @@ fn defaults() -> Value {
         "widgetId": "",
         "loaderUrl": "https://code.jivosite.com/widget/{id}",
         "sites": [],
-        "spa": { "enabled": true, "settleMs": 500, "hash": "routes", "titleOnly": true },
+        "spa": {
+            "enabled": true, "settleMs": 500, "hash": "routes", "titleOnly": true,
+            "reportIntervalMs": 500
+        },
         "log": { "maxEntries": 2000 },
-        "loaderTimeoutMs": 15000
+        "loaderTimeoutMs": 15000,
+        "siteWidget": { "graceMs": 1500, "useMineOn": [], "sandboxStandIn": true }
     })
 }
 
@@ -561,8 +569,9 @@ fn export_is_the_canonical_document(ctx: &mut Ctx) -> Result<()> {
         \"loaderUrl\": \"https://code.jivosite.com/widget/{id}\",\n  \"sites\": [\n    \
         \"https://*.example-shop.com/*\",\n    \"http://127.0.0.1/plain*\"\n  ],\n  \
         \"spa\": {\n    \"enabled\": true,\n    \"settleMs\": 800,\n    \"hash\": \"all\",\n    \
-        \"titleOnly\": false\n  },\n  \"log\": {\n    \"maxEntries\": 5000\n  },\n  \
-        \"loaderTimeoutMs\": 30000\n}\n";
+        \"titleOnly\": false,\n    \"reportIntervalMs\": 500\n  },\n  \"log\": {\n    \
+        \"maxEntries\": 5000\n  },\n  \"loaderTimeoutMs\": 30000,\n  \"siteWidget\": {\n    \
+        \"graceMs\": 1500,\n    \"useMineOn\": [],\n    \"sandboxStandIn\": true\n  }\n}\n";
     ensure!(text == expected, "exported:\n{text}\nexpected:\n{expected}");
     ensure!(serde_json::from_str::<Value>(text)? == custom_canonical());
     Ok(())
