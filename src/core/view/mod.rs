@@ -3,4 +3,5 @@
 
 pub mod console_form;
 pub mod log_rows;
+pub mod popup_page;
 pub mod settings_form;
