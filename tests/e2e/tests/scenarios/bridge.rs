@@ -364,7 +364,7 @@ fn page_data_never_runs_in_the_popup(ctx: &mut Ctx) -> Result<()> {
         "elements from the payload: {found}"
     );
     ensure!(
-        found["scripts"] == json!(["pages/pages.js", "popup.js"]),
+        found["scripts"] == json!(["pages/pages.js", "pages/pages_wasm.js", "popup.js"]),
         "scripts in the popup: {found}"
     );
     ensure!(
