@@ -341,6 +341,7 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
         tab.prop_map(|tab| FromPopup::ClearLog { tab }),
         tab.prop_map(|tab| FromPopup::ExportLog { tab }),
         tab.prop_map(|tab| FromPopup::InjectIntoTab { tab }),
+        (tab, any::<bool>()).prop_map(|(tab, keep)| FromPopup::KeepInjecting { tab, keep }),
         (tab, any::<u32>(), raw_call()).prop_map(|(tab, id, call)| FromPopup::CallApi {
             tab,
             id,

@@ -123,6 +123,13 @@ pub fn set_value(id: &str, value: &str) {
     }
 }
 
+/// Checks or unchecks a checkbox.
+pub fn set_checked(id: &str, checked: bool) {
+    if let Some(i) = input(id) {
+        i.set_checked(checked);
+    }
+}
+
 /// Enables or disables a control.
 pub fn set_disabled(id: &str, disabled: bool) {
     if let Some(el) = by_id(id) {

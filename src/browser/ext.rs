@@ -104,6 +104,8 @@ extern "C" {
     pub fn tabs_query(query: &JsValue) -> Promise;
     #[wasm_bindgen(js_namespace = ["browser", "tabs"], js_name = get)]
     pub fn tabs_get(tab_id: i32) -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "tabs"], js_name = reload)]
+    pub fn tabs_reload(tab_id: i32) -> Promise;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "tabs"], js_name = onRemoved)]
     pub static TABS_ON_REMOVED: ExtEvent;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "tabs"], js_name = onUpdated)]

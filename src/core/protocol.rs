@@ -465,6 +465,13 @@ pub mod popup {
             /// The tab id.
             tab: i32,
         },
+        /// Keep injecting into this tab on its next loads until it closes (or stop).
+        KeepInjecting {
+            /// The tab id.
+            tab: i32,
+            /// Whether to keep injecting.
+            keep: bool,
+        },
         /// The API console calls an entry point on the tab's widget.
         CallApi {
             /// The tab id.
@@ -538,6 +545,18 @@ pub mod popup {
         /// The sandbox agent's view (sandbox tabs).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub agent: Option<Box<AgentView>>,
+        /// Whether a site rule in force covers `url` (filled in by the background when it
+        /// sends the record: it follows the settings, not the page).
+        #[serde(default)]
+        pub covered: bool,
+        /// Whether the extension was injected into this tab by hand ("inject into this tab")
+        /// since it opened or last changed site.
+        #[serde(default)]
+        pub injected: bool,
+        /// The user's "keep injecting into this tab" choice: the background injects again on
+        /// each of the tab's next loads, until the tab closes.
+        #[serde(default)]
+        pub keep_injecting: bool,
     }
 }
 

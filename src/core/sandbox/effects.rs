@@ -13,7 +13,9 @@ pub enum Effect {
     /// Call `window[callback.name()](...args)` on the page, asynchronously (after any `Reply`
     /// has been returned), in list order.
     Fire(Callback, Vec<Value>),
-    /// The visitor record changed: store [`Sandbox::record`](super::Sandbox::record).
+    /// The visitor record or the agent state changed: store
+    /// [`Sandbox::record`](super::Sandbox::record) with
+    /// [`Sandbox::agent_state`](super::Sandbox::agent_state).
     Persist,
     /// The widget view or the agent view changed: render
     /// [`Sandbox::widget_view`](super::Sandbox::widget_view) and send

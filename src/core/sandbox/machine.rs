@@ -121,6 +121,7 @@ struct Snapshot {
     state: WidgetState,
     geometry: Geometry,
     record: VisitorRecord,
+    agent_state: AgentState,
     widget: WidgetView,
     agent: AgentView,
 }
@@ -436,6 +437,7 @@ impl Sandbox {
             state: self.state(),
             geometry: self.geometry(),
             record: self.record.clone(),
+            agent_state: self.agent_state(),
             widget: self.widget_view(),
             agent: self.agent_view(),
         }
@@ -463,7 +465,10 @@ impl Sandbox {
                 out.fire(Callback::OnResizeCallback, Vec::new());
             }
         }
-        let persist = before.record != after.record;
+        // The agent state is stored with the record: storing only on record changes would
+        // leave the stored agent state of the last record change (offline, after an offline
+        // message) to overrule a later "online" on the next page.
+        let persist = before.record != after.record || before.agent_state != after.agent_state;
         let render = before.widget != after.widget || before.agent != after.agent;
         (r, Effects::build(out.destroyed, persist, render, out.fires))
     }

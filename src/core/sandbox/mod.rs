@@ -172,12 +172,14 @@
 //! Agents start online with callbacks enabled. Online, callbacks enabled, accepted and the call
 //! in progress are the agent's facts, not the visitor's record: they live in [`AgentState`],
 //! which the shell carries from page to page ([`Sandbox::agent_state`],
-//! [`Sandbox::with_agent_state`]), so a reload mid-chat does not fire `jivo_onAccept` again.
+//! [`Sandbox::with_agent_state`]), so a reload mid-chat does not fire `jivo_onAccept` again. The agent state is stored with the record whenever
+//! either changes (`Persist`): storing it only with record changes once let an "online" after an
+//! offline message revert to offline on the next page (issue #16).
 //!
 //! ## Effects
 //!
 //! Each input returns its [`Effects`]: `Destroyed` first if the widget was removed, then
-//! `Persist` if the record changed, `Render` if the widget or agent view changed, then the
+//! `Persist` if the record or the agent state changed, `Render` if the widget or agent view changed, then the
 //! callbacks in the order the page should see them (the input's own first, then the generic
 //! ones). The shell fires them asynchronously, after returning the [`Reply`].
 

@@ -134,7 +134,10 @@ fn check_step(
     if let Some(i) = slice.iter().position(|e| *e == Effect::Destroyed) {
         prop_assert_eq!(i, 0);
     }
-    prop_assert_eq!(fx.persists(), before.record() != after.record());
+    prop_assert_eq!(
+        fx.persists(),
+        before.record() != after.record() || before.agent_state() != after.agent_state()
+    );
     prop_assert_eq!(
         fx.renders(),
         before.widget_view() != after.widget_view() || before.agent_view() != after.agent_view()

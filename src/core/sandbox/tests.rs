@@ -702,7 +702,7 @@ fn chat_mode_follows_the_agent() {
         Some(json!("online"))
     );
     let fx = w.agent(AgentAction::SetOnline { online: false });
-    assert!(fx.renders() && !fx.persists() && cbs(&fx).is_empty());
+    assert!(fx.renders() && fx.persists() && cbs(&fx).is_empty());
     assert_eq!(
         returns(&mut w, Method::ChatMode, &[]),
         Some(json!("offline"))
@@ -710,6 +710,48 @@ fn chat_mode_follows_the_agent() {
     assert_eq!(w.facts().chat_mode, ChatMode::Offline);
     assert_eq!(w.widget_view().label.unwrap().text, "Leave a message");
     assert!(w.agent(AgentAction::SetOnline { online: false }).is_empty());
+}
+
+/// The shell stores what the last `Persist` asked for and the next page starts from it.
+/// Issue #16: offline, an offline message (a record change, stored with "offline"), then
+/// online (no record change): the next page must start online.
+#[test]
+fn going_online_after_an_offline_message_survives_a_reload() {
+    let mut w = loaded();
+    let mut stored = (w.record().clone(), w.agent_state());
+    let mut keep = |w: &Sandbox, fx: &Effects| {
+        if fx.persists() {
+            stored = (w.record().clone(), w.agent_state());
+        }
+        stored.clone()
+    };
+    let fx = w.agent(AgentAction::SetOnline { online: false });
+    keep(&w, &fx);
+    let msg = json!({"name": "Ann", "email": "ann@example.com", "message": "Call me"});
+    let (r, fx) = raw(&mut w, Method::SendOfflineMessage, &[msg]);
+    assert_eq!(r.returned, ok());
+    keep(&w, &fx);
+    let fx = w.agent(AgentAction::SetOnline { online: true });
+    assert!(fx.persists(), "an agent-state change is stored");
+    let (record, agent) = keep(&w, &fx);
+    assert!(agent.online);
+
+    let mut next = Sandbox::new(site(URL), Some(record), 7).with_agent_state(agent);
+    next.init();
+    assert_eq!(
+        returns(&mut next, Method::ChatMode, &[]),
+        Some(json!("online"))
+    );
+    // And the other way round: offline with no record change survives too.
+    let fx = next.agent(AgentAction::SetOnline { online: false });
+    assert!(fx.persists());
+    let mut third = Sandbox::new(site(URL), Some(next.record().clone()), 7)
+        .with_agent_state(next.agent_state());
+    third.init();
+    assert_eq!(
+        returns(&mut third, Method::ChatMode, &[]),
+        Some(json!("offline"))
+    );
 }
 
 // ---- calls ---------------------------------------------------------------------------------------

@@ -3,5 +3,6 @@
 
 pub mod console_form;
 pub mod log_rows;
+pub mod popup_page;
 pub mod settings_form;
 pub mod workbench;

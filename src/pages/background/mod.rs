@@ -76,6 +76,12 @@ pub fn start_background() {
     ext::TABS_ON_REMOVED.with(|e| e.add_listener(on_removed.as_ref().unchecked_ref()));
     on_removed.forget();
 
+    let on_updated = Closure::<dyn FnMut(i32, JsValue)>::new(|tab: i32, change: JsValue| {
+        tabs::on_tab_updated(tab, &ext::from_js(&change));
+    });
+    ext::TABS_ON_UPDATED.with(|e| e.add_listener(on_updated.as_ref().unchecked_ref()));
+    on_updated.forget();
+
     spawn_local(load_settings());
     spawn_local(load_managed());
 }
@@ -171,6 +177,7 @@ async fn load_settings_once() {
     let status = serde_json::to_value(SettingsStatus::of(&effective)).unwrap_or_default();
     let _ = storage::set_one(Area::Session, storage_keys::SETTINGS_STATUS, status).await;
     registry::sync(effective.settings()).await;
+    tabs::settings_changed();
 }
 
 /// Fetches the loader URL to say why the page could not load it: an HTTP status, or a network

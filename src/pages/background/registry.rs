@@ -91,8 +91,8 @@ pub async fn sync(settings: &Settings) {
 
 /// Injects the shim and the content script into one tab now ("inject into this tab"): the
 /// page need not match a site rule. Uses the `scripting` permission with the tab's host
-/// permission (or `activeTab`, granted by the popup click).
-pub async fn inject_into_tab(tab: i32) {
+/// permission (or `activeTab`, granted by the popup click). Whether both were injected.
+pub async fn inject_into_tab(tab: i32) -> bool {
     let shim = json!({ "target": { "tabId": tab }, "files": ["shim.js"], "world": "MAIN", "injectImmediately": true });
     let content =
         json!({ "target": { "tabId": tab }, "files": [CONTENT_FILE], "injectImmediately": true });
@@ -101,7 +101,8 @@ pub async fn inject_into_tab(tab: i32) {
             web_sys::console::warn_1(
                 &format!("Jivo Widget Injector: could not inject into tab {tab}: {e}").into(),
             );
-            return;
+            return false;
         }
     }
+    true
 }

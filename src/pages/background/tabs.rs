@@ -139,6 +139,7 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
         Some(view.clone())
     });
     let Some(view) = view else { return };
+    let view = for_popup(view);
     refresh_badge(tab);
     let watchers = watchers_of(tab);
     for port in &watchers {
@@ -149,6 +150,82 @@ fn update(tab: i32, change: impl FnOnce(&mut TabView)) {
     spawn_local(async move {
         let _ = storage::set_one(Area::Session, &key, value).await;
     });
+}
+
+/// A tab's record as popups see it: with whether a rule in force covers its URL now.
+fn for_popup(mut view: TabView) -> TabView {
+    view.covered = view.url.as_deref().is_some_and(|url| {
+        BG.with(|bg| {
+            bg.borrow()
+                .effective
+                .settings()
+                .sites()
+                .matches(url)
+                .is_some()
+        })
+    });
+    view
+}
+
+/// The settings changed: popups learn whether their tab's page is covered now.
+pub fn settings_changed() {
+    let views: Vec<TabView> = BG.with(|bg| {
+        let bg = bg.borrow();
+        bg.tabs
+            .popups
+            .iter()
+            .filter_map(|(_, tab, _)| bg.tabs.views.get(tab).cloned())
+            .collect()
+    });
+    for view in views {
+        let view = for_popup(view);
+        for port in watchers_of(view.tab) {
+            post(&port, &ToPopup::Tab(Box::new(view.clone())));
+        }
+    }
+}
+
+/// `tabs.onUpdated`: keeps the record's URL that of the tab (also where nothing runs, so the
+/// popup names the right site), forgets a hand injection when the tab changes site, and
+/// injects again on each load of a tab whose user chose "keep injecting".
+pub fn on_tab_updated(tab: i32, change: &serde_json::Value) {
+    if is_closed(tab) {
+        return;
+    }
+    if let Some(url) = change.get("url").and_then(|u| u.as_str()) {
+        let url = url.to_owned();
+        spawn_local(async move {
+            let _ = current_view(tab).await;
+            update(tab, |v| {
+                let site =
+                    |u: Option<&str>| u.map(super::sandbox_store::origin_of).unwrap_or_default();
+                if site(v.url.as_deref()) != site(Some(&url)) && !v.keep_injecting {
+                    v.injected = false;
+                }
+                v.url = Some(url);
+            });
+        });
+    }
+    if change.get("status").and_then(|s| s.as_str()) == Some("complete") {
+        spawn_local(async move {
+            let view = current_view(tab).await;
+            let running = BG.with(|bg| bg.borrow().tabs.content_ports.contains_key(&tab));
+            if view.keep_injecting && !running {
+                inject(tab).await;
+            }
+        });
+    }
+}
+
+/// Injects into a tab now ("inject into this tab"), and remembers that it was done by hand.
+async fn inject(tab: i32) {
+    let url = current_view(tab).await.url.unwrap_or_default();
+    if !url.is_empty() && jwi_core::view::popup_page::injectable(&url).is_err() {
+        return;
+    }
+    if super::registry::inject_into_tab(tab).await {
+        update(tab, |v| v.injected = true);
+    }
 }
 
 /// A content script connected: it speaks for its tab until it disconnects.
@@ -176,8 +253,11 @@ pub fn on_content_port(port: Port) {
                     let mode = config.mode;
                     post(&port, &ToContent::Config(Box::new(config)));
                     update(tab, |v| {
+                        // A new page: nothing of the previous one's widget is true of it.
                         v.url = Some(url);
                         v.mode = mode;
+                        v.facts = None;
+                        v.agent = None;
                     });
                 });
             }
@@ -238,7 +318,12 @@ pub fn on_content_port(port: Port) {
             current
         });
         if current {
-            update(tab, |v| v.status = PageStatus::NotMatched);
+            // The page went (reload, another site, closed): so did its widget.
+            update(tab, |v| {
+                v.status = PageStatus::NotMatched;
+                v.facts = None;
+                v.agent = None;
+            });
         }
     });
     port.on_disconnect()
@@ -348,8 +433,18 @@ pub fn on_popup_port(port: Port) {
             FromPopup::InjectIntoTab { tab } => {
                 let already = BG.with(|bg| bg.borrow().tabs.content_ports.contains_key(&tab));
                 if !already {
-                    spawn_local(super::registry::inject_into_tab(tab));
+                    spawn_local(inject(tab));
                 }
+            }
+            FromPopup::KeepInjecting { tab, keep } => {
+                spawn_local(async move {
+                    let _ = current_view(tab).await;
+                    update(tab, |v| v.keep_injecting = keep);
+                    let running = BG.with(|bg| bg.borrow().tabs.content_ports.contains_key(&tab));
+                    if keep && !running {
+                        inject(tab).await;
+                    }
+                });
             }
             FromPopup::Agent { tab, action } => {
                 to_content(tab, &ToContent::Agent { action });
@@ -360,8 +455,22 @@ pub fn on_popup_port(port: Port) {
                 BG.with(|bg| bg.borrow_mut().tabs.popups.push((id, tab, watcher)));
                 let port = keep.clone();
                 spawn_local(async move {
-                    let view = current_view(tab).await;
-                    post(&port, &ToPopup::Tab(Box::new(view)));
+                    let mut view = current_view(tab).await;
+                    // A tab seen for the first time (nothing ran there since the background
+                    // started): its URL first, so the popup can name the site.
+                    if view.url.is_none() {
+                        if let Ok(info) = ext::call(ext::tabs_get(tab)).await {
+                            let info = ext::from_js(&info);
+                            if let Some(url) = info.get("url").and_then(|u| u.as_str()) {
+                                let url = url.to_owned();
+                                update(tab, |v| {
+                                    v.url.get_or_insert(url);
+                                });
+                                view = current_view(tab).await;
+                            }
+                        }
+                    }
+                    post(&port, &ToPopup::Tab(Box::new(for_popup(view))));
                 });
                 super::logs::show(tab, keep.clone());
             }

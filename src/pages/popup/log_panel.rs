@@ -60,6 +60,8 @@ struct Panel {
     flush_pending: bool,
     /// Counts resets, so that older entries read for one reset are not added after the next.
     generation: u32,
+    /// The entry whose row is the list's one Tab stop (roving tabindex), once one was chosen.
+    active: Option<u64>,
 }
 
 thread_local! {
@@ -72,6 +74,7 @@ thread_local! {
         offset_min: 0,
         flush_pending: false,
         generation: 0,
+        active: None,
     });
 }
 
@@ -110,8 +113,36 @@ pub fn setup() {
         }
         show_pause();
     });
+    // Clearing cannot be undone (the background forgets the entries), so it asks first.
     on("log-clear", "click", |_| {
+        let len = PANEL.with(|p| p.borrow().mirror.summary().len);
+        if len == 0 {
+            return;
+        }
+        dom::set_text(
+            "log-clear-question",
+            &t("popup_log_clear_question", &[&number(len as u64)]),
+        );
+        dom::set_hidden("log-clear-confirm", false);
+        dom::focus("log-clear-no");
+    });
+    on("log-clear-yes", "click", |_| {
         post(|tab| FromPopup::ClearLog { tab });
+        dom::set_hidden("log-clear-confirm", true);
+        dom::focus("log-clear");
+    });
+    on("log-clear-no", "click", |_| {
+        dom::set_hidden("log-clear-confirm", true);
+        dom::focus("log-clear");
+    });
+    on("log-clear-confirm", "keydown", |e| {
+        if e.dyn_ref::<web_sys::KeyboardEvent>()
+            .is_some_and(|k| k.key() == "Escape")
+        {
+            e.prevent_default();
+            dom::set_hidden("log-clear-confirm", true);
+            dom::focus("log-clear");
+        }
     });
     on("log-export", "click", |_| {
         dom::set_attr("log-export", "aria-busy", "true");
@@ -120,6 +151,11 @@ pub fn setup() {
     on("log-more", "click", |_| show_earlier());
     on("log-list", "click", on_list_click);
     on("log-list", "keydown", on_list_key);
+    on("log-list", "focusin", |e| {
+        if let Some((li, id)) = e.target().and_then(|t| row_of(&t)) {
+            make_tab_stop(&li, id);
+        }
+    });
     show_pause();
     show_header();
 }
@@ -268,8 +304,33 @@ fn later(ms: i32, f: impl FnOnce() + 'static) {
 }
 
 fn show_header() {
-    let s = PANEL.with(|p| *p.borrow().mirror.summary());
-    dom::set_text("log-count", &t("popup_log_entries", &[&s.len.to_string()]));
+    let (s, shown) = PANEL.with(|p| {
+        let p = p.borrow();
+        // Filtered: how many of the entries the popup holds match.
+        let shown = (p.filter != Filter::default()).then(|| {
+            let matcher = p.filter.matcher();
+            p.mirror
+                .entries()
+                .iter()
+                .filter(|e| matcher.matches(e))
+                .count()
+        });
+        (*p.mirror.summary(), shown)
+    });
+    let count = match shown {
+        Some(n) => t(
+            "popup_log_shown_of",
+            &[&number(n as u64), &number(s.len as u64)],
+        ),
+        None => t("popup_log_entries", &[&number(s.len as u64)]),
+    };
+    dom::set_text("log-count", &count);
+    dom::set_attr("log-count", "data-len", &s.len.to_string());
+    dom::set_attr(
+        "log-count",
+        "data-shown",
+        &shown.map(|n| n.to_string()).unwrap_or_default(),
+    );
     dom::set_text(
         "log-dropped",
         &t("popup_log_dropped", &[&s.dropped.to_string()]),
@@ -291,6 +352,62 @@ fn show_header() {
     };
     dom::set_text("log-empty", &empty);
     dom::set_hidden("log-empty", rows > 0);
+    fix_tab_stop();
+}
+
+/// Keeps exactly one row a Tab stop: the active entry's row if it is shown, else the newest.
+fn fix_tab_stop() {
+    let Some(list) = dom::by_id("log-list") else {
+        return;
+    };
+    let active = PANEL.with(|p| p.borrow().active);
+    let current = list.query_selector("li[tabindex='0']").ok().flatten();
+    let current_id = current
+        .as_ref()
+        .and_then(|li| li.get_attribute("data-id"))
+        .and_then(|id| id.parse::<u64>().ok());
+    if current.is_some() && current_id == active {
+        return;
+    }
+    let wanted = active
+        .and_then(|id| {
+            list.query_selector(&format!("li[data-id='{id}']"))
+                .ok()
+                .flatten()
+        })
+        .or_else(|| current.clone())
+        .or_else(|| list.last_element_child());
+    if let Some(c) = &current {
+        if Some(c) != wanted.as_ref() {
+            let _ = c.set_attribute("tabindex", "-1");
+        }
+    }
+    if let Some(w) = wanted {
+        let _ = w.set_attribute("tabindex", "0");
+    }
+}
+
+/// Makes a row the list's Tab stop (it has focus, or is about to).
+fn make_tab_stop(li: &Element, id: u64) {
+    PANEL.with(|p| p.borrow_mut().active = Some(id));
+    if li.get_attribute("tabindex").as_deref() == Some("0") {
+        return;
+    }
+    if let Some(list) = dom::by_id("log-list") {
+        if let Ok(Some(old)) = list.query_selector("li[tabindex='0']") {
+            let _ = old.set_attribute("tabindex", "-1");
+        }
+    }
+    let _ = li.set_attribute("tabindex", "0");
+}
+
+/// A count as the UI language writes it (`1,401`, `1 401`).
+fn number(n: u64) -> String {
+    let lang = jwi_browser::i18n::ui_language().unwrap_or_else(|| "en".into());
+    js_sys::Number::from(n as f64)
+        .to_locale_string(&lang)
+        .as_string()
+        .unwrap_or_else(|| n.to_string())
 }
 
 fn show_pause() {
@@ -499,8 +616,13 @@ fn row(e: &Entry, offset_min: i32) -> Element {
     let li = el("li", "log-row", "");
     let _ = li.set_attribute("data-id", &e.id.to_string());
     let _ = li.set_attribute("data-kind", e.event.tag());
-    let _ = li.set_attribute("tabindex", "0");
+    let _ = li.set_attribute("role", "row");
+    // One Tab stop for the whole list: see `fix_tab_stop`.
+    let _ = li.set_attribute("tabindex", "-1");
     let _ = li.set_attribute("aria-expanded", "false");
+    let _ = li.set_attribute("aria-keyshortcuts", "Enter Escape C");
+    let cell = el("div", "log-cell", "");
+    let _ = cell.set_attribute("role", "gridcell");
     let line = el("div", "log-line", "");
     append(
         &line,
@@ -515,10 +637,13 @@ fn row(e: &Entry, offset_min: i32) -> Element {
         &line,
         &el("span", "log-sum", &log_rows::row_summary(&e.event)),
     );
+    // For the mouse; the keyboard copies the focused row with C (the button is no Tab stop).
     let copy = el("button", "log-copy", &t("popup_log_copy", &[]));
     let _ = copy.set_attribute("type", "button");
+    let _ = copy.set_attribute("tabindex", "-1");
     append(&line, &copy);
-    append(&li, &line);
+    append(&cell, &line);
+    append(&li, &cell);
     li
 }
 
@@ -544,10 +669,16 @@ fn on_list_click(ev: web_sys::Event) {
     }
 }
 
+/// How many rows PageUp/PageDown move.
+const PAGE_STEP: usize = 10;
+
 fn on_list_key(ev: web_sys::Event) {
     let Some(k) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
         return;
     };
+    if k.alt_key() || k.ctrl_key() || k.meta_key() {
+        return;
+    }
     let Some(target) = ev.target() else { return };
     let Some(t_el) = target.dyn_ref::<Element>() else {
         return;
@@ -558,19 +689,65 @@ fn on_list_key(ev: web_sys::Event) {
     let Some((li, id)) = row_of(&target) else {
         return;
     };
+    let expanded = li.get_attribute("aria-expanded").as_deref() == Some("true");
+    let step = |from: &Element, n: usize, down: bool| {
+        let mut at = from.clone();
+        for _ in 0..n {
+            let next = if down {
+                at.next_element_sibling()
+            } else {
+                at.previous_element_sibling()
+            };
+            match next {
+                Some(e) => at = e,
+                None => break,
+            }
+        }
+        Some(at)
+    };
+    let list = li.parent_element();
     let next = match k.key().as_str() {
         "Enter" | " " => {
             ev.prevent_default();
             toggle(&li, id);
             return;
         }
-        "ArrowDown" => li.next_element_sibling(),
-        "ArrowUp" => li.previous_element_sibling(),
+        "ArrowRight" if !expanded => {
+            ev.prevent_default();
+            toggle(&li, id);
+            return;
+        }
+        "ArrowLeft" | "Escape" if expanded => {
+            // Escape collapses the row and stays in the popup (it does not close it).
+            ev.prevent_default();
+            ev.stop_propagation();
+            toggle(&li, id);
+            return;
+        }
+        "c" | "C" => {
+            ev.prevent_default();
+            if let Ok(Some(button)) = li.query_selector(".log-copy") {
+                copy_entry(id, button);
+            }
+            return;
+        }
+        "ArrowDown" => step(&li, 1, true),
+        "ArrowUp" => step(&li, 1, false),
+        "PageDown" => step(&li, PAGE_STEP, true),
+        "PageUp" => step(&li, PAGE_STEP, false),
+        "Home" => list.as_ref().and_then(|l| l.first_element_child()),
+        "End" => list.as_ref().and_then(|l| l.last_element_child()),
         _ => return,
     };
-    if let Some(h) = next.and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
-        ev.prevent_default();
-        let _ = h.focus();
+    ev.prevent_default();
+    if let Some(row) = next {
+        let id = row.get_attribute("data-id").and_then(|v| v.parse().ok());
+        if let Some(id) = id {
+            make_tab_stop(&row, id);
+        }
+        if let Ok(h) = row.dyn_into::<HtmlElement>() {
+            let _ = h.focus();
+        }
     }
 }
 
@@ -582,7 +759,12 @@ fn toggle(li: &Element, id: u64) {
     }
     let text = PANEL.with(|p| p.borrow().mirror.get(id).map(log_rows::pretty));
     let Some(text) = text else { return };
-    append(li, &el("pre", "log-json", &text));
+    let cell = li
+        .query_selector(".log-cell")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| li.clone());
+    append(&cell, &el("pre", "log-json", &text));
     let _ = li.set_attribute("aria-expanded", "true");
 }
 

@@ -21,6 +21,7 @@ use jwi_browser::i18n::{self, t};
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::{self, decode, limits, PageStatus};
 use jwi_core::sandbox::{AgentAction, AgentView, WidgetFacts};
+use jwi_core::view::popup_page::{self, Notice};
 
 /// The biggest message the popup reads from the background: a whole log (at most
 /// [`MAX_LOG_BYTES`](jwi_core::event_log::MAX_LOG_BYTES) of compact JSON) as a `Log` reset, or
@@ -32,9 +33,8 @@ const POPUP_MESSAGE_BYTES: usize =
 struct Popup {
     port: Option<ext::Port>,
     tab: i32,
-    /// Whether the last view had an agent that was online / had callbacks enabled.
-    online: bool,
-    callbacks: bool,
+    /// The site rule "Add a rule" adds, when offered.
+    add_rule: Option<String>,
     /// Whether the tab's view and its log have been shown yet (for the `jwi:open` mark).
     shown: (bool, bool),
     /// Whether the popup is open (the frame showing both has been painted).
@@ -45,7 +45,7 @@ struct Popup {
 
 thread_local! {
     static POPUP: RefCell<Popup> = const { RefCell::new(Popup {
-        port: None, tab: -1, online: true, callbacks: true,
+        port: None, tab: -1, add_rule: None,
         shown: (false, false), open: false, after_open: Vec::new(),
     }) };
 }
@@ -122,6 +122,17 @@ pub fn start_popup() {
     on("inject", "click", |_| {
         post(|tab| FromPopup::InjectIntoTab { tab })
     });
+    on("keep-injecting", "change", |_| {
+        let keep = dom::checked("keep-injecting");
+        post(|tab| FromPopup::KeepInjecting { tab, keep });
+    });
+    on("reload", "click", |_| {
+        let tab = POPUP.with(|p| p.borrow().tab);
+        spawn_local(async move {
+            let _ = ext::call(ext::tabs_reload(tab)).await;
+        });
+    });
+    on("add-rule", "click", |_| add_rule());
     log_panel::setup();
     setup_agent_console();
     crate::api_console::setup(|id, call| post(|tab| FromPopup::CallApi { tab, id, call }));
@@ -226,13 +237,15 @@ pub(crate) fn status_words(status: &PageStatus) -> String {
 }
 
 fn render(view: &TabView) {
+    let offer = popup_page::offer(view);
     dom::set_text("page-status", &status_words(&view.status));
     dom::set_attr("page-status", "data-state", view.status.id());
-    // "Inject into this tab" is offered where nothing runs yet.
-    if let Some(button) = dom::by_id("inject") {
-        let _ = button.toggle_attribute_with_force("hidden", view.status != PageStatus::NotMatched);
-    }
-    let site = view.url.as_deref().map(site_of).unwrap_or_default();
+    render_offer(view, &offer);
+    let site = view
+        .url
+        .as_deref()
+        .map(popup_page::site_label)
+        .unwrap_or_default();
     dom::set_text("page-site", site);
     dom::set_attr(
         "page-site",
@@ -241,13 +254,18 @@ fn render(view: &TabView) {
     );
     dom::set_text(
         "page-mode",
-        &match view.mode {
-            protocol::Mode::Sandbox => t("popup_mode_sandbox", &[]),
-            protocol::Mode::JivoChat => t("popup_mode_jivochat", &[]),
+        &if offer.running {
+            match view.mode {
+                protocol::Mode::Sandbox => t("popup_mode_sandbox", &[]),
+                protocol::Mode::JivoChat => t("popup_mode_jivochat", &[]),
+            }
+        } else {
+            String::new()
         },
     );
-    render_facts(view.facts.as_ref());
-    match &view.agent {
+    // Where nothing runs, nothing of a widget is shown (a reload or another site left none).
+    render_facts(view.facts.as_ref().filter(|_| offer.running));
+    match view.agent.as_ref().filter(|_| offer.running) {
         Some(a) => {
             set_hidden("agent", false);
             render_agent(a);
@@ -256,6 +274,117 @@ fn render(view: &TabView) {
     }
     set_disabled("api-call", !view.status.is_connected());
     shown(Part::View);
+}
+
+/// The notice and buttons for a tab where the extension does not run (see
+/// [`popup_page::offer`]).
+fn render_offer(view: &TabView, offer: &popup_page::Offer) {
+    let site = view
+        .url
+        .as_deref()
+        .map(popup_page::site_label)
+        .unwrap_or_default();
+    let (id, text) = match offer.notice {
+        Notice::None => ("none", String::new()),
+        Notice::CoveredFromNextLoad => ("covered", t("popup_notice_covered", &[site])),
+        Notice::InjectionGone => ("injectionGone", t("popup_notice_injection_gone", &[])),
+        Notice::NoRule => ("noRule", t("popup_notice_no_rule", &[site])),
+        Notice::CannotRun(why) => ("cannotRun", t(why.message_key(), &[])),
+    };
+    dom::set_text("page-notice", &text);
+    dom::set_attr("page-notice", "data-notice", id);
+    set_hidden("page-offer", offer.notice == Notice::None);
+    set_hidden("reload", !offer.reload);
+    set_hidden("inject", !offer.inject);
+    match &offer.add_rule {
+        Some(rule) => {
+            dom::set_text("add-rule", &t("popup_add_rule", &[rule]));
+            dom::set_attr("add-rule", "data-rule", rule);
+            set_hidden("add-rule", false);
+        }
+        None => set_hidden("add-rule", true),
+    }
+    set_hidden("keep-injecting-row", !offer.keep_injecting);
+    dom::set_checked("keep-injecting", view.keep_injecting);
+    POPUP.with(|p| p.borrow_mut().add_rule = offer.add_rule.clone());
+}
+
+/// "Add a rule for …": adds the core's rule for the page's site to the user's settings, as
+/// the options page does: the same validation, and the host permission asked for (in the click
+/// itself, as browsers require). The background then registers it; the popup hears that the
+/// page is covered from its next load.
+fn add_rule() {
+    let Some(rule) = POPUP.with(|p| p.borrow().add_rule.clone()) else {
+        return;
+    };
+    let origins = jwi_core::site_rule::SiteRule::parse(&rule)
+        .map(|r| {
+            jwi_core::view::settings_form::permission_origins(&jwi_core::site_rule::SiteRules::new(
+                vec![r],
+            ))
+        })
+        .unwrap_or_default();
+    let request = jwi_browser::bindings::permissions_request(&ext::to_js(
+        &serde_json::json!({ "origins": origins }),
+    ));
+    set_disabled("add-rule", true);
+    spawn_local(async move {
+        let granted = match request {
+            Ok(promise) => ext::call(promise).await.map(|v| v.as_bool() == Some(true)),
+            Err(e) => Err(ext::error_text(&e)),
+        };
+        let result = write_rule(&rule).await;
+        set_disabled("add-rule", false);
+        let (kind, text) = match (result, granted) {
+            (Err(e), _) => ("error", t("popup_add_rule_failed", &[&e])),
+            (Ok(()), Ok(true)) => ("ok", t("popup_add_rule_done", &[&rule])),
+            (Ok(()), _) => ("error", t("popup_add_rule_no_permission", &[&rule])),
+        };
+        dom::set_text("add-rule-status", &text);
+        dom::set_attr("add-rule-status", "data-kind", kind);
+    });
+}
+
+/// Adds `rule` to the stored settings document, or says why not.
+async fn write_rule(rule: &str) -> Result<(), String> {
+    use jwi_browser::storage::{self, Area};
+    use jwi_core::storage_keys::{SETTINGS, SETTINGS_IN_FORCE};
+    use jwi_core::view::settings_form;
+    let stored = storage::get(Area::Local, &[SETTINGS, SETTINGS_IN_FORCE]).await?;
+    let managed = match storage::managed_get(&JsValue::NULL) {
+        Ok(p) => ext::call(p)
+            .await
+            .ok()
+            .and_then(|v| settings_form::managed_document(ext::from_js(&v))),
+        Err(_) => None,
+    };
+    let loaded = settings_form::load(
+        stored.get(SETTINGS).unwrap_or(&serde_json::Value::Null),
+        stored
+            .get(SETTINGS_IN_FORCE)
+            .unwrap_or(&serde_json::Value::Null),
+        managed.as_ref(),
+    );
+    if loaded.effective.is_locked("sites") {
+        return Err(t("popup_add_rule_locked", &[]));
+    }
+    if !loaded.stored_problems.is_empty() {
+        return Err(t("popup_add_rule_invalid_settings", &[]));
+    }
+    let mut form = loaded.form;
+    let added = settings_form::add_site(&form, rule, managed.as_ref()).map_err(|problems| {
+        problems
+            .iter()
+            .map(settings_form::inline_message)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    form.sites.push(added);
+    let doc = form.to_document();
+    if let Some(e) = settings_form::validate(&doc, managed.as_ref()).first() {
+        return Err(settings_form::inline_message(e));
+    }
+    storage::set_one(Area::Local, SETTINGS, settings_form::canonical(&doc)).await
 }
 
 pub(crate) fn render_facts(facts: Option<&WidgetFacts>) {
@@ -270,8 +399,15 @@ pub(crate) fn render_facts(facts: Option<&WidgetFacts>) {
         }
     };
     dom::set_text("fact-loaded", &yes_no(f.loaded));
-    dom::set_text("fact-chat-mode", f.chat_mode.as_str());
-    dom::set_text("fact-state", f.state.map_or("—", |s| s.as_str()));
+    fact_words(
+        "fact-chat-mode",
+        &t(popup_page::chat_mode_key(f.chat_mode), &[]),
+        f.chat_mode.as_str(),
+    );
+    match f.state {
+        Some(s) => fact_words("fact-state", &t(popup_page::state_key(s), &[]), s.as_str()),
+        None => fact_words("fact-state", "—", ""),
+    }
     dom::set_text("fact-visitor-number", &f.visitor_number.to_string());
     dom::set_text("fact-unread", &f.unread.to_string());
     let utm: Vec<String> = [
@@ -293,6 +429,19 @@ pub(crate) fn render_facts(facts: Option<&WidgetFacts>) {
         },
     );
     dom::set_text("fact-contact", &contact_line(&f.contact_info));
+}
+
+/// A fact in a person's words, with the API's value beside it (secondary text, also the
+/// tooltip and `data-value`).
+fn fact_words(id: &str, words: &str, api: &str) {
+    let Some(dd) = clear(id) else { return };
+    append(&dd, &el("span", "fact-words", words));
+    if !api.is_empty() {
+        let code = el("code", "fact-api", api);
+        append(&dd, &code);
+    }
+    let _ = dd.set_attribute("data-value", api);
+    let _ = dd.set_attribute("title", api);
 }
 
 pub(crate) fn contact_line(c: &jwi_core::api::call::ContactInfo) -> String {
@@ -323,13 +472,15 @@ pub(crate) fn site_of(url: &str) -> &str {
 // ---------------------------------------------------------------------------------------------
 
 fn setup_agent_console() {
-    on("agent-online", "click", |_| {
-        let online = POPUP.with(|p| p.borrow().online);
-        agent(AgentAction::SetOnline { online: !online });
+    on("agent-online", "change", |_| {
+        agent(AgentAction::SetOnline {
+            online: dom::checked("agent-online"),
+        });
     });
-    on("agent-callbacks", "click", |_| {
-        let enabled = POPUP.with(|p| p.borrow().callbacks);
-        agent(AgentAction::SetCallbacksEnabled { enabled: !enabled });
+    on("agent-callbacks", "change", |_| {
+        agent(AgentAction::SetCallbacksEnabled {
+            enabled: dom::checked("agent-callbacks"),
+        });
     });
     on("agent-accept", "click", |_| agent(AgentAction::AcceptChat));
     let send = || {
@@ -365,38 +516,13 @@ fn setup_agent_console() {
 }
 
 fn render_agent(a: &AgentView) {
-    POPUP.with(|p| {
-        let mut p = p.borrow_mut();
-        p.online = a.online;
-        p.callbacks = a.callbacks_enabled;
-    });
-    dom::set_text(
-        "agent-online",
-        &if a.online {
-            t("popup_agent_go_offline", &[])
-        } else {
-            t("popup_agent_go_online", &[])
-        },
-    );
-    dom::set_attr("agent-online", "aria-pressed", &a.online.to_string());
+    dom::set_checked("agent-online", a.online);
     dom::set_attr(
         "agent-online",
         "data-online",
         if a.online { "true" } else { "false" },
     );
-    dom::set_text(
-        "agent-callbacks",
-        &if a.callbacks_enabled {
-            t("popup_agent_disable_callbacks", &[])
-        } else {
-            t("popup_agent_enable_callbacks", &[])
-        },
-    );
-    dom::set_attr(
-        "agent-callbacks",
-        "aria-pressed",
-        &a.callbacks_enabled.to_string(),
-    );
+    dom::set_checked("agent-callbacks", a.callbacks_enabled);
     let summary = format!(
         "{} · {} · {}",
         if a.online {

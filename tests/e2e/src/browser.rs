@@ -414,6 +414,23 @@ impl Browser {
         self.session.send_keys(&element, text)
     }
 
+    /// Presses keys as a person does, one after another, wherever the focus is (WebDriver
+    /// actions: real key events, so Tab moves the focus). Each key is one character or a
+    /// WebDriver key code such as `"\u{E004}"` (Tab); see [`keys`].
+    pub fn press_keys(&self, keys: &[&str]) -> Result<()> {
+        let mut actions = Vec::new();
+        for k in keys {
+            actions.push(json!({"type": "keyDown", "value": k}));
+            actions.push(json!({"type": "keyUp", "value": k}));
+        }
+        let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.session
+            .cmd("POST", "/actions", Some(body), "perform key actions")?;
+        self.session
+            .cmd("DELETE", "/actions", None, "release actions")
+            .map(drop)
+    }
+
     /// Saves a PNG screenshot of the current tab to `path` (parent directories are created).
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         if let Some(parent) = path.parent() {
@@ -1238,4 +1255,26 @@ mod tests {
         assert!(!truthy(&json!(null)) && !truthy(&json!(0)) && !truthy(&json!("")));
         assert!(truthy(&json!("x")) && truthy(&json!([])) && truthy(&json!(1)));
     }
+}
+
+/// WebDriver key codes for [`Browser::press_keys`].
+pub mod keys {
+    /// Tab.
+    pub const TAB: &str = "\u{E004}";
+    /// Enter.
+    pub const ENTER: &str = "\u{E007}";
+    /// Escape.
+    pub const ESCAPE: &str = "\u{E00C}";
+    /// Page Up.
+    pub const PAGE_UP: &str = "\u{E00E}";
+    /// Page Down.
+    pub const PAGE_DOWN: &str = "\u{E00F}";
+    /// End.
+    pub const END: &str = "\u{E010}";
+    /// Home.
+    pub const HOME: &str = "\u{E011}";
+    /// Arrow Up.
+    pub const UP: &str = "\u{E013}";
+    /// Arrow Down.
+    pub const DOWN: &str = "\u{E015}";
 }

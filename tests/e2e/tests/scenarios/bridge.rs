@@ -225,9 +225,9 @@ fn open_popup_receives_new_events(ctx: &mut Ctx) -> Result<()> {
     ctx.wait_for_element("#log-list li[data-id]", TIMEOUT)?;
     let before = rows(ctx)?.len();
     ensure!(
-        ctx.text("#fact-state")? != "chat",
-        "state before: {}",
-        ctx.text("#fact-state")?
+        ctx.attr("#fact-state", "data-value")?.as_deref() != Some("chat"),
+        "state before: {:?}",
+        ctx.attr("#fact-state", "data-value")?
     );
     // Five tasks of ten callbacks: five batches. (Fired from the test, not from the page's
     // timers, which browsers throttle once the page's tab is in the background.)
@@ -266,13 +266,13 @@ fn open_popup_receives_new_events(ctx: &mut Ctx) -> Result<()> {
         seen.len()
     );
     ctx.wait_for_noting("the count to match the rows", TIMEOUT, |b, s| {
-        let count = b.text("#log-count")?;
+        let count = b.attr("#log-count", "data-len")?.unwrap_or_default();
         let n = rows(b)?.len();
         *s = format!("{count:?} for {n} rows");
-        Ok(count.starts_with(&format!("{n} ")).then_some(()))
+        Ok((count == n.to_string()).then_some(()))
     })?;
     ctx.wait_for_noting("the state fact to follow the page", TIMEOUT, |b, s| {
-        *s = b.text("#fact-state")?;
+        *s = b.attr("#fact-state", "data-value")?.unwrap_or_default();
         Ok((s == "chat").then_some(()))
     })?;
     Ok(())

@@ -9,6 +9,7 @@ use e2e::runner::Scenario;
 mod breakage;
 mod bridge;
 mod faults;
+mod first_hour;
 mod harness;
 mod hostile;
 mod jivochat;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<Scenario> {
         sandbox_api::SCENARIOS,
         spa::SCENARIOS,
         popup::SCENARIOS,
+        first_hour::SCENARIOS,
         jivochat::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,

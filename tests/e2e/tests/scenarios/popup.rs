@@ -93,9 +93,10 @@ fn facts_and_agent_console(ctx: &mut Ctx) -> Result<()> {
     wait_text(ctx, "#fact-visitor-number", "visitor number", |t| {
         t == number.to_string()
     })?;
-    wait_text(ctx, "#fact-state", "widget state", |t| t == "label")?;
+    // Human words, with the API's value beside them (and in data-value).
+    ctx.wait_for_attr("#fact-state", "data-value", "label", TIMEOUT)?;
     ensure!(
-        ctx.text("#fact-chat-mode")? == "online",
+        ctx.attr("#fact-chat-mode", "data-value")?.as_deref() == Some("online"),
         "chat mode not online"
     );
 
@@ -103,9 +104,7 @@ fn facts_and_agent_console(ctx: &mut Ctx) -> Result<()> {
     ctx.wait_for_attr("#agent-online", "data-online", "true", TIMEOUT)?;
     ctx.click("#agent-online")?;
     ctx.wait_for_attr("#agent-online", "data-online", "false", TIMEOUT)?;
-    wait_text(ctx, "#fact-chat-mode", "chat mode offline", |t| {
-        t == "offline"
-    })?;
+    ctx.wait_for_attr("#fact-chat-mode", "data-value", "offline", TIMEOUT)?;
     ctx.switch_to(&tabs.page)?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
@@ -190,7 +189,7 @@ fn api_console_calls_the_page(ctx: &mut Ctx) -> Result<()> {
         "#api-result: {}",
         ctx.text("#api-result")?
     );
-    wait_text(ctx, "#fact-state", "state chat", |t| t == "chat")?;
+    ctx.wait_for_attr("#fact-state", "data-value", "chat", TIMEOUT)?;
 
     choose(ctx, "getVisitorNumber")?;
     let got = call_and_wait(ctx)?;
@@ -378,9 +377,9 @@ fn log_shows_live_events(ctx: &mut Ctx) -> Result<()> {
         ids.windows(2).all(|w| w[0] < w[1]),
         "rows out of order: {ids:?}"
     );
-    let count = ctx.text("#log-count")?;
+    let count = ctx.attr("#log-count", "data-len")?.unwrap_or_default();
     ensure!(
-        count.starts_with(&ids.len().to_string()),
+        count == ids.len().to_string(),
         "#log-count {count:?} for {} rows",
         ids.len()
     );
@@ -508,6 +507,11 @@ fn log_history_filter_search_clear(ctx: &mut Ctx) -> Result<()> {
     ensure!(ctx.text("#log-new")?.is_empty(), "#log-new after resume");
 
     ctx.click("#log-clear")?;
+    ctx.wait_for_js(
+        "return !document.getElementById('log-clear-confirm').hidden;",
+        TIMEOUT,
+    )?;
+    ctx.click("#log-clear-yes")?;
     ctx.wait_for("an empty log", TIMEOUT, |b| {
         Ok(rows(b)?.is_empty().then_some(()))
     })?;
@@ -720,14 +724,10 @@ fn log_full_log_opens_fast(ctx: &mut Ctx) -> Result<()> {
     ctx.new_tab()?;
     // Let the background store them all first: a popup opened meanwhile says so.
     ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
-    wait_text(ctx, "#log-count", "2000 entries", |t| {
-        t.starts_with("2000 ")
-    })?;
+    ctx.wait_for_attr("#log-count", "data-len", "2000", TIMEOUT)?;
     ctx.new_tab()?;
     ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
-    wait_text(ctx, "#log-count", "2000 entries", |t| {
-        t.starts_with("2000 ")
-    })?;
+    ctx.wait_for_attr("#log-count", "data-len", "2000", TIMEOUT)?;
     // The newest rows first, the rest of the first page of 200 right after.
     let mut shown = 0;
     ctx.wait_for("a page of 200 rows", TIMEOUT, |b| {
