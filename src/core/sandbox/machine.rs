@@ -190,8 +190,13 @@ impl Sandbox {
     /// The same widget speaking `lang` to the visitor (English by default). What the agent
     /// sees, the log and the page's API results stay in English.
     pub fn with_lang(mut self, lang: Lang) -> Sandbox {
-        self.lang = lang;
+        self.set_lang(lang);
         self
+    }
+
+    /// Speaks `lang` to the visitor from now on (the next widget view).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
     }
 
     /// The same widget with the agent-side facts carried over from the previous page
