@@ -9,6 +9,7 @@ use e2e::runner::Scenario;
 mod breakage;
 mod bridge;
 mod faults;
+mod firsthour;
 mod harness;
 mod hostile;
 mod jivochat;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Scenario> {
         hostile::SCENARIOS,
         breakage::SCENARIOS,
         faults::SCENARIOS,
+        firsthour::SCENARIOS,
     ]
     .concat()
 }
