@@ -19,6 +19,18 @@ use jwi_core::view::settings_form::{self, Form};
 #[wasm_bindgen]
 pub fn start_welcome() {
     i18n::localize_page();
+    // `welcome.html?site=…` (what `./build.sh demo` opens) fills the box; adding stays the
+    // user's click. Only the browser's user can open this page: it is not web-accessible.
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if let Some(site) = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|p| p.get("site"))
+    {
+        dom::set_value("site", &site);
+        dom::focus("add");
+    }
     dom::on("add-form", "submit", |e| {
         e.prevent_default();
         add();
