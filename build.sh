@@ -273,9 +273,17 @@ demo() {
   local site="http://127.0.0.1:$port/*" url="http://127.0.0.1:$port/"
   step "Serving the demo shop at $url (Ctrl-C stops it)"
   # Every path without a file is the single-page app's index.html.
-  python3 - "$port" "$shop" <<'PY' &
-import http.server, os, sys
-port, root = int(sys.argv[1]), sys.argv[2]
+  # (python3 may be a pyenv shim whose pid is not the server's: the server watches this
+  # script's pid and stops when it is gone.)
+  python3 - "$port" "$shop" "$$" <<'PY' &
+import http.server, os, sys, threading, time
+port, root, owner = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def watch():
+    while True:
+        time.sleep(1)
+        try: os.kill(owner, 0)
+        except OSError: os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
 class Shop(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *a, **k): super().__init__(*a, directory=root, **k)
     def send_head(self):
