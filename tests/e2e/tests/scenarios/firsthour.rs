@@ -101,6 +101,9 @@ fn scheme(ctx: &Ctx, dark: bool) -> Result<()> {
 fn axe_both_schemes(ctx: &Ctx, what: &str, context: Value) -> Result<()> {
     for dark in [false, true] {
         scheme(ctx, dark)?;
+        // Colours change through the pages' short CSS transitions (.12 s): axe must see the
+        // end state, not a blend.
+        std::thread::sleep(Duration::from_millis(400));
         let v = axe(ctx, context.clone());
         scheme(ctx, false)?;
         let v = v?;
