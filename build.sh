@@ -5,6 +5,8 @@
 #                       dist/firefox/ (one unpacked extension per browser) and their packages
 #   ./build.sh test     build, then fmt, clippy, native tests, web-ext lint, end-to-end tests
 #                       in headless Chromium and Firefox
+#   ./build.sh demo     build, serve a small demo shop with a JivoChat integration
+#                       (tests/fixtures/demo-shop) and open Chromium with the extension
 #   ./build.sh bench [TABLE…]  build, then print the benchmark tables (sandbox, spa, jivochat, log, hostile; not a test: it never fails on a figure)
 #
 # Idempotent: a second run installs nothing and rebuilds only what changed.
@@ -262,10 +264,72 @@ run_tests() {
   step "All tests passed in $((SECONDS - t0)) s (after the build)"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Demo: a small shop with a JivoChat integration, served locally, and a browser with the built
+# extension that has the shop's rule one click away (the welcome page, pre-filled).
+# ---------------------------------------------------------------------------------------------
+demo() {
+  local port="${JWI_DEMO_PORT:-8765}" shop="$ROOT/tests/fixtures/demo-shop"
+  local site="http://127.0.0.1:$port/*" url="http://127.0.0.1:$port/"
+  step "Serving the demo shop at $url (Ctrl-C stops it)"
+  # Every path without a file is the single-page app's index.html.
+  # (python3 may be a pyenv shim whose pid is not the server's: the server watches this
+  # script's pid and stops when it is gone.)
+  python3 - "$port" "$shop" "$$" <<'PY' &
+import http.server, os, sys, threading, time
+port, root, owner = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def watch():
+    while True:
+        time.sleep(1)
+        try: os.kill(owner, 0)
+        except OSError: os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+class Shop(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **k): super().__init__(*a, directory=root, **k)
+    def send_head(self):
+        if not os.path.isfile(os.path.join(root, self.path.split('?')[0].lstrip('/'))):
+            self.path = '/index.html'
+        return super().send_head()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(('127.0.0.1', port), Shop).serve_forever()
+PY
+  local server=$!
+  trap 'kill "$server" 2>/dev/null' EXIT INT TERM
+  local chrome_dir="$DIST/chrome"
+  # An unpacked extension's id: sha256 of its absolute path, first 32 hex digits mapped 0-f → a-p.
+  local id
+  id="$(printf '%s' "$chrome_dir" | sha256sum | cut -c1-32 | tr '0-9a-f' 'a-p')"
+  local welcome="chrome-extension://$id/welcome.html?site=$site"
+  local browser=""
+  for b in /usr/lib/chromium/chromium chromium chromium-browser google-chrome; do
+    command -v "$b" >/dev/null 2>&1 && { browser="$b"; break; }
+  done
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ -z "$browser" ]; then
+    note "No display (or no Chromium) here, so no browser is opened. On a machine with one:"
+    note "  1. load $chrome_dir (chrome://extensions, Developer mode, Load unpacked) or"
+    note "     $DIST/firefox/manifest.json (about:debugging, Load Temporary Add-on);"
+    note "  2. on the welcome page that opens (or the settings), add the rule $site;"
+    note "  3. open $url (forward port $port if the shop runs on another machine):"
+    note "     the widget is in the corner, the toolbar button shows the log and the agent."
+    note "Serving until Ctrl-C."
+    wait "$server"
+    return
+  fi
+  local profile
+  profile="$(mktemp -d "${TMPDIR:-/tmp}/jwi-demo-XXXXXX")"
+  note "Chromium with a fresh profile ($profile) and the extension from $chrome_dir:"
+  note "click 'Add this site' on the welcome page, then use the shop's tab."
+  "$browser" --user-data-dir="$profile" --no-first-run --disable-extensions-except="$chrome_dir" \
+    --load-extension="$chrome_dir" "$welcome" "$url" >/dev/null 2>&1 || true
+  note "Browser closed; the shop is still served until Ctrl-C."
+  wait "$server"
+}
+
 case "${1:-build}" in
   build) build ;;
   test) build; run_tests ;;
+  demo) build; demo ;;
   bench) build; ensure_test_tools; JWI_DIST_DIR="$DIST" cargo run -q -p e2e --bin bench -- "${@:2}" ;;
-  -h|--help|help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (try: ./build.sh, ./build.sh test, ./build.sh bench)" ;;
+  -h|--help|help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: ./build.sh, ./build.sh test, ./build.sh demo, ./build.sh bench)" ;;
 esac

@@ -36,6 +36,9 @@ extern "C" {
     fn runtime_connect(info: &JsValue) -> Result<Port, JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "runtime"], js_name = onConnect)]
     pub static ON_CONNECT: ExtEvent;
+    /// `runtime.onInstalled`: `{reason: "install" | "update" | …}`.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "runtime"], js_name = onInstalled)]
+    pub static ON_INSTALLED: ExtEvent;
     #[wasm_bindgen(js_namespace = ["browser", "runtime"], js_name = getURL)]
     pub fn runtime_get_url(path: &str) -> String;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "runtime"], js_name = getBrowserInfo)]
@@ -106,6 +109,9 @@ extern "C" {
     pub fn tabs_get(tab_id: i32) -> Promise;
     #[wasm_bindgen(js_namespace = ["browser", "tabs"], js_name = reload)]
     pub fn tabs_reload(tab_id: i32) -> Promise;
+    /// `tabs.create({url, …})`.
+    #[wasm_bindgen(js_namespace = ["browser", "tabs"], js_name = create, catch)]
+    pub fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "tabs"], js_name = onRemoved)]
     pub static TABS_ON_REMOVED: ExtEvent;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "tabs"], js_name = onUpdated)]

@@ -14,7 +14,7 @@ use jwi_core::api::{Callback, Method};
 use jwi_core::protocol::page::ToPage;
 use jwi_core::protocol::runtime::{FromContent, SandboxSeed};
 use jwi_core::protocol::PageStatus;
-use jwi_core::sandbox::{AgentAction, Effect, Reply, Sandbox, SiteContext, VisitorAction};
+use jwi_core::sandbox::{AgentAction, Effect, Lang, Reply, Sandbox, SiteContext, VisitorAction};
 
 struct Driver {
     sandbox: Sandbox,
@@ -72,8 +72,25 @@ pub fn start(seed: SandboxSeed) {
     }
 }
 
+/// The visitor's language: the page's `<html lang>` (read once the document is parsed), else
+/// the browser's `navigator.language`; English when the widget speaks neither.
+fn visitor_lang() -> Lang {
+    let Some(window) = web_sys::window() else {
+        return Lang::En;
+    };
+    let page = window
+        .document()
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .unwrap_or_default();
+    let browser = window.navigator().language().unwrap_or_default();
+    Lang::from_tags([page.as_str(), browser.as_str()])
+}
+
 fn load() {
+    let lang = visitor_lang();
     with(|d| {
+        d.sandbox.set_lang(lang);
         d.sandbox.set_now(now());
         let fx = d.sandbox.init();
         d.pending.extend(fx.as_slice().iter().cloned());

@@ -18,8 +18,8 @@ use web_sys::{
 };
 
 use jwi_core::sandbox::{
-    Author, CallbackFormView, ChatPaneView, Geometry, Message, VisitorAction, WidgetState,
-    WidgetView, WindowView, DEFAULT_COLOR, MAX_WINDOW, MIN_WINDOW,
+    fill, Author, CallbackFormView, ChatPaneView, FormError, Geometry, Message, VisitorAction,
+    WidgetState, WidgetView, WindowView, Words, DEFAULT_COLOR, MAX_WINDOW, MIN_WINDOW,
 };
 
 /// Every text field, by name: what the visitor typed in them survives re-renders.
@@ -211,7 +211,10 @@ impl WidgetUi {
         let Some(root) = add(&s.shadow, "div", "r", "") else {
             return;
         };
-        set(&root, &[("style", &colours(view))]);
+        set(
+            &root,
+            &[("style", &colours(view)), ("lang", view.lang.tag())],
+        );
         self.list = build(&root, view, reuse);
         self.root = Some(root.clone());
         self.last = Some(view.clone());
@@ -259,11 +262,14 @@ impl WidgetUi {
             return;
         };
         let unread = |v: &WidgetView| v.label.as_ref().map_or(0, |l| l.unread);
+        let wd = view.lang.words();
         let text = match (old, new.and_then(|n| n.last())) {
             (Some(o), Some(m)) if m.author != Author::Visitor && o.last() != Some(m) => {
-                format!("{}{}", who(m.author), m.text)
+                format!("{}{}", who(wd, m.author), m.text)
             }
-            _ if unread(view) > unread(last) => format!("Unread messages: {}", unread(view)),
+            _ if unread(view) > unread(last) => {
+                fill(wd.unread_announce, &[&unread(view).to_string()])
+            }
             _ => return,
         };
         self.live.set_text_content(Some(&text));
@@ -292,7 +298,7 @@ fn messages(v: &WidgetView) -> Option<&[Message]> {
 }
 
 /// The error a form shows in `v`.
-fn form_error<'a>(v: &'a WidgetView, form: &str) -> Option<&'a String> {
+fn form_error<'a>(v: &'a WidgetView, form: &str) -> Option<&'a FormError> {
     let w = v.window.as_ref()?;
     match form {
         "contact" => w.chat.as_ref()?.contact_form.as_ref()?.error.as_ref(),
@@ -305,6 +311,7 @@ fn form_error<'a>(v: &'a WidgetView, form: &str) -> Option<&'a String> {
 
 /// Builds the content for `v` into `root`; returns the message list, if shown.
 fn build(root: &Element, v: &WidgetView, reuse: Option<(Element, usize)>) -> Option<Element> {
+    let wd = v.lang.words();
     let Some(w) = &v.window else {
         notices(root, v);
         label(root, v);
@@ -326,15 +333,15 @@ fn build(root: &Element, v: &WidgetView, reuse: Option<(Element, usize)>) -> Opt
     add(&title, "h2", "", &w.header)?;
     if let Some(c) = &w.chat {
         let status = match (c.online, c.agent_joined) {
-            (false, _) => "Offline",
-            (true, false) => "Online",
-            (true, true) => "An agent is in the chat",
+            (false, _) => wd.status_offline,
+            (true, false) => wd.status_online,
+            (true, true) => wd.status_joined,
         };
         add(&title, "p", "st", status)?;
     }
     set(
         &button(&hd, "x", "\u{2013}", "min")?,
-        &[("aria-label", "Minimise")],
+        &[("aria-label", wd.minimise)],
     );
     if v.state == WidgetState::Chat {
         let grip = add(&win, "div", "gr", "")?;
@@ -345,36 +352,37 @@ fn build(root: &Element, v: &WidgetView, reuse: Option<(Element, usize)>) -> Opt
     if let Some(m) = &w.menu {
         let menu = add(&body, "div", "menu", "")?;
         if m.chat {
-            button(&menu, "b c", "Chat", "chat")?;
+            button(&menu, "b c", wd.menu_chat, "chat")?;
         }
         if m.call {
-            button(&menu, "b c", "Request a call", "call")?;
+            button(&menu, "b c", wd.request_call, "call")?;
         }
     }
     let list = match &w.chat {
-        Some(c) => Some(chat(&body, c, reuse)?),
+        Some(c) => Some(chat(&body, wd, c, reuse)?),
         None => None,
     };
     if let Some(f) = &w.callback_form {
-        callback(&body, f, w, v.state)?;
+        callback(&body, wd, f, w, v.state)?;
     }
     if let Some(c) = &w.chat {
-        footer(&win, c, v.state)?;
+        footer(&win, wd, c, v.state)?;
     }
     list
 }
 
 /// The invitation bubble and the call indicator.
 fn notices(parent: &Element, v: &WidgetView) -> Option<()> {
+    let wd = v.lang.words();
     if let Some(i) = &v.invitation {
         let inv = add(parent, "div", "inv", "")?;
         set(&inv, &[("role", "status")]);
         set(&add(&inv, "p", "", &i.text)?, &[("dir", "auto")]);
         let close = button(&inv, "x", "\u{d7}", "inv")?;
-        set(&close, &[("aria-label", "Close invitation")]);
+        set(&close, &[("aria-label", wd.close_invitation)]);
     }
     if let Some(c) = &v.call {
-        let text = format!("Calling you back at {}", c.phone.as_str());
+        let text = fill(wd.calling_back, &[c.phone.as_str()]);
         set(&add(parent, "p", "call", &text)?, &[("role", "status")]);
     }
     Some(())
@@ -392,14 +400,19 @@ fn label(parent: &Element, v: &WidgetView) -> Option<()> {
     add(&bar, "span", "", &l.text)?;
     if l.unread > 0 {
         let n = add(&bar, "span", "n", &l.unread.to_string())?;
-        add(&n, "span", "sr", " unread")?;
+        add(&n, "span", "sr", v.lang.words().unread_suffix)?;
     }
     Some(())
 }
 
 /// The chat pane's scrolling part (the conversation and the contact or offline form); returns
 /// the message list.
-fn chat(body: &Element, c: &ChatPaneView, reuse: Option<(Element, usize)>) -> Option<Element> {
+fn chat(
+    body: &Element,
+    wd: &Words,
+    c: &ChatPaneView,
+    reuse: Option<(Element, usize)>,
+) -> Option<Element> {
     let (list, from) = match reuse {
         Some((l, n)) => {
             body.append_child(&l).ok()?;
@@ -407,39 +420,39 @@ fn chat(body: &Element, c: &ChatPaneView, reuse: Option<(Element, usize)>) -> Op
         }
         None => {
             let l = add(body, "ol", "msgs", "")?;
-            set(&l, &[("aria-label", "Conversation")]);
+            set(&l, &[("aria-label", wd.conversation)]);
             (l, 0)
         }
     };
     for m in c.messages.get(from..).unwrap_or_default() {
-        message(&list, m)?;
+        message(&list, wd, m)?;
     }
     if let Some(f) = &c.contact_form {
-        let fm = form(body, "contact", "Introduce yourself")?;
-        field(&fm, "Name", "contact.name", "text", "name")?;
-        field(&fm, "E-mail", "contact.email", "email", "email")?;
-        field(&fm, "Phone", "contact.phone", "tel", "tel")?;
-        error(&fm, f.error.as_deref())?;
-        submit(&fm, "contact", "Send")?;
+        let fm = form(body, "contact", wd.contact_heading)?;
+        field(&fm, wd.field_name, "contact.name", "text", "name")?;
+        field(&fm, wd.field_email, "contact.email", "email", "email")?;
+        field(&fm, wd.field_phone, "contact.phone", "tel", "tel")?;
+        error(&fm, "contact", f.error.as_ref())?;
+        submit(&fm, "contact", wd.contact_send)?;
     }
     if let Some(f) = &c.offline_form {
-        let fm = form(body, "offline", "Leave a message")?;
+        let fm = form(body, "offline", wd.offline_heading)?;
         if f.sent {
-            let ok = add(&fm, "p", "ok", "Thank you, your message has been sent.")?;
+            let ok = add(&fm, "p", "ok", wd.offline_sent)?;
             set(&ok, &[("role", "status")]);
         }
-        field(&fm, "Name", "offline.name", "text", "name")?;
-        field(&fm, "E-mail", "offline.email", "email", "email")?;
-        field(&fm, "Phone", "offline.phone", "tel", "tel")?;
-        field(&fm, "Message", "offline.message", "textarea", "off")?;
-        error(&fm, f.error.as_deref())?;
-        submit(&fm, "offline", "Send")?;
+        field(&fm, wd.field_name, "offline.name", "text", "name")?;
+        field(&fm, wd.field_email, "offline.email", "email", "email")?;
+        field(&fm, wd.field_phone, "offline.phone", "tel", "tel")?;
+        field(&fm, wd.field_message, "offline.message", "textarea", "off")?;
+        error(&fm, "offline", f.error.as_ref())?;
+        submit(&fm, "offline", wd.offline_send)?;
     }
     Some(list)
 }
 
 /// The chat pane's fixed bottom: the message input and the way to the callback form.
-fn footer(win: &Element, c: &ChatPaneView, state: WidgetState) -> Option<()> {
+fn footer(win: &Element, wd: &Words, c: &ChatPaneView, state: WidgetState) -> Option<()> {
     let call = c.can_request_call && state == WidgetState::Chat;
     if !c.can_send && !call {
         return Some(());
@@ -453,43 +466,44 @@ fn footer(win: &Element, c: &ChatPaneView, state: WidgetState) -> Option<()> {
             &input,
             &[
                 ("name", "send.text"),
-                ("aria-label", "Message"),
-                ("placeholder", "Type a message"),
+                ("aria-label", wd.input_name),
+                ("placeholder", wd.input_placeholder),
                 ("autocomplete", "off"),
             ],
         );
-        submit(&fm, "send", "Send")?;
+        submit(&fm, "send", wd.send)?;
     }
     if call {
-        button(&ft, "lk", "Request a call", "call")?;
+        button(&ft, "lk", wd.request_call, "call")?;
     }
     Some(())
 }
 
 /// One line of the conversation, with who wrote it for screen readers and the time.
-fn message(list: &Element, m: &Message) -> Option<()> {
+fn message(list: &Element, wd: &Words, m: &Message) -> Option<()> {
     let class = match m.author {
         Author::Visitor => "m v c",
         Author::Agent => "m a",
         Author::System => "m s",
     };
     let li = add(list, "li", class, "")?;
-    add(&li, "span", "sr", who(m.author))?;
+    add(&li, "span", "sr", who(wd, m.author))?;
     set(&add(&li, "span", "", &m.text)?, &[("dir", "auto")]);
     let t = js_sys::Date::new(&JsValue::from_f64(m.time_ms as f64));
     let mut meta = format!("{:02}:{:02}", t.get_hours(), t.get_minutes());
     if m.offline {
-        meta.push_str(" \u{b7} offline message");
+        meta.push_str(" \u{b7} ");
+        meta.push_str(wd.offline_message);
     }
     add(&li, "span", "tm", &meta)?;
     Some(())
 }
 
 /// The spoken prefix of a message.
-fn who(a: Author) -> &'static str {
+fn who(wd: &Words, a: Author) -> &'static str {
     match a {
-        Author::Visitor => "You: ",
-        Author::Agent => "Agent: ",
+        Author::Visitor => wd.you,
+        Author::Agent => wd.agent,
         Author::System => "",
     }
 }
@@ -498,38 +512,43 @@ fn who(a: Author) -> &'static str {
 /// and the way back.
 fn callback(
     body: &Element,
+    wd: &Words,
     f: &CallbackFormView,
     w: &WindowView,
     state: WidgetState,
 ) -> Option<()> {
     let heading = if w.chat.is_some() {
-        "Request a call"
+        wd.request_call
     } else {
         ""
     };
     let fm = form(body, "callback", heading)?;
     if let Some(end) = &f.last_call {
         let phone = end.phone.as_str();
-        let text = match (end.ok, &end.reason) {
-            (true, _) => format!("Call to {phone} ended"),
-            (false, Some(r)) => format!("Call to {phone} failed: {r}"),
-            (false, None) => format!("Call to {phone} failed"),
-        };
+        // The agent's reason is for the page's `jivo_onCallEnd`, not the visitor's words.
+        let text = fill(
+            if end.ok {
+                wd.call_ended
+            } else {
+                wd.call_failed
+            },
+            &[phone],
+        );
         set(&add(&fm, "p", "ok", &text)?, &[("role", "status")]);
     }
     if !f.available {
-        add(&fm, "p", "", "Callbacks are unavailable right now.")?;
+        add(&fm, "p", "", wd.callback_unavailable)?;
     } else if f.call.is_none() {
-        field(&fm, "Your phone number", "callback.phone", "tel", "tel")?;
+        field(&fm, wd.callback_phone, "callback.phone", "tel", "tel")?;
     }
-    error(&fm, f.error.as_deref())?;
+    error(&fm, "callback", f.error.as_ref())?;
     if f.available && f.call.is_none() {
-        submit(&fm, "callback", "Call me back")?;
+        submit(&fm, "callback", wd.callback_send)?;
     }
     let back = if state == WidgetState::ChatCall {
-        "Back to chat"
+        wd.back_to_chat
     } else {
-        "Close"
+        wd.close
     };
     button(&fm, "b b2", back, "back")?;
     Some(())
@@ -563,10 +582,29 @@ fn field(fm: &Element, label: &str, name: &str, kind: &str, autocomplete: &str) 
     Some(())
 }
 
-/// A form's validation error, announced when it appears.
-fn error(fm: &Element, error: Option<&str>) -> Option<()> {
+/// A form's validation error, announced when it appears and tied to the field it is about
+/// (`aria-invalid`, `aria-describedby`, `aria-errormessage`).
+fn error(fm: &Element, kind: &str, error: Option<&FormError>) -> Option<()> {
     if let Some(e) = error {
-        set(&add(fm, "p", "err", e)?, &[("role", "alert")]);
+        let id = format!("{kind}-err");
+        set(
+            &add(fm, "p", "err", &e.text)?,
+            &[("role", "alert"), ("id", &id)],
+        );
+        let input = e
+            .field
+            .as_ref()
+            .and_then(|f| find(fm, &format!("[name=\"{kind}.{f}\"]")));
+        if let Some(input) = input {
+            set(
+                &input,
+                &[
+                    ("aria-invalid", "true"),
+                    ("aria-describedby", &id),
+                    ("aria-errormessage", &id),
+                ],
+            );
+        }
     }
     Some(())
 }

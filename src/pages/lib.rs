@@ -11,3 +11,14 @@ pub mod options;
 pub mod panel;
 pub mod popup;
 pub mod sidepanel;
+pub mod welcome;
+
+use jwi_core::settings::FieldError;
+
+/// A settings problem in the reader's language: its locale message when it has a key, else the
+/// core's English sentence (see `FieldError::key`).
+pub fn field_error_text(e: &FieldError) -> Option<String> {
+    let key = e.key.as_deref()?;
+    let args: Vec<&str> = e.args.iter().map(String::as_str).collect();
+    jwi_browser::i18n::message(key, &args)
+}

@@ -5,12 +5,13 @@ use serde_json::Value;
 
 use super::effects::Effects;
 use super::input::{AgentAction, AgentState, CallEnd, SiteContext, VisitorAction};
-use super::record::{Author, VisitorRecord, WidgetColor};
+use super::record::{Author, Message, VisitorNote, VisitorRecord, WidgetColor};
 use super::view::{
     AgentView, Appearance, CallEndView, CallView, CallbackFormView, ChatMode, ChatPaneView,
-    FormView, Geometry, InvitationView, LabelView, MenuView, OfflineFormView, Phase, WidgetFacts,
-    WidgetState, WidgetView, WindowView,
+    FormError, FormView, Geometry, InvitationView, LabelView, MenuView, OfflineFormView, Phase,
+    WidgetFacts, WidgetState, WidgetView, WindowView,
 };
+use super::words::{FormProblem, Lang};
 use crate::api::call::{
     ApiCall, ApiResult, ArgError, ContactInfo, NonEmptyText, OfflineMessage, Phone, Reply,
     CALLBACK_DISABLED,
@@ -79,9 +80,9 @@ struct Invitation {
 struct Ui {
     window: Window,
     invitation: Option<Invitation>,
-    contact_error: Option<String>,
-    callback_error: Option<String>,
-    offline_error: Option<String>,
+    contact_error: Option<FormProblem>,
+    callback_error: Option<FormProblem>,
+    offline_error: Option<FormProblem>,
     offline_sent: bool,
     window_size: Option<(u32, u32)>,
     offset: (i32, i32),
@@ -148,6 +149,8 @@ pub struct Sandbox {
     call: Option<CallView>,
     last_call: Option<CallEndView>,
     ui: Ui,
+    /// The visitor's language: what the widget view says is in it.
+    lang: Lang,
 }
 
 impl Sandbox {
@@ -181,7 +184,20 @@ impl Sandbox {
             call: None,
             last_call: None,
             ui: Ui::fresh(),
+            lang: Lang::En,
         }
+    }
+
+    /// The same widget speaking `lang` to the visitor (English by default). What the agent
+    /// sees, the log and the page's API results stay in English.
+    pub fn with_lang(mut self, lang: Lang) -> Sandbox {
+        self.set_lang(lang);
+        self
+    }
+
+    /// Speaks `lang` to the visitor from now on (the next widget view).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
     }
 
     /// The same widget with the agent-side facts carried over from the previous page
@@ -337,11 +353,12 @@ impl Sandbox {
     /// What the visitor sees.
     pub fn widget_view(&self) -> WidgetView {
         let state = self.state();
+        let words = self.lang.words();
         let label = (!state.is_open()).then(|| LabelView {
             text: if self.online {
-                "Chat with us".into()
+                words.label_online.into()
             } else {
-                "Leave a message".into()
+                words.label_offline.into()
             },
             unread: self.record.unread,
             preview: (state == WidgetState::ChatMin)
@@ -357,16 +374,16 @@ impl Sandbox {
         });
         let window = state.is_open().then(|| WindowView {
             header: match state {
-                WidgetState::Call => "Request a call".into(),
-                WidgetState::Menu => "How would you like to contact us?".into(),
-                _ if self.online => "Chat".into(),
-                _ => "Leave us a message".into(),
+                WidgetState::Call => words.title_call.into(),
+                WidgetState::Menu => words.title_menu.into(),
+                _ if self.online => words.title_chat.into(),
+                _ => words.title_offline.into(),
             },
             chat: state.shows_chat().then(|| self.chat_pane()),
             callback_form: matches!(state, WidgetState::Call | WidgetState::ChatCall).then(|| {
                 CallbackFormView {
                     available: self.callbacks_enabled,
-                    error: self.ui.callback_error.clone(),
+                    error: self.form_error(self.ui.callback_error),
                     call: self.call.clone(),
                     last_call: self.last_call.clone(),
                 }
@@ -377,6 +394,7 @@ impl Sandbox {
             }),
         });
         WidgetView {
+            lang: self.lang,
             mounted: self.phase == Phase::Loaded,
             state,
             geometry: self.geometry(),
@@ -527,7 +545,12 @@ impl Sandbox {
                 let from = department_id
                     .map(|d| format!(" (department {d})"))
                     .unwrap_or_default();
-                self.system(&format!("Proactive invitation{from}: {}", text.as_str()));
+                self.system_with(
+                    &format!("Proactive invitation{from}: {}", text.as_str()),
+                    Some(VisitorNote::Invitation {
+                        text: text.as_str().to_string(),
+                    }),
+                );
                 Reply::undefined()
             }
             ApiCall::SetWidgetColor { color, color2 } => {
@@ -689,9 +712,9 @@ impl Sandbox {
                     return;
                 }
                 match ContactInfo::from_form(&name, &email, &phone, "") {
-                    Err(e) => self.ui.contact_error = Some(e.message()),
+                    Err(e) => self.ui.contact_error = Some(FormProblem::of_field(e.field())),
                     Ok(c) if c.is_empty() => {
-                        self.ui.contact_error = Some(CONTACT_FORM_EMPTY.into());
+                        self.ui.contact_error = Some(FormProblem::ContactEmpty);
                     }
                     Ok(c) => {
                         self.record.contact.merge(&c);
@@ -714,12 +737,12 @@ impl Sandbox {
                     return;
                 }
                 if !self.callbacks_enabled {
-                    self.ui.callback_error = Some(CALLBACK_DISABLED.into());
+                    self.ui.callback_error = Some(FormProblem::CallbacksUnavailable);
                 } else if self.call.is_some() {
-                    self.ui.callback_error = Some(CALL_IN_PROGRESS.into());
+                    self.ui.callback_error = Some(FormProblem::CallInProgress);
                 } else {
                     match Phone::parse(&phone) {
-                        Err(e) => self.ui.callback_error = Some(e.message()),
+                        Err(e) => self.ui.callback_error = Some(FormProblem::of_field(e.field())),
                         Ok(p) => self.start_call(p, false, out),
                     }
                 }
@@ -734,7 +757,7 @@ impl Sandbox {
                     return;
                 }
                 match OfflineMessage::from_form(&name, &email, &phone, "", &message) {
-                    Err(e) => self.ui.offline_error = Some(e.message()),
+                    Err(e) => self.ui.offline_error = Some(FormProblem::of_field(e.field())),
                     Ok(m) => {
                         self.leave_offline_message(&m);
                         self.ui.offline_error = None;
@@ -849,14 +872,47 @@ impl Sandbox {
         self.ui.callback_error = None;
     }
 
+    /// A system line for the agent only.
     fn system(&mut self, text: &str) {
+        self.system_with(text, None);
+    }
+
+    /// A system line for the agent (`text`), shown to the visitor as `note` if one.
+    fn system_with(&mut self, text: &str, note: Option<VisitorNote>) {
+        self.record.push_system(text, self.now_ms, note);
+    }
+
+    /// A form problem as the visitor reads it.
+    fn form_error(&self, p: Option<FormProblem>) -> Option<FormError> {
+        p.map(|p| FormError {
+            text: p.text(self.lang.words()).to_string(),
+            field: p.field().map(str::to_string),
+        })
+    }
+
+    /// The conversation as the visitor sees it: system lines for the agent left out, those for
+    /// the visitor in the visitor's words.
+    fn visitor_messages(&self) -> Vec<Message> {
+        let w = self.lang.words();
         self.record
-            .push_message(Author::System, text, self.now_ms, false);
+            .messages
+            .iter()
+            .filter_map(|m| {
+                if m.author != Author::System {
+                    return Some(m.clone());
+                }
+                let text = match m.note.as_ref()? {
+                    VisitorNote::AgentJoined => w.agent_joined.to_string(),
+                    VisitorNote::Invitation { text } => text.clone(),
+                };
+                Some(Message { text, ..m.clone() })
+            })
+            .collect()
     }
 
     fn accept(&mut self, out: &mut Out) {
         self.accepted = true;
-        self.system("An agent joined the chat");
+        self.system_with("An agent joined the chat", Some(VisitorNote::AgentJoined));
         self.fire_if_loaded(out, Callback::OnAccept, Vec::new());
     }
 
@@ -896,14 +952,14 @@ impl Sandbox {
         ChatPaneView {
             online: self.online,
             agent_joined: self.accepted,
-            messages: self.record.messages.clone(),
+            messages: self.visitor_messages(),
             can_send: self.online && self.ui.window == Window::Chat,
             can_request_call: self.callbacks_enabled,
             contact_form: self.contact_form_offered().then(|| FormView {
-                error: self.ui.contact_error.clone(),
+                error: self.form_error(self.ui.contact_error),
             }),
             offline_form: (!self.online).then(|| OfflineFormView {
-                error: self.ui.offline_error.clone(),
+                error: self.form_error(self.ui.offline_error),
                 sent: self.ui.offline_sent,
             }),
         }

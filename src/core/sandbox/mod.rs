@@ -189,6 +189,7 @@ mod machine;
 mod record;
 mod utm;
 mod view;
+mod words;
 
 #[cfg(test)]
 mod proptests;
@@ -204,11 +205,13 @@ pub use machine::{
     MAX_WINDOW, MENU_SIZE, MIN_WINDOW, NOT_LOADED,
 };
 pub use record::{
-    Author, FirstVisit, Message, VisitedPage, VisitorRecord, WidgetColor, MAX_MESSAGES, MAX_PAGES,
+    Author, FirstVisit, Message, VisitedPage, VisitorNote, VisitorRecord, WidgetColor,
+    MAX_MESSAGES, MAX_PAGES,
 };
 pub use utm::{parse_utm, Utm};
 pub use view::{
     AgentView, Appearance, CallEndView, CallView, CallbackFormView, ChatMode, ChatPaneView,
-    FormView, Geometry, InvitationView, LabelView, MenuView, OfflineFormView, Phase, WidgetFacts,
-    WidgetState, WidgetView, WindowView,
+    FormError, FormView, Geometry, InvitationView, LabelView, MenuView, OfflineFormView, Phase,
+    WidgetFacts, WidgetState, WidgetView, WindowView,
 };
+pub use words::{fill, FormProblem, Lang, Words};

@@ -37,6 +37,24 @@ pub struct Message {
     /// Whether it was left as an offline message (offline form or `sendOfflineMessage`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub offline: bool,
+    /// For a system line the visitor also sees: what it says, so that the widget can say it in
+    /// the visitor's language. System lines without one are for the agent only (`text` is the
+    /// agent's English line, also in the log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<VisitorNote>,
+}
+
+/// A system line shown to the visitor too (in the visitor's words).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum VisitorNote {
+    /// An agent joined the chat.
+    AgentJoined,
+    /// A proactive invitation: the visitor sees its text as it was written.
+    Invitation {
+        /// The invitation's text.
+        text: String,
+    },
 }
 
 fn is_false(b: &bool) -> bool {
@@ -174,8 +192,17 @@ impl VisitorRecord {
             text: text.to_string(),
             time_ms,
             offline,
+            note: None,
         });
         keep_last(&mut self.messages, MAX_MESSAGES);
+    }
+
+    /// Appends a system line (`text` for the agent; `note`, if any, what the visitor sees).
+    pub fn push_system(&mut self, text: &str, time_ms: u64, note: Option<VisitorNote>) {
+        self.push_message(Author::System, text, time_ms, false);
+        if let Some(m) = self.messages.last_mut() {
+            m.note = note;
+        }
     }
 
     /// Appends a visited page, dropping the oldest beyond [`MAX_PAGES`].

@@ -563,14 +563,18 @@ fn contact_form_and_introduction() {
     assert!(cbs(&fx).is_empty());
     assert!(!fx.persists());
     assert_eq!(
-        pane(&w).contact_form.unwrap().error.as_deref(),
-        Some(r#"email is not a valid address, got "not-an-email""#)
+        pane(&w).contact_form.unwrap().error,
+        Some(FormError {
+            text: "Please enter an e-mail address, like name@example.com".into(),
+            field: Some("email".into())
+        }),
+        "the visitor's words, not the developer's argument error"
     );
     let fx = submit(&mut w, " ", "", "");
     assert!(cbs(&fx).is_empty());
     assert_eq!(
-        pane(&w).contact_form.unwrap().error.as_deref(),
-        Some(CONTACT_FORM_EMPTY)
+        pane(&w).contact_form.unwrap().error.map(|e| e.text),
+        Some(Words::EN.error_contact_empty.into())
     );
 
     assert_eq!(
@@ -841,8 +845,11 @@ fn callback_form() {
     let fx = submit(&mut w, "12");
     assert!(cbs(&fx).is_empty());
     assert_eq!(
-        form(&w).error.as_deref(),
-        Some(r#"phone must be 5–20 digits with an optional leading +, got "12""#)
+        form(&w).error,
+        Some(FormError {
+            text: "Please enter a phone number, like +1 555 123 4567".into(),
+            field: Some("phone".into())
+        })
     );
     let fx = submit(&mut w, "+7 (900) 123-45-67");
     assert_eq!(cbs(&fx), [OnCallStart]);
@@ -854,7 +861,10 @@ fn callback_form() {
     );
     let fx = submit(&mut w, "+7 (900) 123-45-67");
     assert!(cbs(&fx).is_empty());
-    assert_eq!(form(&w).error.as_deref(), Some(CALL_IN_PROGRESS));
+    assert_eq!(
+        form(&w).error.map(|e| e.text),
+        Some(Words::EN.error_call_in_progress.into())
+    );
     w.agent(AgentAction::EndCall {
         outcome: CallEnd::Ok,
     });
@@ -864,7 +874,10 @@ fn callback_form() {
     assert!(!form(&w).available);
     let fx = submit(&mut w, "12345");
     assert!(cbs(&fx).is_empty());
-    assert_eq!(form(&w).error.as_deref(), Some(CALLBACK_DISABLED));
+    assert_eq!(
+        form(&w).error.map(|e| e.text),
+        Some(Words::EN.callback_unavailable.into())
+    );
 
     // Not offered outside the form.
     w.visitor(VisitorAction::CloseCallbackForm);
@@ -971,7 +984,10 @@ fn offline_form() {
     assert_eq!(w.widget_view().window.unwrap().header, "Leave us a message");
     let fx = submit(&mut w, "ann@example.com", "");
     assert!(!fx.persists());
-    assert_eq!(form(&w).error.as_deref(), Some("message must not be empty"));
+    assert_eq!(
+        form(&w).error.map(|e| (e.text, e.field)),
+        Some((Words::EN.error_message.into(), Some("message".into())))
+    );
     let fx = submit(&mut w, "ann@example.com", "Call me tomorrow");
     assert!(fx.persists());
     assert!(cbs(&fx).is_empty());
@@ -1285,6 +1301,7 @@ fn visitor_record_loading_is_tolerant_but_validating() {
             text: format!("m{i}"),
             time_ms: 0,
             offline: false,
+            note: None,
         });
     }
     rec.unread = u32::MAX;
@@ -1470,4 +1487,79 @@ fn agent_state_carries_over_to_the_next_page() {
     });
     assert!(!w3.agent_state().accepted);
     assert_eq!(w3.chat_mode(), ChatMode::Offline);
+}
+
+#[test]
+fn the_visitor_sees_only_lines_meant_for_the_visitor() {
+    let mut w = loaded();
+    raw(
+        &mut w,
+        Method::ShowProactiveInvitation,
+        &[json!("Need help?"), json!(2)],
+    );
+    send(&mut w, "hi");
+    w.visitor(VisitorAction::SubmitContactForm {
+        name: "Ann".into(),
+        email: "".into(),
+        phone: "".into(),
+    });
+    agent_says(&mut w, "Hello Ann");
+    raw(&mut w, Method::StartCall, &[json!("+15551234567")]);
+    let agent: Vec<String> = w
+        .agent_view()
+        .conversation
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(
+        agent,
+        [
+            "Proactive invitation (department 2): Need help?",
+            "hi",
+            "Visitor introduced: Ann",
+            "An agent joined the chat",
+            "Hello Ann",
+            "Callback requested to +15551234567",
+        ]
+    );
+    let pane = |w: &Sandbox| w.widget_view().window.unwrap().chat.unwrap();
+    let seen: Vec<String> = pane(&w).messages.into_iter().map(|m| m.text).collect();
+    assert_eq!(
+        seen,
+        ["Need help?", "hi", "An agent joined the chat", "Hello Ann"]
+    );
+
+    // In Russian, the widget's own words change; what people wrote does not.
+    let mut ru = w.clone().with_lang(Lang::Ru);
+    let v = ru.widget_view();
+    assert_eq!(v.lang, Lang::Ru);
+    assert_eq!(v.window.as_ref().unwrap().header, "Чат");
+    let seen: Vec<String> = pane(&ru).messages.into_iter().map(|m| m.text).collect();
+    assert_eq!(
+        seen,
+        [
+            "Need help?",
+            "hi",
+            "Оператор подключился к чату",
+            "Hello Ann"
+        ]
+    );
+    ru.visitor(VisitorAction::Minimise);
+    assert_eq!(ru.widget_view().label.unwrap().text, "Напишите нам");
+    // The agent's view and the page's API stay in English.
+    assert_eq!(
+        ru.agent_view().conversation[3].text,
+        "An agent joined the chat"
+    );
+
+    // A record written before visitor notes existed: its system lines stay the agent's.
+    let mut old = w.record().clone();
+    for m in &mut old.messages {
+        m.note = None;
+    }
+    let mut again = Sandbox::new(site(URL), Some(old), 1);
+    again.init();
+    open_chat(&mut again);
+    let seen: Vec<String> = pane(&again).messages.into_iter().map(|m| m.text).collect();
+    assert_eq!(seen, ["hi", "Hello Ann"]);
 }

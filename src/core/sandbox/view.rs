@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::record::{Message, VisitedPage, WidgetColor};
 use super::utm::Utm;
+use super::words::Lang;
 use crate::api::call::{ContactInfo, CustomDataField, Phone};
 
 /// The widget state reported by `jivo_onChangeState(state)`.
@@ -135,7 +136,9 @@ pub struct ChatPaneView {
     pub online: bool,
     /// Whether an agent has joined (accepted).
     pub agent_joined: bool,
-    /// The conversation, oldest first.
+    /// The conversation as the visitor sees it, oldest first: the visitor's and the agent's
+    /// lines, and the system lines meant for the visitor in the visitor's words (system lines
+    /// for the agent, such as "Visitor introduced: …", are left out).
     pub messages: Vec<Message>,
     /// Whether the message input is shown (online).
     pub can_send: bool,
@@ -153,7 +156,18 @@ pub struct ChatPaneView {
 #[serde(rename_all = "camelCase")]
 pub struct FormView {
     /// The last validation error, shown under the form.
-    pub error: Option<String>,
+    pub error: Option<FormError>,
+}
+
+/// A refused form's reason, in the visitor's words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormError {
+    /// The sentence for the visitor.
+    pub text: String,
+    /// The field it is about (`name`, `email`, `phone`, `message`), if one: the shell marks
+    /// that field invalid and ties the sentence to it.
+    pub field: Option<String>,
 }
 
 /// The offline form.
@@ -161,7 +175,7 @@ pub struct FormView {
 #[serde(rename_all = "camelCase")]
 pub struct OfflineFormView {
     /// The last validation error.
-    pub error: Option<String>,
+    pub error: Option<FormError>,
     /// Whether a message was sent from it (shows a "thank you" line).
     pub sent: bool,
 }
@@ -173,7 +187,7 @@ pub struct CallbackFormView {
     /// Whether callbacks are enabled (else the form says the callback is unavailable).
     pub available: bool,
     /// The last validation error.
-    pub error: Option<String>,
+    pub error: Option<FormError>,
     /// The call in progress, if any.
     pub call: Option<CallView>,
     /// How the last call ended, if one did since the widget loaded.
@@ -242,6 +256,9 @@ pub struct InvitationView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetView {
+    /// The visitor's language: every text in this view is in it, and the shell takes its own
+    /// words from the same table ([`Lang::words`]).
+    pub lang: Lang,
     /// Whether the widget is on the page at all (false before load and after destroy: render
     /// nothing).
     pub mounted: bool,

@@ -303,30 +303,46 @@ fn parse_sites(value: &Value, key: &str) -> Result<SiteRules, Vec<FieldError>> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut unlisted = 0usize;
     for (i, item) in items.iter().enumerate() {
+        let path = format!("{key}[{i}]");
         let problem = match item {
             Value::String(text) => match SiteRule::parse(text) {
                 Ok(rule) => match seen.get(rule.as_str()) {
-                    Some(first) => Some(format!(
-                        "repeats {key}[{first}] (`{}`): remove one of them",
-                        rule.as_str()
-                    )),
+                    Some(first) => Some(
+                        FieldError::new(
+                            &path,
+                            format!(
+                                "repeats {key}[{first}] (`{}`): remove one of them",
+                                rule.as_str()
+                            ),
+                        )
+                        .keyed(
+                            "err_rule_repeats",
+                            vec![(first + 1).to_string(), rule.as_str().to_owned()],
+                        ),
+                    ),
                     None => {
                         seen.insert(rule.as_str().to_owned(), i);
                         rules.push(rule);
                         None
                     }
                 },
-                Err(e) => Some(e.to_string()),
+                Err(e) => {
+                    let (k, args) = e.message_key();
+                    Some(FieldError::new(&path, e.to_string()).keyed(k, args))
+                }
             },
-            other => Some(format!(
-                "must be text: a site pattern such as \"https://example.com/*\"; got {}",
-                describe(other)
+            other => Some(FieldError::new(
+                &path,
+                format!(
+                    "must be text: a site pattern such as \"https://example.com/*\"; got {}",
+                    describe(other)
+                ),
             )),
         };
-        if let Some(message) = problem {
+        if let Some(problem) = problem {
             let listed = errors.iter().filter(|e| e.path != key).count();
             if listed < MAX_LISTED_SITE_ERRORS {
-                errors.push(FieldError::new(format!("{key}[{i}]"), message));
+                errors.push(problem);
             } else {
                 unlisted += 1;
             }

@@ -11,8 +11,15 @@ pub struct FieldError {
     /// (not JSON, too large, not an object, an unknown top-level key).
     pub path: String,
     /// What is wrong, in words that follow the path: `must be an integer from 0 to 10000, got
-    /// 20000`.
+    /// 20000`. English: for export files, logs and the JSON editor's problem list.
     pub message: String,
+    /// The `_locales` message a surface shows instead, when there is one (`err_rule_no_path`);
+    /// its `$1`… are [`FieldError::args`]. Problems without a key show `message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The arguments of `key`'s message (a suggestion, a host, a number), as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
 }
 
 impl FieldError {
@@ -21,7 +28,16 @@ impl FieldError {
         FieldError {
             path: path.into(),
             message: message.into(),
+            key: None,
+            args: Vec::new(),
         }
+    }
+
+    /// The same problem with a locale message key and its arguments, for the surfaces.
+    pub fn keyed(mut self, key: &str, args: Vec<String>) -> FieldError {
+        self.key = Some(key.to_owned());
+        self.args = args;
+        self
     }
 }
 

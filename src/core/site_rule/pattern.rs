@@ -293,6 +293,46 @@ pub enum SiteRuleError {
     PathFragment,
 }
 
+impl SiteRuleError {
+    /// The `_locales` message that says the same to a person in their language, and its
+    /// arguments (`$1`, `$2`): the surfaces show it; [`Display`](fmt::Display) stays the English
+    /// for files and logs. The locale test in `view` checks every key is in both locales.
+    pub fn message_key(&self) -> (&'static str, Vec<String>) {
+        match self {
+            SiteRuleError::Empty => ("err_rule_empty", vec![]),
+            SiteRuleError::TooLong { len } => (
+                "err_rule_too_long",
+                vec![len.to_string(), SiteRule::MAX_LEN.to_string()],
+            ),
+            SiteRuleError::NoScheme { suggestion } => {
+                ("err_rule_no_scheme", vec![suggestion.clone()])
+            }
+            SiteRuleError::EmptyScheme => ("err_rule_empty_scheme", vec![]),
+            SiteRuleError::UnsupportedScheme { scheme } => {
+                ("err_rule_scheme", vec![scheme.clone()])
+            }
+            SiteRuleError::NoPath { suggestion } => ("err_rule_no_path", vec![suggestion.clone()]),
+            SiteRuleError::EmptyHost => ("err_rule_empty_host", vec![]),
+            SiteRuleError::EmptyWildcardDomain => ("err_rule_empty_wildcard", vec![]),
+            SiteRuleError::MisplacedWildcard { host } => ("err_rule_wildcard", vec![host.clone()]),
+            SiteRuleError::Port { host, port } => {
+                ("err_rule_port", vec![host.clone(), port.clone()])
+            }
+            SiteRuleError::BadHostChar { host, ch } => (
+                "err_rule_host_char",
+                vec![host.clone(), ch.escape_default().to_string()],
+            ),
+            SiteRuleError::NonAsciiHost { host } => ("err_rule_non_ascii", vec![host.clone()]),
+            SiteRuleError::EmptyLabel { host } => ("err_rule_empty_label", vec![host.clone()]),
+            SiteRuleError::BadIpv6 { host } => ("err_rule_ipv6", vec![host.clone()]),
+            SiteRuleError::BadPathChar { ch } => {
+                ("err_rule_path_char", vec![ch.escape_default().to_string()])
+            }
+            SiteRuleError::PathFragment => ("err_rule_fragment", vec![]),
+        }
+    }
+}
+
 impl fmt::Display for SiteRuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

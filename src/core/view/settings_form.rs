@@ -191,7 +191,10 @@ pub fn add_site(
     }
     SiteRule::parse(text)
         .map(|rule| rule.as_str().to_owned())
-        .map_err(|e| vec![FieldError::new(own_path, e.to_string())])
+        .map_err(|e| {
+            let (key, args) = e.message_key();
+            vec![FieldError::new(own_path, e.to_string()).keyed(key, args)]
+        })
 }
 
 /// What the options page found in storage, and the form to show for it.

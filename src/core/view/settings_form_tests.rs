@@ -356,3 +356,50 @@ fn host_permissions_are_checked_one_scheme_at_a_time() {
         .collect();
     assert_eq!(permission_origins(&all), ["http://*/*", "https://*/*"]);
 }
+
+/// Every locale key a field error can carry (`err_…`, from the site-rule parser and the
+/// settings module) and every `welcome_…` key is in both locales with the same `$n`.
+#[test]
+fn field_error_and_welcome_keys_are_in_both_locales() {
+    let en: Value = serde_json::from_str(EN).unwrap();
+    let ru: Value = serde_json::from_str(RU).unwrap();
+    let sources = [
+        include_str!("../site_rule/pattern.rs"),
+        include_str!("../settings/document.rs"),
+        include_str!("../../pages/welcome/mod.rs"),
+        include_str!("../../../extension/welcome.html"),
+    ];
+    let mut used = BTreeSet::new();
+    for text in sources {
+        for prefix in ["\"err_", "\"welcome_"] {
+            let mut rest = text;
+            while let Some(at) = rest.find(prefix) {
+                let tail = &rest[at + 1..];
+                let end = tail.find('"').unwrap_or(tail.len());
+                used.insert(tail[..end].to_owned());
+                rest = &tail[end..];
+            }
+        }
+    }
+    assert!(used.len() > 20, "{used:?}");
+    let dollars = |v: &Value, key: &str| -> Vec<char> {
+        let mut d: Vec<char> = v[key]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} missing"))
+            .split('$')
+            .skip(1)
+            .filter_map(|s| s.chars().next().filter(char::is_ascii_digit))
+            .collect();
+        d.sort_unstable();
+        d.dedup();
+        d
+    };
+    for key in &used {
+        assert_eq!(dollars(&en, key), dollars(&ru, key), "{key}");
+    }
+    // A keyed rule error carries as many arguments as its message has.
+    let e = crate::site_rule::SiteRule::parse("https://shop.example:8080/*").unwrap_err();
+    let (key, args) = e.message_key();
+    assert_eq!(key, "err_rule_port");
+    assert_eq!(dollars(&en, key).len(), args.len());
+}

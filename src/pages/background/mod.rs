@@ -81,6 +81,15 @@ pub fn start_background() {
     });
     ext::TABS_ON_UPDATED.with(|e| e.add_listener(on_updated.as_ref().unchecked_ref()));
     on_updated.forget();
+    // Nothing else tells a new user where to start: the first install opens the welcome page.
+    let on_installed = Closure::<dyn FnMut(JsValue)>::new(|details: JsValue| {
+        if ext::from_js(&details)["reason"] == "install" {
+            let url = ext::runtime_get_url("welcome.html");
+            let _ = ext::tabs_create(&ext::to_js(&serde_json::json!({ "url": url })));
+        }
+    });
+    ext::ON_INSTALLED.with(|e| e.add_listener(on_installed.as_ref().unchecked_ref()));
+    on_installed.forget();
 
     spawn_local(load_settings());
     spawn_local(load_managed());

@@ -204,11 +204,13 @@ pub fn render_errors(errors: &[FieldError], visible: impl Fn(&str) -> bool) {
     let mut by_box: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for error in errors.iter().filter(|e| visible(&e.path)) {
         let path = settings_form::shown_path(&error.path);
-        let text = if path.is_empty() {
-            error.to_string()
-        } else {
-            settings_form::inline_message(error)
-        };
+        let text = crate::field_error_text(error).unwrap_or_else(|| {
+            if path.is_empty() {
+                error.to_string()
+            } else {
+                settings_form::inline_message(error)
+            }
+        });
         let id = if dom::by_id(&settings_form::error_id(path)).is_some() {
             settings_form::error_id(path)
         } else {
@@ -231,7 +233,7 @@ pub fn render_errors(errors: &[FieldError], visible: impl Fn(&str) -> bool) {
 pub fn render_add_error(problems: &[FieldError]) {
     let text = problems
         .iter()
-        .map(settings_form::inline_message)
+        .map(|p| crate::field_error_text(p).unwrap_or_else(|| settings_form::inline_message(p)))
         .collect::<Vec<_>>()
         .join(" ");
     set_rich_text_by_id("field-error-site-add", &text);
@@ -256,10 +258,11 @@ pub fn render_problems(list_id: &str, problems: &[FieldError]) {
         let Some(li) = Some(dom::el("li", "", "")) else {
             continue;
         };
+        let message = crate::field_error_text(problem).unwrap_or_else(|| problem.message.clone());
         if problem.path.is_empty() {
-            set_rich_text(&li, &problem.message);
+            set_rich_text(&li, &message);
         } else {
-            set_rich_text(&li, &format!("`{}`: {}", problem.path, problem.message));
+            set_rich_text(&li, &format!("`{}`: {}", problem.path, message));
         }
         let _ = list.append_child(&li);
     }

@@ -569,8 +569,24 @@ fn render_agent(a: &AgentView) {
                 jwi_core::sandbox::Author::System => "system",
             };
             let li = el("li", &format!("msg msg-{author}"), "");
-            append(&li, &el("span", "msg-author", author));
+            append(
+                &li,
+                &el(
+                    "span",
+                    "msg-author",
+                    &t(&format!("popup_author_{author}"), &[]),
+                ),
+            );
             append(&li, &el("span", "msg-text", &m.text));
+            // When, and whether it was left while the agents were offline.
+            let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(m.time_ms as f64));
+            let mut meta = format!("{:02}:{:02}", at.get_hours(), at.get_minutes());
+            if m.offline {
+                meta.push_str(" \u{b7} ");
+                meta.push_str(&t("popup_msg_offline", &[]));
+                let _ = li.class_list().add_1("msg-offline");
+            }
+            append(&li, &el("span", "msg-time", &meta));
             append(&list, &li);
         }
         if a.conversation.is_empty() {

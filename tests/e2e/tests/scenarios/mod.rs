@@ -10,6 +10,7 @@ mod breakage;
 mod bridge;
 mod faults;
 mod first_hour;
+mod first_run;
 mod harness;
 mod hostile;
 mod jivochat;
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Scenario> {
         breakage::SCENARIOS,
         faults::SCENARIOS,
         workbench::SCENARIOS,
+        first_run::SCENARIOS,
     ]
     .concat()
 }

@@ -461,7 +461,11 @@ fn site_rule_editor_and_test_box(ctx: &mut Ctx) -> Result<()> {
     ctx.type_into("#site-add", "HTTPS://A.example/*")?;
     click(ctx, "#site-add-button")?;
     let problem = wait_for_problem(ctx, "field-error-site-add")?;
-    ensure!(problem.contains("sites[0]"), "repeat problem: {problem:?}");
+    // In the reader's words (`err_rule_repeats`): which rule it repeats, counted from 1.
+    ensure!(
+        problem.contains("1") && problem.contains("https://a.example/*"),
+        "repeat problem: {problem:?}"
+    );
 
     // Removing by keyboard moves focus to the next rule's button.
     click(ctx, "#site-remove-0")?;

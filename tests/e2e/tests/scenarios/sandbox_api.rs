@@ -18,7 +18,7 @@ use e2e::browser::BrowserKind;
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
-use jwi_core::sandbox::CONTACT_FORM_EMPTY;
+use jwi_core::sandbox::Words;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -1278,7 +1278,9 @@ fn controls_are_labelled(ctx: &mut Ctx) -> Result<()> {
             })
             .collect();
         let alert = roles.iter().any(|r| r.starts_with("alert:"));
-        let text = roles.iter().any(|r| r.contains(CONTACT_FORM_EMPTY));
+        let text = roles
+            .iter()
+            .any(|r| r.contains(Words::EN.error_contact_empty));
         Ok((alert && text).then_some(()))
     })
     .with_context(|| format!("accessibility tree: {roles:?}"))?;
