@@ -168,7 +168,7 @@
     const type = own(msg, 'type');
     if (type === 'reply') reply = own(msg, 'outcome');
     else if (type === 'installSandboxApi') installSandboxApi();
-    else if (type === 'fire') setTimeout_(fire, 0, own(msg, 'callbacks'));
+    else if (type === 'fire') fire(own(msg, 'callbacks'));
     else if (type === 'callApi') callApi(own(msg, 'id'), own(msg, 'method'), own(msg, 'args'));
     else if (type === 'checkApi') sendReady();
   }
@@ -209,6 +209,19 @@
     try { send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}'); } catch (_) { /* ignore */ }
   }
 
+  // What the log says a page's handler threw, read without running page code where it can be
+  // helped: an Error's own `message` (a data property), a primitive as text, else a marker.
+  function thrownMessage(err) {
+    const t = typeof err;
+    if (err === null || (t !== 'object' && t !== 'function')) return t === 'symbol' ? 'Symbol' : String_(err);
+    try {
+      const d = getOwnPropertyDescriptor(err, 'message');
+      const m = own(d, 'value');
+      if (m !== undefined) return typeof m === 'string' ? m : '[a non-string message]';
+    } catch (_) { return '[an unreadable exception]'; }
+    return '[an exception without a message]';
+  }
+
   function wrapperFor(name, handler) {
     const key = typeof handler === 'function' ? handler : null;
     if (key) {
@@ -222,7 +235,7 @@
         return apply(handler, this, arguments);
       } catch (err) {
         try {
-          send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(err && err.message !== undefined ? err.message : err) + '}');
+          send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(thrownMessage(err)) + '}');
         } catch (_) { /* ignore */ }
         throw err;
       }
@@ -378,16 +391,30 @@
   }
 
   // ---- content script requests ------------------------------------------------------------------
+  // Each callback runs in a task of its own, as a widget's event handler would call it: an
+  // exception the page's handler throws is uncaught there, so the page's `error` listeners,
+  // `window.onerror` and the console see it exactly as without the extension, and the
+  // callbacks after it still run. Only the page's own call is outside our try.
   function fire(list) {
-    ensureHooks();
-    for (let i = 0; list && i < list.length; i++) {
-      const name = list[i][0];
-      if (IS_CALLBACK[name] !== 1) continue;
-      const f = W[name];
-      if (typeof f === 'function') {
-        try { apply(f, W, list[i][1] || []); } catch (_) { /* the page's exception, already reported */ }
+    try {
+      ensureHooks();
+      for (let i = 0; list && i < list.length; i++) {
+        const name = list[i][0];
+        if (IS_CALLBACK[name] === 1) setTimeout_(fireOne, 0, name, list[i][1]);
       }
-    }
+    } catch (_) { /* never into page code */ }
+  }
+
+  function fireOne(name, args) {
+    let f;
+    const callArgs = { __proto__: null, length: 0 };
+    try {
+      ensureHooks();
+      f = W[name];
+      for (let i = 0; args && i < args.length; i++) callArgs[callArgs.length++] = args[i];
+    } catch (_) { return; }
+    // The page's handler (through our recording wrapper, which rethrows what it threw).
+    if (typeof f === 'function') apply(f, W, callArgs);
   }
 
   function callApi(id, method, args) {
