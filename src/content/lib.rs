@@ -11,6 +11,7 @@ mod recorder;
 mod sandbox_driver;
 mod spa_driver;
 mod widget_ui;
+mod widget_watch;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -46,6 +47,8 @@ struct Content {
     pending_calls: HashMap<u32, (Method, Vec<Value>, Origin)>,
     /// The next id for a call of the SPA tracker (console ids come from popups, below 2^31).
     next_spa_call: u32,
+    /// The next id for a widget-state read.
+    next_state_call: u32,
     /// Rate limit, size limit and decoding of the page's messages, with the drop counters.
     gate: PageGate,
     /// Whether a drop report is scheduled.
@@ -64,6 +67,7 @@ impl Default for Content {
             widget_started: false,
             pending_calls: HashMap::new(),
             next_spa_call: 0,
+            next_state_call: 0,
             gate: PageGate::new(Limits::DEFAULT),
             report_scheduled: false,
         }
@@ -149,6 +153,29 @@ pub(crate) fn call_page_widget(id: u32, method: Method, args: Vec<Value>) {
 
 /// The high bit marks the request ids of the SPA tracker's calls.
 const SPA_CALL_IDS: u32 = 1 << 31;
+/// The two high bits mark the request ids of the widget-state reads.
+const STATE_CALL_IDS: u32 = 3 << 30;
+
+/// The note of the extension's own reads of the real widget's state in the log.
+const STATE_NOTE: &str = "widget state";
+
+/// Reads one value of the real widget's state through the shim (JivoChat mode), for the popup.
+pub(crate) fn call_page_widget_for_state(read: jwi_core::jivochat::StateRead) {
+    let method = read.method();
+    let id = CONTENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.next_state_call = (c.next_state_call + 1) & !STATE_CALL_IDS;
+        let id = STATE_CALL_IDS | c.next_state_call;
+        c.pending_calls
+            .insert(id, (method, Vec::new(), Origin::Extension));
+        id
+    });
+    send_to_page(&ToPage::CallApi {
+        id,
+        method,
+        args: Vec::new(),
+    });
+}
 
 fn on_channel_open(channel: PageChannel) {
     channel.on_message(on_page_message);
@@ -209,8 +236,12 @@ fn on_page_message(text: String) {
             HistoryKind::Replace => UrlCause::Replace,
         }),
         FromPage::Callback { name, args } => {
+            let jivochat = current_mode() == Some(Mode::JivoChat);
+            if jivochat {
+                widget_watch::on_callback(name, &args);
+            }
             recorder::record(Event::Callback { name, args });
-            if current_mode() == Some(Mode::JivoChat) {
+            if jivochat {
                 jivochat_driver::on_callback(name);
             }
         }
@@ -245,10 +276,16 @@ fn on_page_message(text: String) {
                 args,
                 origin,
                 outcome: outcome.clone(),
-                note: None,
+                note: (origin == Origin::Extension).then(|| STATE_NOTE.to_owned()),
             });
-            if origin == Origin::Popup {
-                send_to_background(&FromContent::ApiResult { id, outcome });
+            match origin {
+                Origin::Popup => send_to_background(&FromContent::ApiResult { id, outcome }),
+                Origin::Extension => {
+                    if let Some(read) = jwi_core::jivochat::StateRead::of(method) {
+                        widget_watch::answered(read, &outcome);
+                    }
+                }
+                _ => {}
             }
         }
     }

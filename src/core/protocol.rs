@@ -313,6 +313,11 @@ pub mod runtime {
             /// What the call produced.
             outcome: CallOutcome,
         },
+        /// JivoChat mode: what the extension last read of the real widget's state changed.
+        WidgetFacts {
+            /// The widget's facts, in the sandbox's shape.
+            facts: WidgetFacts,
+        },
         /// Events for the tab's log, numbered per page so that a resend after the background
         /// restarted is recognised; answered with [`ToContent::Ack`].
         Events {

@@ -176,6 +176,7 @@ pub fn on_page_port(port: Port) {
                 v.agent = Some(view);
                 v.facts = Some(facts);
             }),
+            FromContent::WidgetFacts { facts } => update(tab, |v| v.facts = Some(facts)),
             FromContent::Events { page, events } => {
                 super::logs::append(tab, page, events, reply_port.clone());
             }
