@@ -9,6 +9,7 @@ mod channel;
 mod jivochat_driver;
 mod recorder;
 mod sandbox_driver;
+mod site_widget;
 mod spa_driver;
 mod widget_ui;
 mod widget_watch;
@@ -333,7 +334,9 @@ fn maybe_start_widget() {
             let Some(seed) = config.sandbox else { return };
             set_status(PageStatus::Loading);
             send_to_page(&ToPage::InstallSandboxApi);
+            let stand_in = seed.stand_in;
             sandbox_driver::start(seed);
+            site_widget::start(stand_in);
         }
         Mode::JivoChat => jivochat_driver::start(config.loader, api_present),
     }

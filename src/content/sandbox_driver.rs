@@ -72,6 +72,15 @@ pub fn start(seed: SandboxSeed) {
     }
 }
 
+/// The page has its own JivoChat and `siteWidget.sandboxStandIn` is off: the sandbox leaves
+/// the page (before it loads, it never shows or calls a callback; after, it is taken off
+/// without `jivo_onWidgetDestroy`, which is the site widget's to call).
+pub fn stand_down() {
+    let ui = DRIVER.with(|d| d.borrow_mut().take().and_then(|d| d.ui));
+    drop(ui);
+    set_status(PageStatus::Connected);
+}
+
 fn load() {
     with(|d| {
         d.sandbox.set_now(now());

@@ -88,6 +88,7 @@ pub async fn seed(url: &str) -> SandboxSeed {
         record,
         visitor_number,
         agent,
+        stand_in: true,
     }
 }
 

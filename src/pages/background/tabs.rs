@@ -159,6 +159,9 @@ pub fn on_page_port(port: Port) {
                     let mode = config.mode;
                     post(&port, &ToContent::Config(Box::new(config)));
                     update(tab, |v| {
+                        if v.url.as_deref() != Some(url.as_str()) {
+                            v.site_widget.clear();
+                        }
                         v.url = Some(url);
                         v.mode = mode;
                     });
@@ -177,6 +180,11 @@ pub fn on_page_port(port: Port) {
                 v.facts = Some(facts);
             }),
             FromContent::WidgetFacts { facts } => update(tab, |v| v.facts = Some(facts)),
+            FromContent::SiteWidget { notice } => update(tab, |v| {
+                if !v.site_widget.contains(&notice) {
+                    v.site_widget.push(notice);
+                }
+            }),
             FromContent::Events { page, events } => {
                 super::logs::append(tab, page, events, reply_port.clone());
             }
