@@ -17,6 +17,7 @@ mod options;
 mod popup;
 mod sandbox;
 mod sandbox_api;
+mod site_widget;
 mod smoke;
 mod spa;
 
@@ -30,6 +31,7 @@ pub fn all() -> Vec<Scenario> {
         spa::SCENARIOS,
         popup::SCENARIOS,
         jivochat::SCENARIOS,
+        site_widget::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,
         bridge::SCENARIOS,
