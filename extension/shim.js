@@ -199,6 +199,7 @@
     } catch (_) { /* never into page code */ }
   }]);
   apply(addListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
+  apply(addListener, W, ['error', (e) => onUncaught(e), true]);
 
   // ---- callbacks: record, then run the page's handler unchanged ---------------------------------
   const wrappers = new WeakMap_(); // page handler → its recording wrapper
@@ -222,6 +223,45 @@
     return '[an exception without a message]';
   }
 
+  // Handlers that threw and are not logged yet, oldest first (a prototype-free queue). The
+  // exception's value is learnt from the `error` event if it goes uncaught (the usual case: the
+  // sandbox calls each callback in a task of its own); one its caller caught is logged at the
+  // end of the task without a message.
+  const throws = { __proto__: null, head: 0, tail: 0 };
+  const errorOf = getOwnPropertyDescriptor(ErrorEvent.prototype, 'error').get;
+
+  function sendThrew(name, message) {
+    send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(message) + '}');
+  }
+
+  function noteThrow(name) {
+    try {
+      if (throws.head === throws.tail) setTimeout_(flushThrows, 0);
+      throws[throws.tail++] = name;
+    } catch (_) { /* never into page code */ }
+  }
+
+  function flushThrows() {
+    try {
+      while (throws.head < throws.tail) {
+        const name = throws[throws.head];
+        delete throws[throws.head++];
+        sendThrew(name, '[caught by its caller]');
+      }
+    } catch (_) { /* ignore */ }
+  }
+
+  function onUncaught(e) {
+    try {
+      if (throws.head === throws.tail) return;
+      // Only an ErrorEvent (not a resource's `error`) has the getter's brand.
+      const value = apply(errorOf, e, []);
+      const name = throws[throws.head];
+      delete throws[throws.head++];
+      sendThrew(name, thrownMessage(value));
+    } catch (_) { /* never into page code */ }
+  }
+
   function wrapperFor(name, handler) {
     const key = typeof handler === 'function' ? handler : null;
     if (key) {
@@ -231,13 +271,15 @@
     const w = function () {
       record(name, arguments);
       if (typeof handler !== 'function') return undefined;
+      // No catch: an exception leaves through `finally` untouched, so the browser reports it
+      // where the page threw it (a `catch` and rethrow would make the console name shim.js).
+      let returned = false;
       try {
-        return apply(handler, this, arguments);
-      } catch (err) {
-        try {
-          send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(thrownMessage(err)) + '}');
-        } catch (_) { /* ignore */ }
-        throw err;
+        const result = apply(handler, this, arguments);
+        returned = true;
+        return result;
+      } finally {
+        if (!returned) noteThrow(name);
       }
     };
     apply(wmSet, ourWrappers, [w, handler]);
