@@ -460,7 +460,7 @@
   }
 
   function callApi(id, method, args) {
-    const answer = (outcome) => send('{"type":"apiResult","id":' + (id | 0) + ',"outcome":' + outcome + '}');
+    const answer = (outcome) => send('{"type":"apiResult","id":' + (id >>> 0) + ',"outcome":' + outcome + '}');
     let target;
     let fn;
     if (method === 'jivo_init' || method === 'jivo_destroy') {

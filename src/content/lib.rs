@@ -332,11 +332,15 @@ fn maybe_start_widget() {
     match config.mode {
         Mode::Sandbox => {
             let Some(seed) = config.sandbox else { return };
+            // The page's own JivoChat first: with the stand-in off, a loader already in the
+            // document keeps the sandbox out before it installs anything.
+            site_widget::start(seed.stand_in);
+            if site_widget::stood_down() {
+                return;
+            }
             set_status(PageStatus::Loading);
             send_to_page(&ToPage::InstallSandboxApi);
-            let stand_in = seed.stand_in;
             sandbox_driver::start(seed);
-            site_widget::start(stand_in);
         }
         Mode::JivoChat => jivochat_driver::start(config.loader, api_present),
     }

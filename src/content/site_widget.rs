@@ -20,6 +20,15 @@ struct Watch {
     observer: Option<MutationObserver>,
 }
 
+/// Whether the sandbox stood down for the page's own widget.
+pub fn stood_down() -> bool {
+    WATCH.with(|w| {
+        w.borrow()
+            .as_ref()
+            .is_some_and(|w| *w.embedding.phase() == jwi_core::jivochat::Phase::StoodDown)
+    })
+}
+
 thread_local! {
     static WATCH: RefCell<Option<Watch>> = const { RefCell::new(None) };
 }

@@ -1169,7 +1169,15 @@ fn popup_shows_the_real_widgets_state(ctx: &mut Ctx) -> Result<()> {
     };
     // Two agent messages: the unread count is read after each jivo_onMessageReceived.
     ctx.eval("fakeJivo.agentMessage(); fakeJivo.agentMessage(); return null;")?;
-    wait_badge(ctx, "2")?;
+    wait_badge(ctx, "2").with_context(|| {
+        let log = popup_port::wait_log(ctx, tab, "the log", TIMEOUT, |_| true).unwrap_or_default();
+        let tail: Vec<Value> = popup_port::entries(&log)
+            .into_iter()
+            .rev()
+            .take(16)
+            .collect();
+        format!("log (newest first): {}", Value::Array(tail))
+    })?;
     // The visitor introduces themselves.
     ctx.eval(
         "jivo_api.setContactInfo({name: 'Ann', email: 'ann@example.com'});\
