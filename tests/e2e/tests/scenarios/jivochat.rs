@@ -1046,15 +1046,38 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
     // The widget received each call once, in order, with the typed arguments. (The SPA tracker
     // reports the page to the widget with sendPageTitle on its own; those are not ours.)
     ctx.switch_to(&page)?;
+    // The extension's own reads of the widget's state (after jivo_onOpen, jivo_onClose…: see
+    // `popup_shows_the_real_widgets_state`) are not the console's either: an argument-less
+    // read that is not the console's next call is left out.
+    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
+    const READS: [&str; 5] = [
+        "chatMode",
+        "getUnreadMessagesCount",
+        "getContactInfo",
+        "getUtm",
+        "getVisitorNumber",
+    ];
+    let mut next = 0;
     let received: Vec<Value> = widget_calls(ctx, before)?
         .into_iter()
         .filter(|c| c["method"] != "sendPageTitle" || c["args"][0] == "Console title")
+        .filter(|c| {
+            let method = c["method"].as_str().unwrap_or("?");
+            if expected.get(next) == Some(&method) {
+                next += 1;
+                return true;
+            }
+            let own_read = READS.contains(&method)
+                && c["args"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|v| v == "<function>"));
+            !own_read
+        })
         .collect();
     let methods: Vec<&str> = received
         .iter()
         .map(|c| c["method"].as_str().unwrap_or("?"))
         .collect();
-    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
     ensure!(
         methods == expected,
         "the widget received {methods:?}, expected {expected:?}"
