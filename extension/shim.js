@@ -184,7 +184,7 @@
     // to-page: {"type":"installSandboxApi"}
     else if (type === 'installSandboxApi') installSandboxApi();
     // to-page: {"type":"fire","callbacks":[["jivo_onOpen",[]],["jivo_onChangeState",["chat"]]]}
-    else if (type === 'fire') setTimeout_(fire, 0, own(msg, 'callbacks'));
+    else if (type === 'fire') fire(own(msg, 'callbacks'));
     // to-page: {"type":"callApi","id":3,"method":"open","args":[{"start":"call"}]}
     else if (type === 'callApi') callApi(own(msg, 'id'), own(msg, 'method'), own(msg, 'args'));
     // to-page: {"type":"checkApi"}
@@ -220,6 +220,7 @@
     } catch (_) { /* never into page code */ }
   }]);
   apply(addListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
+  apply(addListener, W, ['error', (e) => onUncaught(e), true]);
 
   // ---- callbacks: record, then run the page's handler unchanged ---------------------------------
   const wrappers = new WeakMap_(); // page handler → its recording wrapper
@@ -231,6 +232,59 @@
     try { send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}'); } catch (_) { /* ignore */ }
   }
 
+  // What the log says a page's handler threw, read without running page code where it can be
+  // helped: an Error's own `message` (a data property), a primitive as text, else a marker.
+  function thrownMessage(err) {
+    const t = typeof err;
+    if (err === null || (t !== 'object' && t !== 'function')) return t === 'symbol' ? 'Symbol' : String_(err);
+    try {
+      const d = getOwnPropertyDescriptor(err, 'message');
+      const m = own(d, 'value');
+      if (m !== undefined) return typeof m === 'string' ? m : '[a non-string message]';
+    } catch (_) { return '[an unreadable exception]'; }
+    return '[an exception without a message]';
+  }
+
+  // Handlers that threw and are not logged yet, oldest first (a prototype-free queue). The
+  // exception's value is learnt from the `error` event if it goes uncaught (the usual case: the
+  // sandbox calls each callback in a task of its own); one its caller caught is logged at the
+  // end of the task without a message.
+  const throws = { __proto__: null, head: 0, tail: 0 };
+  const errorOf = getOwnPropertyDescriptor(ErrorEvent.prototype, 'error').get;
+
+  function sendThrew(name, message) {
+    // from-page: {"type":"callbackThrew","name":"jivo_onOpen","message":"boom"}
+    send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(message) + '}');
+  }
+
+  function noteThrow(name) {
+    try {
+      if (throws.head === throws.tail) setTimeout_(flushThrows, 0);
+      throws[throws.tail++] = name;
+    } catch (_) { /* never into page code */ }
+  }
+
+  function flushThrows() {
+    try {
+      while (throws.head < throws.tail) {
+        const name = throws[throws.head];
+        delete throws[throws.head++];
+        sendThrew(name, '[caught by its caller]');
+      }
+    } catch (_) { /* ignore */ }
+  }
+
+  function onUncaught(e) {
+    try {
+      if (throws.head === throws.tail) return;
+      // Only an ErrorEvent (not a resource's `error`) has the getter's brand.
+      const value = apply(errorOf, e, []);
+      const name = throws[throws.head];
+      delete throws[throws.head++];
+      sendThrew(name, thrownMessage(value));
+    } catch (_) { /* never into page code */ }
+  }
+
   function wrapperFor(name, handler) {
     const key = typeof handler === 'function' ? handler : null;
     if (key) {
@@ -240,14 +294,15 @@
     const w = function () {
       record(name, arguments);
       if (typeof handler !== 'function') return undefined;
+      // No catch: an exception leaves through `finally` untouched, so the browser reports it
+      // where the page threw it (a `catch` and rethrow would make the console name shim.js).
+      let returned = false;
       try {
-        return apply(handler, this, arguments);
-      } catch (err) {
-        try {
-          // from-page: {"type":"callbackThrew","name":"jivo_onOpen","message":"boom"}
-          send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(err && err.message !== undefined ? err.message : err) + '}');
-        } catch (_) { /* ignore */ }
-        throw err;
+        const result = apply(handler, this, arguments);
+        returned = true;
+        return result;
+      } finally {
+        if (!returned) noteThrow(name);
       }
     };
     apply(wmSet, ourWrappers, [w, handler]);
@@ -406,21 +461,35 @@
   }
 
   // ---- content script requests ------------------------------------------------------------------
+  // Each callback runs in a task of its own, as a widget's event handler would call it: an
+  // exception the page's handler throws is uncaught there, so the page's `error` listeners,
+  // `window.onerror` and the console see it exactly as without the extension, and the
+  // callbacks after it still run. Only the page's own call is outside our try.
   function fire(list) {
-    ensureHooks();
-    for (let i = 0; list && i < list.length; i++) {
-      const name = list[i][0];
-      if (IS_CALLBACK[name] !== 1) continue;
-      const f = W[name];
-      if (typeof f === 'function') {
-        try { apply(f, W, list[i][1] || []); } catch (_) { /* the page's exception, already reported */ }
+    try {
+      ensureHooks();
+      for (let i = 0; list && i < list.length; i++) {
+        const name = list[i][0];
+        if (IS_CALLBACK[name] === 1) setTimeout_(fireOne, 0, name, list[i][1]);
       }
-    }
+    } catch (_) { /* never into page code */ }
+  }
+
+  function fireOne(name, args) {
+    let f;
+    const callArgs = { __proto__: null, length: 0 };
+    try {
+      ensureHooks();
+      f = W[name];
+      for (let i = 0; args && i < args.length; i++) callArgs[callArgs.length++] = args[i];
+    } catch (_) { return; }
+    // The page's handler (through our recording wrapper, which rethrows what it threw).
+    if (typeof f === 'function') apply(f, W, callArgs);
   }
 
   function callApi(id, method, args) {
     // from-page: {"type":"apiResult","id":3,"outcome":{"returned":{"result":"ok"}}}
-    const answer = (outcome) => send('{"type":"apiResult","id":' + (id | 0) + ',"outcome":' + outcome + '}');
+    const answer = (outcome) => send('{"type":"apiResult","id":' + (id >>> 0) + ',"outcome":' + outcome + '}');
     let target;
     let fn;
     if (method === 'jivo_init' || method === 'jivo_destroy') {

@@ -23,6 +23,7 @@ use jwi_core::protocol::runtime::{CallId, FromContent, SequencedEvent, ToContent
 use jwi_core::protocol::{decode, encode, limits, DecodeError, PageStatus};
 use jwi_core::settings::{EffectiveSettings, Settings, MAX_DOCUMENT_BYTES, PATHS};
 use jwi_core::site_rule::{SiteRule, SiteRuleError, UrlError, WebUrl};
+use jwi_core::spa::UnreportedReason;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde::de::DeserializeOwned;
@@ -244,7 +245,8 @@ fn event() -> impl Strategy<Value = Event> {
             url,
             title,
             cause: None,
-            reported
+            reported,
+            reason: (!reported).then_some(UnreportedReason::RateLimited),
         }),
         text().prop_map(|text| Event::Status { text }),
         text().prop_map(|message| Event::Error { message }),

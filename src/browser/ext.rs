@@ -103,6 +103,11 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["browser", "scripting"], js_name = executeScript)]
     pub fn execute_script(injection: &JsValue) -> Promise;
 
+    #[wasm_bindgen(js_namespace = ["browser", "declarativeNetRequest"], js_name = getDynamicRules)]
+    pub fn dnr_get_dynamic_rules() -> Promise;
+    #[wasm_bindgen(js_namespace = ["browser", "declarativeNetRequest"], js_name = updateDynamicRules)]
+    pub fn dnr_update_dynamic_rules(options: &JsValue) -> Promise;
+
     #[wasm_bindgen(js_namespace = ["browser", "tabs"], js_name = query)]
     pub fn tabs_query(query: &JsValue) -> Promise;
     #[wasm_bindgen(js_namespace = ["browser", "tabs"], js_name = get)]

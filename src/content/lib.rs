@@ -9,8 +9,10 @@ mod channel;
 mod jivochat_driver;
 mod recorder;
 mod sandbox_driver;
+mod site_widget;
 mod spa_driver;
 mod widget_ui;
+mod widget_watch;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -197,6 +199,14 @@ fn call_through_shim(method: Method, args: Vec<Value>, origin: Origin, asker: Op
     send_to_page(&ToPage::CallApi { id, method, args });
 }
 
+/// The note of the extension's own reads of the real widget's state in the log.
+const STATE_NOTE: &str = "widget state";
+
+/// Reads one value of the real widget's state through the shim (JivoChat mode), for the popup.
+pub(crate) fn call_page_widget_for_state(read: jwi_core::jivochat::StateRead) {
+    call_through_shim(read.method(), Vec::new(), Origin::Extension, None);
+}
+
 fn on_channel_open(channel: PageChannel) {
     channel.on_message(on_page_message);
     CONTENT.with(|c| c.borrow_mut().channel = Some(channel.clone()));
@@ -258,8 +268,12 @@ fn on_page_message(text: String) {
             HistoryKind::Replace => UrlCause::Replace,
         }),
         FromPage::Callback { name, args } => {
+            let jivochat = current_mode() == Some(Mode::JivoChat);
+            if jivochat {
+                widget_watch::on_callback(name, &args);
+            }
             recorder::record(Event::Callback { name, args });
-            if current_mode() == Some(Mode::JivoChat) {
+            if jivochat {
                 jivochat_driver::on_callback(name);
             }
         }
@@ -289,13 +303,19 @@ fn on_page_message(text: String) {
             };
             recorder::record(Event::ApiCall {
                 method: call.method,
-                args: call.args,
+                args: call.args.clone(),
                 origin: call.origin,
                 outcome: outcome.clone(),
-                note: None,
+                note: (call.origin == Origin::Extension).then(|| STATE_NOTE.to_owned()),
             });
-            if let Some(asker) = call.asker {
-                answer_console(asker, outcome);
+            match (call.asker, call.origin) {
+                (Some(asker), _) => answer_console(asker, outcome),
+                (None, Origin::Extension) => {
+                    if let Some(read) = jwi_core::jivochat::StateRead::of(call.method) {
+                        widget_watch::answered(read, &outcome);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -341,6 +361,12 @@ fn maybe_start_widget() {
     match config.mode {
         Mode::Sandbox => {
             let Some(seed) = config.sandbox else { return };
+            // The page's own JivoChat first: with the stand-in off, a loader already in the
+            // document keeps the sandbox out before it installs anything.
+            site_widget::start(seed.stand_in);
+            if site_widget::stood_down() {
+                return;
+            }
             set_status(PageStatus::Loading);
             send_to_page(&ToPage::InstallSandboxApi);
             sandbox_driver::start(seed);

@@ -87,6 +87,15 @@ fn visitor_lang() -> Lang {
     Lang::from_tags([page.as_str(), browser.as_str()])
 }
 
+/// The page has its own JivoChat and `siteWidget.sandboxStandIn` is off: the sandbox leaves
+/// the page (before it loads, it never shows or calls a callback; after, it is taken off
+/// without `jivo_onWidgetDestroy`, which is the site widget's to call).
+pub fn stand_down() {
+    let ui = DRIVER.with(|d| d.borrow_mut().take().and_then(|d| d.ui));
+    drop(ui);
+    set_status(PageStatus::Connected);
+}
+
 fn load() {
     let lang = visitor_lang();
     with(|d| {

@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MutationObserver, MutationObserverInit};
 
 use jwi_browser::timers::{self, Timeout};
+use jwi_core::event_log::Event;
 use jwi_core::spa::{Observation, PageReport, PageState, SpaConfig, SpaTracker, Step, UrlCause};
 
 struct Driver {
@@ -192,6 +193,10 @@ fn step(input: impl FnOnce(&mut SpaTracker, u64) -> Step) {
                 }
             });
         }
+    }
+    // Every navigation seen and settled without a report goes in the log with its reason.
+    for navigation in &step.unreported {
+        super::recorder::record(Event::unreported(navigation));
     }
     if let Some(report) = step.report {
         deliver(report);

@@ -306,6 +306,16 @@ pub mod runtime {
             /// What the call produced.
             outcome: Reply,
         },
+        /// Something about the site's own widget the popup should say (once per page).
+        SiteWidget {
+            /// What happened.
+            notice: SiteWidgetNotice,
+        },
+        /// JivoChat mode: what the extension last read of the real widget's state changed.
+        WidgetFacts {
+            /// The widget's facts, in the sandbox's shape.
+            facts: WidgetFacts,
+        },
         /// Events for the tab's log, numbered per page so that a resend after the background
         /// restarted is recognised; answered with [`ToContent::Ack`].
         Events {
@@ -365,6 +375,30 @@ pub mod runtime {
     #[serde(transparent)]
     pub struct CallId(pub u64);
 
+    /// Sandbox mode on a page with its own JivoChat widget.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(
+        tag = "notice",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )]
+    pub enum SiteWidgetNotice {
+        /// The site's loader was held back; the sandbox answers in its place.
+        HeldBack {
+            /// The site's widget id, when its loader names one.
+            widget_id: Option<String>,
+            /// The loader's URL.
+            url: String,
+        },
+        /// `siteWidget.sandboxStandIn` is off: the sandbox stays out of the page.
+        StoodDown {
+            /// The site's widget id, when its loader names one.
+            widget_id: Option<String>,
+            /// The loader's URL.
+            url: String,
+        },
+    }
+
     /// One event for the log, with its page-local sequence number and time.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -413,6 +447,14 @@ pub mod runtime {
         pub visitor_number: u64,
         /// The agent's stored side.
         pub agent: AgentState,
+        /// `siteWidget.sandboxStandIn`: on a page with its own JivoChat, stand in for it
+        /// (its loader is held back) rather than stay out.
+        #[serde(default = "stand_in_default")]
+        pub stand_in: bool,
+    }
+
+    fn stand_in_default() -> bool {
+        true
     }
 }
 
@@ -557,6 +599,9 @@ pub mod popup {
         /// each of the tab's next loads, until the tab closes.
         #[serde(default)]
         pub keep_injecting: bool,
+        /// What happened about the site's own widget on the current page.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub site_widget: Vec<super::runtime::SiteWidgetNotice>,
     }
 }
 

@@ -104,6 +104,7 @@ fn nav(cause: Option<UrlCause>, reported: bool) -> Step {
         title: "Cart".into(),
         cause,
         reported,
+        reason: None,
     })
 }
 

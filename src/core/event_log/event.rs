@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::api::call::Reply;
 use crate::api::{Callback, Method};
-use crate::spa::{PageReport, ReportReason, UrlCause};
+use crate::spa::{PageReport, ReportReason, Unreported, UnreportedReason, UrlCause};
 
 /// Who made an API call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -21,18 +21,27 @@ pub enum Origin {
     Popup,
     /// The SPA tracker (`sendPageTitle` after a client-side navigation).
     SpaTracker,
+    /// The extension itself, e.g. reading the real widget's state for the popup (note
+    /// "widget state").
+    Extension,
 }
 
 impl Origin {
     /// Every origin.
-    pub const ALL: [Origin; 3] = [Origin::Page, Origin::Popup, Origin::SpaTracker];
+    pub const ALL: [Origin; 4] = [
+        Origin::Page,
+        Origin::Popup,
+        Origin::SpaTracker,
+        Origin::Extension,
+    ];
 
-    /// The name used in the log format: `page`, `popup` or `spaTracker`.
+    /// The name used in the log format: `page`, `popup`, `spaTracker` or `extension`.
     pub fn name(self) -> &'static str {
         match self {
             Origin::Page => "page",
             Origin::Popup => "popup",
             Origin::SpaTracker => "spaTracker",
+            Origin::Extension => "extension",
         }
     }
 }
@@ -98,6 +107,10 @@ pub enum Event {
         cause: Option<UrlCause>,
         /// Whether the SPA tracker reported it to the widget with `sendPageTitle`.
         reported: bool,
+        /// Why it was not reported (`reported: false` entries the SPA tracker settled; absent
+        /// in reported entries and in logs written before reasons were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<UnreportedReason>,
     },
     /// The extension's own progress: injection, loader and connection state changes.
     Status {
@@ -134,6 +147,18 @@ impl Event {
                 ReportReason::TitleOnly => None,
             },
             reported: true,
+            reason: None,
+        }
+    }
+
+    /// A navigation the SPA tracker saw and settled without reporting it, with its reason.
+    pub fn unreported(navigation: &Unreported) -> Event {
+        Event::Navigation {
+            url: navigation.url.clone(),
+            title: navigation.title.clone(),
+            cause: Some(navigation.cause),
+            reported: false,
+            reason: Some(navigation.reason),
         }
     }
 

@@ -15,7 +15,7 @@ use super::event::{Entry, Event, Kind, KindSet};
 /// each *text piece* of an entry on its own:
 ///
 /// - the callback or entry-point name (`jivo_onOpen`, `setWidgetColor`) and the call's
-///   origin (`page`, `popup`, `spaTracker`);
+///   origin (`page`, `popup`, `spaTracker`, `extension`);
 /// - every string, object key, number (`42`, `1.5`), `true`, `false` and `null` inside the
 ///   arguments, the returned value and the callback arguments;
 /// - the URL, title and cause of page loads and navigations; the exception, note, message and

@@ -11,7 +11,7 @@ use super::tests::{live_chunk_keys, page, seq, Store};
 use super::*;
 use crate::api::call::Reply;
 use crate::api::{Callback, Method};
-use crate::spa::UrlCause;
+use crate::spa::{UnreportedReason, UrlCause};
 
 /// Cases per property: `default`, or PROPTEST_CASES for a longer run.
 fn cases(default: u32) -> u32 {
@@ -118,12 +118,22 @@ fn event(short: u32) -> impl Strategy<Value = Event> {
                 UrlCause::Navigate,
             ])),
             any::<bool>(),
+            prop::option::of(prop::sample::select(vec![
+                UnreportedReason::Disabled,
+                UnreportedReason::BeforeLoad,
+                UnreportedReason::Destroyed,
+                UnreportedReason::SamePage,
+                UnreportedReason::AlreadyKnown,
+                UnreportedReason::Superseded,
+                UnreportedReason::RateLimited,
+            ])),
         )
-            .prop_map(|(url, title, cause, reported)| Event::Navigation {
+            .prop_map(|(url, title, cause, reported, reason)| Event::Navigation {
                 url,
                 title,
                 cause,
-                reported
+                reported,
+                reason,
             }),
         text_with(short).prop_map(|text| Event::Status { text }),
         text_with(short).prop_map(|message| Event::Error { message }),

@@ -415,6 +415,7 @@ fn counts_follow_appends_evictions_and_clears() {
                 title: "t".into(),
                 cause: None,
                 reported: false,
+                reason: None,
             },
             Kind::Navigation,
         ),
@@ -517,6 +518,7 @@ fn events_serialise_as_documented() {
                 title: "B".into(),
                 cause: Some(UrlCause::Push),
                 reported: true,
+                reason: None,
             },
             json!({"kind": "navigation", "url": "https://a.example/b", "title": "B",
                    "cause": "push", "reported": true}),
@@ -527,6 +529,7 @@ fn events_serialise_as_documented() {
                 title: "t".into(),
                 cause: None,
                 reported: false,
+                reason: None,
             },
             json!({"kind": "navigation", "url": "u", "title": "t", "reported": false}),
         ),
@@ -623,10 +626,30 @@ fn event_helpers() {
                 url: "U".into(),
                 title: "T".into(),
                 cause,
-                reported: true
+                reported: true,
+                reason: None,
             }
         );
     }
+    // A navigation the tracker settled without a report carries its reason; entries written
+    // before reasons were recorded still read.
+    let unreported = Event::unreported(&crate::spa::Unreported {
+        url: "U".into(),
+        title: "T".into(),
+        cause: UrlCause::Push,
+        at: 5,
+        reason: crate::spa::UnreportedReason::RateLimited,
+    });
+    assert_eq!(
+        serde_json::to_value(&unreported).unwrap(),
+        json!({"kind": "navigation", "url": "U", "title": "T", "cause": "push",
+               "reported": false, "reason": "rateLimited"})
+    );
+    let old: Event = serde_json::from_value(
+        json!({"kind": "navigation", "url": "U", "title": "T", "cause": "push", "reported": false}),
+    )
+    .unwrap();
+    assert!(matches!(old, Event::Navigation { reason: None, .. }));
     assert_eq!(
         callback(Callback::OnOpen, vec![]).name(),
         Some("jivo_onOpen")
@@ -732,6 +755,7 @@ fn story() -> TabLog {
             title: "Cart".into(),
             cause: Some(UrlCause::Push),
             reported: true,
+            reason: None,
         },
         Event::ApiCall {
             method: Method::GetVisitorNumber,
@@ -891,6 +915,7 @@ fn big_entries_are_cut_down_with_markers() {
                 title: quotes.clone(),
                 cause: Some(UrlCause::Navigate),
                 reported: false,
+                reason: None,
             },
         ),
         (

@@ -21,13 +21,17 @@ use serde_json::Value;
 use crate::api::call::{is_function_marker, RawCall};
 
 mod embedding;
+mod hold_back;
 mod loader;
+mod watch;
 
 pub use embedding::{
     EmbedAction, EmbedConfig, EmbedEvent, EmbedMode, EmbedNotice, Embedding, OwnWidget, Phase,
     WidgetState, DEFAULT_GRACE_MS, MAX_GRACE_MS,
 };
+pub use hold_back::{hold_back_rules, HOLD_BACK_RULE_IDS};
 pub use loader::{site_loader, LoaderForm, LoaderScript, SiteLoader, JIVO_LOADER_HOSTS};
+pub use watch::{StateRead, StateWatch, WatchStep};
 
 /// The widget id a loader URL names: its last path segment, without query or fragment
 /// (`https://code.jivosite.com/widget/AbC123?x` → `AbC123`); `None` when the path has none.

@@ -139,6 +139,19 @@ impl SiteRule {
         }
     }
 
+    /// The host a request's initiator must have for a page this rule matches, as
+    /// `declarativeNetRequest`'s `initiatorDomains` takes it (which also covers subdomains):
+    /// the exact host or the `*.` domain; `None` when the rule matches any host.
+    pub fn initiator_domain(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Pattern {
+                host: HostFilter::Exact(h) | HostFilter::Domain(h),
+                ..
+            } => Some(h.trim_start_matches('[').trim_end_matches(']').to_owned()),
+            _ => None,
+        }
+    }
+
     /// Whether this is `<all_urls>`.
     pub fn is_all_urls(&self) -> bool {
         self.kind == Kind::AllUrls

@@ -223,6 +223,7 @@ pub fn row_summary(event: &Event) -> String {
             title,
             cause,
             reported,
+            reason,
         } => {
             let mut s = format!("{title} — {url}");
             if let Some(c) = cause {
@@ -230,6 +231,8 @@ pub fn row_summary(event: &Event) -> String {
             }
             if *reported {
                 s.push_str(" · reported");
+            } else if let Some(reason) = reason {
+                s.push_str(&format!(" · not reported: {}", reason.describe()));
             }
             s
         }
@@ -430,6 +433,7 @@ mod tests {
             title: "Cart\nnow".into(),
             cause: Some(crate::spa::UrlCause::Push),
             reported: true,
+            reason: None,
         };
         assert_eq!(row_name(&nav), "navigation");
         assert_eq!(

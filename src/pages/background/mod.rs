@@ -187,6 +187,7 @@ async fn load_settings_once() {
     let _ = storage::set_one(Area::Session, storage_keys::SETTINGS_STATUS, status).await;
     registry::sync(effective.settings()).await;
     tabs::settings_changed();
+    registry::sync_hold_back(effective.settings()).await;
 }
 
 /// Fetches the loader URL to say why the page could not load it: an HTTP status, or a network
@@ -232,17 +233,25 @@ fn on_connect(port: Port) {
 /// How a content script is to run the page at `url`, from the settings in force (and, in
 /// sandbox mode, the site's stored sandbox state).
 async fn page_config(url: &str) -> runtime::PageConfig {
-    let (mode, spa, loader) = BG.with(|bg| {
+    let (mode, spa, loader, stand_in) = BG.with(|bg| {
         let bg = bg.borrow();
         let s = bg.effective.settings();
         let loader = s.jivochat_loader_url().map(|url| runtime::LoaderConfig {
             url,
             timeout_ms: s.loader_timeout_ms(),
         });
-        (s.mode(), s.spa().clone(), loader)
+        (
+            s.mode(),
+            s.spa().clone(),
+            loader,
+            s.site_widget().sandbox_stand_in,
+        )
     });
     let sandbox = match mode {
-        jwi_core::protocol::Mode::Sandbox => Some(sandbox_store::seed(url).await),
+        jwi_core::protocol::Mode::Sandbox => Some(runtime::SandboxSeed {
+            stand_in,
+            ..sandbox_store::seed(url).await
+        }),
         jwi_core::protocol::Mode::JivoChat => None,
     };
     let loader = match mode {

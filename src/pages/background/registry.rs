@@ -89,6 +89,43 @@ pub async fn sync(settings: &Settings) {
     }
 }
 
+/// Keeps the `declarativeNetRequest` rules that hold a site's own JivoChat loader back while
+/// the sandbox stands in for it ([`hold_back_rules`](jwi_core::jivochat::hold_back_rules)) in
+/// line with the settings: the extension's rules are replaced only when they differ.
+pub async fn sync_hold_back(settings: &Settings) {
+    use jwi_core::jivochat::{hold_back_rules, HOLD_BACK_RULE_IDS};
+    let wanted = hold_back_rules(settings);
+    let current = ext::call(ext::dnr_get_dynamic_rules())
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    let ours: Vec<Value> = current
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r["id"]
+                .as_u64()
+                .is_some_and(|id| HOLD_BACK_RULE_IDS.contains(&(id as u32)))
+        })
+        .collect();
+    let key = |r: &Value| (r["id"].clone(), r["condition"]["initiatorDomains"].clone());
+    let mut have: Vec<_> = ours.iter().map(key).collect();
+    let mut want: Vec<_> = wanted.iter().map(key).collect();
+    have.sort_by_key(|k| k.0.to_string());
+    want.sort_by_key(|k| k.0.to_string());
+    if have == want {
+        return;
+    }
+    let update = json!({ "removeRuleIds": HOLD_BACK_RULE_IDS, "addRules": wanted });
+    if let Err(e) = ext::call(ext::dnr_update_dynamic_rules(&ext::to_js(&update))).await {
+        web_sys::console::warn_1(
+            &format!("Jivo Widget Injector: could not update the hold-back rules: {e}").into(),
+        );
+    }
+}
+
 /// Injects the shim and the content script into one tab now ("inject into this tab"): the
 /// page need not match a site rule. Uses the `scripting` permission with the tab's host
 /// permission (or `activeTab`, granted by the popup click). Whether both were injected.

@@ -87,6 +87,7 @@ pub async fn seed(url: &str) -> SandboxSeed {
         record,
         visitor_number,
         agent,
+        stand_in: true,
     }
 }
 

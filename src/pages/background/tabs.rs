@@ -254,6 +254,9 @@ pub fn on_content_port(port: Port) {
                     post(&port, &ToContent::Config(Box::new(config)));
                     update(tab, |v| {
                         // A new page: nothing of the previous one's widget is true of it.
+                        if v.url.as_deref() != Some(url.as_str()) {
+                            v.site_widget.clear();
+                        }
                         v.url = Some(url);
                         v.mode = mode;
                         v.facts = None;
@@ -272,6 +275,12 @@ pub fn on_content_port(port: Port) {
             FromContent::SandboxView { view, facts } => update(tab, |v| {
                 v.agent = Some(view);
                 v.facts = Some(facts);
+            }),
+            FromContent::WidgetFacts { facts } => update(tab, |v| v.facts = Some(facts)),
+            FromContent::SiteWidget { notice } => update(tab, |v| {
+                if !v.site_widget.contains(&notice) {
+                    v.site_widget.push(notice);
+                }
             }),
             FromContent::Events { page, events } => {
                 super::logs::append(tab, page, events, reply_port.clone());

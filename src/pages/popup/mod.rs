@@ -265,6 +265,7 @@ fn render(view: &TabView) {
     );
     // Where nothing runs, nothing of a widget is shown (a reload or another site left none).
     render_facts(view.facts.as_ref().filter(|_| offer.running));
+    render_site_widget(&view.site_widget);
     match view.agent.as_ref().filter(|_| offer.running) {
         Some(a) => {
             set_hidden("agent", false);
@@ -385,6 +386,30 @@ async fn write_rule(rule: &str) -> Result<(), String> {
         return Err(settings_form::inline_message(e));
     }
     storage::set_one(Area::Local, SETTINGS, settings_form::canonical(&doc)).await
+}
+
+/// What happened about the site's own JivoChat (sandbox mode): held back, or the sandbox
+/// stayed out.
+fn render_site_widget(notices: &[protocol::runtime::SiteWidgetNotice]) {
+    use protocol::runtime::SiteWidgetNotice;
+    let Some(list) = dom::by_id("site-widget") else {
+        return;
+    };
+    list.set_text_content(None);
+    for notice in notices {
+        let (key, id, url) = match notice {
+            SiteWidgetNotice::HeldBack { widget_id, url } => {
+                ("popup_site_widget_held_back", widget_id, url)
+            }
+            SiteWidgetNotice::StoodDown { widget_id, url } => {
+                ("popup_site_widget_stood_down", widget_id, url)
+            }
+        };
+        let no_id = t("popup_site_widget_no_id", &[]);
+        let id = id.as_deref().unwrap_or(&no_id);
+        let _ = list.append_child(&dom::el("li", "", &t(key, &[id, url])));
+    }
+    set_hidden("site-widget", notices.is_empty());
 }
 
 pub(crate) fn render_facts(facts: Option<&WidgetFacts>) {

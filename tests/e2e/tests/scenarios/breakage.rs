@@ -223,7 +223,11 @@ fn browser_problems(ctx: &Ctx, since: f64) -> Result<Vec<Value>> {
 /// purpose and the browser's own notes about the fixture (a missing favicon).
 fn is_ours(problem: &Value) -> bool {
     let text = problem["text"].as_str().unwrap_or_default();
-    !text.contains("page-own") && !text.contains("favicon.ico")
+    // An exception a page handler threw (whatever its value) is reported where the page threw
+    // it, in the page's own script: that is the page's, as without the extension.
+    !text.contains("page-own")
+        && !text.contains("favicon.ico")
+        && !text.contains("/breakage-handlers.js")
 }
 
 /// No problem of ours in the page's recorder or the browser's log since `since`.
@@ -417,7 +421,8 @@ fn throwing_handlers(ctx: &mut Ctx, widget: Widget) -> Result<()> {
     let (url, since) = open(ctx, widget)?;
     for behaviour in ["error", "string", "undefined", "nasty", "revoked"] {
         ctx.eval_with(
-            "window.handlerBehaviour = arguments[0]; window.handled = []; window.thrown = {}; return null;",
+            "window.handlerBehaviour = arguments[0]; window.handled = []; window.thrown = {}; window.thrownAll = [];\
+             breakage.mark(); return null;",
             vec![json!(behaviour)],
         )?;
         // The widget calls the handlers; they throw.
@@ -444,7 +449,28 @@ fn throwing_handlers(ctx: &mut Ctx, widget: Widget) -> Result<()> {
                 "{behaviour}: a handler ran with another `this`: {h}"
             );
         }
+        // What the page saw uncaught is exactly what its handlers threw: the sandbox calls each
+        // in a task of its own, where its exception is uncaught as a widget's event handler
+        // would leave it; the fake JivoChat widget catches them itself, so the page sees none,
+        // as without the extension.
+        check_uncaught(ctx, behaviour, widget == Widget::Sandbox)?;
         if widget == Widget::JivoChat {
+            // A widget that does not catch (its own task): the page sees each exception.
+            ctx.eval_with(
+                "window.thrownAll = []; breakage.mark();\
+                 for (const n of arguments[0]) fakeJivo.fireInTask(n, ['task-' + n]); return null;",
+                vec![json!(CALLBACKS)],
+            )?;
+            ctx.wait_for(
+                &format!("the widget's task to call every handler ({behaviour})"),
+                TIMEOUT,
+                |b| {
+                    Ok((b.eval("return thrownAll.length;")?.as_u64()
+                        == Some(CALLBACKS.len() as u64))
+                    .then_some(()))
+                },
+            )?;
+            check_uncaught(ctx, behaviour, true)?;
             // The widget's own catch got the page's exception, with its message.
             let threw = ctx.eval("return fakeJivo.threw;")?;
             if behaviour == "error" || behaviour == "string" {
@@ -461,6 +487,28 @@ fn throwing_handlers(ctx: &mut Ctx, widget: Widget) -> Result<()> {
                 args == json!(["arg-jivo_onOpen"]),
                 "{behaviour}: jivo_onOpen got {args}"
             );
+        }
+        ctx.eval("breakage.expect(thrownAll); return null;")?;
+        if behaviour == "error" {
+            // The log says which handler threw, with the page's message (read now: the later
+            // behaviours' entries may push these out of the log's cap).
+            let mut seen = Vec::new();
+            ctx.wait_for(
+                "a callbackThrew entry with the page's message",
+                TIMEOUT,
+                |_| {
+                    seen = popup_log(ctx, &url)?;
+                    Ok(seen
+                        .iter()
+                        .any(|e| {
+                            e["kind"] == "callbackThrew"
+                                && e["name"] == "jivo_onOpen"
+                                && e["message"] == "page-own jivo_onOpen"
+                        })
+                        .then_some(()))
+                },
+            )
+            .with_context(|| format!("log: {}", tail(&seen)))?;
         }
         // The page calling a handler itself (through our wrapper) catches exactly what the
         // handler threw: the same value, not a copy or a wrapper's error.
@@ -496,16 +544,75 @@ fn throwing_handlers(ctx: &mut Ctx, widget: Widget) -> Result<()> {
         .iter()
         .filter(|e| e["kind"] == "callbackThrew")
         .collect();
-    ensure!(
-        threw
-            .iter()
-            .any(|e| e["message"].as_str().unwrap_or("").contains("page-own")),
-        "no callbackThrew entry with the page's message: {}",
-        tail(&log)
-    );
+    ensure!(!threw.is_empty(), "no callbackThrew entry: {}", tail(&log));
+    // Which handler threw, with its message ('error' and 'string' handlers name themselves).
+    for e in &threw {
+        let (name, message) = (
+            e["name"].as_str().unwrap_or(""),
+            e["message"].as_str().unwrap_or(""),
+        );
+        ensure!(
+            !message.starts_with("page-own jivo_") || message == format!("page-own {name}"),
+            "a callbackThrew entry names another handler than its message: {e}"
+        );
+    }
     ctx.eval("window.handlerBehaviour = 'return'; return null;")?;
     still_works(ctx, &url, "after-throwing-handlers")?;
     check_no_errors(ctx, since)
+}
+
+/// The page's `error` listener and `window.onerror` saw, since `breakage.mark()`, exactly the
+/// exceptions its handlers threw (`thrownAll`), the very same values in the same order
+/// (`uncaught`), or none at all (the widget caught them).
+fn check_uncaught(ctx: &Ctx, behaviour: &str, uncaught: bool) -> Result<()> {
+    // The handlers' tasks may still be running: wait until as many errors as throws arrived.
+    let want_all = uncaught;
+    let mut last = Value::Null;
+    let settled = ctx.wait_for(
+        &format!("the page's error listeners ({behaviour})"),
+        TIMEOUT,
+        |b| {
+            last = b.eval(
+                "const e = breakage.errors();\
+                 return {thrown: thrownAll.length, event: e.event.length, onerror: e.onerror.length,\
+                   eventSame: e.event.every((v, i) => Object.is(v, thrownAll[i])),\
+                   onerrorSame: e.onerror.every((o, i) => Object.is(o.error, thrownAll[i])),\
+                   sources: e.onerror.map(o => o.source)};",
+            )?;
+            let thrown = last["thrown"].as_u64().unwrap_or(0);
+            let done = if want_all {
+                thrown > 0 && last["event"] == thrown && last["onerror"] == thrown
+            } else {
+                thrown > 0
+            };
+            Ok(done.then_some(()))
+        },
+    );
+    settled.with_context(|| format!("{behaviour}: {last}"))?;
+    std::thread::sleep(Duration::from_millis(200));
+    let seen = ctx.eval(
+        "const e = breakage.errors();\
+         return {thrown: thrownAll.length, event: e.event.length, onerror: e.onerror.length,\
+           eventSame: e.event.every((v, i) => Object.is(v, thrownAll[i])),\
+           onerrorSame: e.onerror.every((o, i) => Object.is(o.error, thrownAll[i])),\
+           sources: e.onerror.map(o => o.source), messages: e.onerror.map(o => o.message)};",
+    )?;
+    let thrown = seen["thrown"].clone();
+    if uncaught {
+        ensure!(
+            seen["event"] == thrown
+                && seen["onerror"] == thrown
+                && seen["eventSame"] == true
+                && seen["onerrorSame"] == true,
+            "{behaviour}: the page's error listener and window.onerror did not see exactly what its handlers threw: {seen}"
+        );
+    } else {
+        ensure!(
+            seen["event"] == 0 && seen["onerror"] == 0,
+            "{behaviour}: the widget caught its handlers' exceptions, yet the page saw: {seen}"
+        );
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ pub const SCENARIOS: &[Scenario] = &[
         "jivochat::console_replies_go_to_the_popup_that_asked",
         console_replies_go_to_the_popup_that_asked,
     ),
+    Scenario::new(
+        "jivochat::popup_shows_the_real_widgets_state",
+        popup_shows_the_real_widgets_state,
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -1046,15 +1050,38 @@ fn console_every_entry_point(ctx: &mut Ctx) -> Result<()> {
     // The widget received each call once, in order, with the typed arguments. (The SPA tracker
     // reports the page to the widget with sendPageTitle on its own; those are not ours.)
     ctx.switch_to(&page)?;
+    // The extension's own reads of the widget's state (after jivo_onOpen, jivo_onClose…: see
+    // `popup_shows_the_real_widgets_state`) are not the console's either: an argument-less
+    // read that is not the console's next call is left out.
+    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
+    const READS: [&str; 5] = [
+        "chatMode",
+        "getUnreadMessagesCount",
+        "getContactInfo",
+        "getUtm",
+        "getVisitorNumber",
+    ];
+    let mut next = 0;
     let received: Vec<Value> = widget_calls(ctx, before)?
         .into_iter()
         .filter(|c| c["method"] != "sendPageTitle" || c["args"][0] == "Console title")
+        .filter(|c| {
+            let method = c["method"].as_str().unwrap_or("?");
+            if expected.get(next) == Some(&method) {
+                next += 1;
+                return true;
+            }
+            let own_read = READS.contains(&method)
+                && c["args"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|v| v == "<function>"));
+            !own_read
+        })
         .collect();
     let methods: Vec<&str> = received
         .iter()
         .map(|c| c["method"].as_str().unwrap_or("?"))
         .collect();
-    let expected: Vec<&str> = cases.iter().map(|c| c.method).collect();
     ensure!(
         methods == expected,
         "the widget received {methods:?}, expected {expected:?}"
@@ -1244,5 +1271,105 @@ fn console_replies_go_to_the_popup_that_asked(ctx: &mut Ctx) -> Result<()> {
     );
     let errors = ctx.eval("return pageErrors;")?;
     ensure!(errors == json!([]), "uncaught errors on the page: {errors}");
+    Ok(())
+}
+
+/// The popup's Widget section shows the real widget's state, read through its API at the
+/// moments that change it and logged as the extension's own calls; the toolbar badge counts
+/// its unread agent messages and clears when the chat is opened.
+fn popup_shows_the_real_widgets_state(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    let url = ctx.url("/jivochat-none.html");
+    ctx.goto(&url)?;
+    wait_loaded(ctx)?;
+    let tab = ctx.tab_id_of(&url)?;
+    let badge = |ctx: &Ctx| -> Result<String> {
+        Ok(ctx
+            .ext_eval(
+                "return api.action.getBadgeText({tabId: arguments[0]});",
+                vec![json!(tab)],
+            )?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    };
+    let wait_badge = |ctx: &Ctx, want: &str| -> Result<()> {
+        ctx.wait_for_noting(&format!("badge {want:?}"), LOG_TIMEOUT, |_, seen| {
+            let text = badge(ctx)?;
+            *seen = format!("{text:?}");
+            Ok((text == want).then_some(()))
+        })
+    };
+    // Two agent messages: the unread count is read after each jivo_onMessageReceived.
+    ctx.eval("fakeJivo.agentMessage(); fakeJivo.agentMessage(); return null;")?;
+    wait_badge(ctx, "2").with_context(|| {
+        let log = popup_port::wait_log(ctx, tab, "the log", TIMEOUT, |_| true).unwrap_or_default();
+        let tail: Vec<Value> = popup_port::entries(&log)
+            .into_iter()
+            .rev()
+            .take(16)
+            .collect();
+        format!("log (newest first): {}", Value::Array(tail))
+    })?;
+    // The visitor introduces themselves.
+    ctx.eval(
+        "jivo_api.setContactInfo({name: 'Ann', email: 'ann@example.com'});\
+         fakeJivo.fire('jivo_onIntroduction'); return null;",
+    )?;
+    let fact = |ctx: &Ctx, id: &str, want: &str| -> Result<()> {
+        ctx.wait_for_noting(&format!("#{id} to say {want:?}"), LOG_TIMEOUT, |b, seen| {
+            *seen = b.text(&format!("#{id}"))?;
+            Ok(seen.contains(want).then_some(()))
+        })
+    };
+    with_popup(ctx, &url, |ctx| {
+        fact(ctx, "fact-loaded", "es")?; // "Yes" / "Да" is localised: "es" is in the English
+        fact(ctx, "fact-chat-mode", "online")?;
+        fact(ctx, "fact-visitor-number", "1")?;
+        fact(ctx, "fact-unread", "2")?;
+        fact(ctx, "fact-contact", "Ann")?;
+        Ok(())
+    })?;
+    // The visitor opens the chat: the state comes from jivo_onChangeState, the unread count is
+    // read again after jivo_onOpen, and the badge clears.
+    ctx.eval("jivo_api.open(); return null;")?;
+    wait_badge(ctx, "")?;
+    with_popup(ctx, &url, |ctx| {
+        fact(ctx, "fact-state", "chat")?;
+        fact(ctx, "fact-unread", "0")?;
+        Ok(())
+    })?;
+    // The reads are in the log as the extension's own calls, no more of them than the
+    // callbacks that asked for them: 5 after load, 1 per message (2), 1 after the
+    // introduction, 1 after jivo_onAccept per message (2), 1 after jivo_onOpen.
+    let log = popup_port::wait_log(ctx, tab, "the widget-state reads", LOG_TIMEOUT, |log| {
+        popup_port::entries(log)
+            .iter()
+            .any(|e| e["origin"] == "extension" && e["method"] == "getContactInfo")
+    })?;
+    let reads: Vec<Value> = popup_port::entries(&log)
+        .into_iter()
+        .filter(|e| e["kind"] == "apiCall" && e["origin"] == "extension")
+        .collect();
+    ensure!(
+        reads.iter().all(|e| e["note"] == "widget state"),
+        "an extension read without its note: {}",
+        Value::Array(reads.clone())
+    );
+    ensure!(
+        (5..=11).contains(&reads.len()),
+        "{} widget-state reads: {}",
+        reads.len(),
+        Value::Array(reads.clone())
+    );
+    ensure!(
+        !popup_port::entries(&log)
+            .iter()
+            .any(|e| e["kind"] == "apiCall"
+                && e["origin"] == "page"
+                && e["method"] == "getUnreadMessagesCount"),
+        "the extension's reads were logged as the page's"
+    );
     Ok(())
 }

@@ -23,6 +23,10 @@ pub const SCENARIOS: &[Scenario] = &[
         "log::cap_keeps_the_newest_and_counts_the_dropped",
         cap_and_dropped,
     ),
+    Scenario::new(
+        "log::every_spa_navigation_has_an_entry",
+        every_spa_navigation_has_an_entry,
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -149,6 +153,77 @@ fn cap_and_dropped(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         total_seen >= 250,
         "dropped + kept = {total_seen}, less than the 250 flood events"
+    );
+    Ok(())
+}
+
+/// 20 quick route changes give 20 `navigation` entries: the ones the SPA tracker reported, and
+/// the rest with `reported: false` and the reason (here the rate limit and the settle window).
+fn every_spa_navigation_has_an_entry(ctx: &mut Ctx) -> Result<()> {
+    let mut settings = sandbox_settings();
+    settings["spa"] = json!({ "settleMs": 50 });
+    let (_, tab) = open_site(ctx, settings)?;
+    ctx.eval(
+        "let i = 0;\
+         const next = () => {\
+           i += 1; document.title = 'Route ' + i; history.pushState({}, '', '?route=' + i);\
+           if (i < 20) setTimeout(next, i % 4 === 0 ? 0 : 40);\
+         };\
+         next();",
+    )?;
+    let routes = |log: &Value| {
+        entries(log)
+            .into_iter()
+            .filter(|e| {
+                e["kind"] == "navigation"
+                    && e["url"].as_str().is_some_and(|u| u.contains("?route="))
+            })
+            .collect::<Vec<_>>()
+    };
+    let log = wait_log(ctx, tab, "navigation entries up to route 20", |log| {
+        routes(log)
+            .iter()
+            .any(|e| e["url"].as_str().is_some_and(|u| u.ends_with("?route=20")))
+    })?;
+    // Let the tracker settle what it still holds.
+    std::thread::sleep(Duration::from_millis(1500));
+    let log = popup_port::wait_log(ctx, tab, "the log again", TIMEOUT, |_| true).unwrap_or(log);
+    let navs = routes(&log);
+    let mut urls: Vec<String> = navs
+        .iter()
+        .map(|e| e["url"].as_str().unwrap_or("").to_owned())
+        .collect();
+    urls.sort();
+    urls.dedup();
+    ensure!(
+        navs.len() == 20 && urls.len() == 20,
+        "{} navigation entries for 20 route changes ({} distinct URLs): {}",
+        navs.len(),
+        urls.len(),
+        Value::Array(navs.clone())
+    );
+    let reported = navs.iter().filter(|e| e["reported"] == true).count();
+    ensure!(
+        reported > 0,
+        "no route change was reported: {}",
+        Value::Array(navs.clone())
+    );
+    for e in &navs {
+        if e["reported"] == true {
+            ensure!(
+                e.get("reason").is_none(),
+                "a reported entry with a reason: {e}"
+            );
+        } else {
+            ensure!(
+                e["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "an unreported entry without a reason: {e}"
+            );
+        }
+    }
+    ensure!(
+        reported < 20,
+        "all 20 quick route changes were reported (none held by the rate limit or the settle window)"
     );
     Ok(())
 }

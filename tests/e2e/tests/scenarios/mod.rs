@@ -19,6 +19,7 @@ mod options;
 mod popup;
 mod sandbox;
 mod sandbox_api;
+mod site_widget;
 mod smoke;
 mod spa;
 mod workbench;
@@ -34,6 +35,7 @@ pub fn all() -> Vec<Scenario> {
         popup::SCENARIOS,
         first_hour::SCENARIOS,
         jivochat::SCENARIOS,
+        site_widget::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,
         bridge::SCENARIOS,
