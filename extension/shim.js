@@ -267,6 +267,7 @@
     jivo_init: { __proto__: null, value: undefined, ours: false, mine: undefined },
     jivo_destroy: { __proto__: null, value: undefined, ours: false, mine: undefined },
   };
+  let siteApiSent = false; // whether the page's own jivo_api/jivo_init was reported
   const methodWrappers = new WeakMap_(); // the widget's function → its recording wrapper
   const recorders = new WeakMap_(); // recording wrapper → true
 
@@ -334,7 +335,15 @@
       get: view,
       // The page may put back what it read (`const a = jivo_api; … jivo_api = a;`): the
       // sandbox's own API stays ours, so its calls are not recorded twice.
-      set(v) { slot.value = v; slot.ours = v !== undefined && v === slot.mine; },
+      set(v) {
+        slot.value = v;
+        slot.ours = v !== undefined && v === slot.mine;
+        // The page's own widget (a loader, not the sandbox) defined its API: say so once.
+        if (v !== undefined && !slot.ours && !siteApiSent && connected) {
+          siteApiSent = true;
+          try { send('{"type":"siteApi"}'); } catch (_) { /* ignore */ }
+        }
+      },
     }));
   }
 

@@ -195,6 +195,7 @@ fn from_page() -> impl Strategy<Value = FromPage> {
             .prop_map(|kind| FromPage::History { kind }),
         (method(), args()).prop_map(|(method, args)| FromPage::SandboxCall { method, args }),
         (any::<u32>(), outcome()).prop_map(|(id, outcome)| FromPage::ApiResult { id, outcome }),
+        Just(FromPage::SiteApi {}),
     ]
 }
 
@@ -276,6 +277,22 @@ fn from_content() -> impl Strategy<Value = FromContent> {
                     .collect(),
             }),
         text().prop_map(|url| FromContent::ProbeLoader { url }),
+        (
+            any::<bool>(),
+            prop::option::of(text()),
+            prop::option::of(text()),
+            any::<bool>()
+        )
+            .prop_map(|(attached, site_id, configured_id, use_mine_here)| {
+                FromContent::Embed {
+                    embed: jwi_core::protocol::runtime::EmbedView {
+                        attached,
+                        site_id,
+                        configured_id,
+                        use_mine_here,
+                    },
+                }
+            }),
     ]
 }
 
@@ -339,6 +356,7 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
             id,
             call
         }),
+        tab.prop_map(|tab| FromPopup::UseMineHere { tab }),
     ]
 }
 
@@ -346,7 +364,7 @@ fn to_content() -> impl Strategy<Value = ToContent> {
     prop_oneof![
         (any::<u32>(), raw_call()).prop_map(|(id, call)| ToContent::CallApi { id, call }),
         (page_id(), any::<u64>()).prop_map(|(page, upto)| ToContent::Ack { page, upto }),
-        text().prop_map(|reason| ToContent::LoaderProbe { reason }),
+        (text(), text()).prop_map(|(url, reason)| ToContent::LoaderProbe { url, reason }),
     ]
 }
 
@@ -354,6 +372,8 @@ fn to_popup() -> impl Strategy<Value = ToPopup> {
     prop_oneof![
         (any::<u32>(), outcome()).prop_map(|(id, outcome)| ToPopup::ApiResult { id, outcome }),
         value().prop_map(|export| ToPopup::LogExport { export }),
+        (prop::option::of(text()), prop::option::of(text()))
+            .prop_map(|(rule, error)| ToPopup::UseMine { rule, error }),
     ]
 }
 

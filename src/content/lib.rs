@@ -94,6 +94,7 @@ pub fn start_content() {
         status: PageStatus::Connecting,
     });
     spa_driver::start(deliver_page_report);
+    jivochat_driver::watch();
     channel::listen_for_shim(on_channel_open);
 }
 
@@ -214,6 +215,7 @@ fn on_page_message(text: String) {
                 jivochat_driver::on_callback(name);
             }
         }
+        FromPage::SiteApi {} => jivochat_driver::site_api(),
         FromPage::CallbackThrew { name, message } => {
             recorder::record(Event::CallbackThrew { name, message });
         }
@@ -293,12 +295,13 @@ fn maybe_start_widget() {
     let Some(config) = config else { return };
     match config.mode {
         Mode::Sandbox => {
+            jivochat_driver::stop();
             let Some(seed) = config.sandbox else { return };
             set_status(PageStatus::Loading);
             send_to_page(&ToPage::InstallSandboxApi);
             sandbox_driver::start(seed);
         }
-        Mode::JivoChat => jivochat_driver::start(config.loader, api_present),
+        Mode::JivoChat => jivochat_driver::start(&config, api_present()),
     }
 }
 
@@ -433,6 +436,6 @@ fn on_background_message(text: &str) {
             }
         },
         ToContent::Ack { page, upto } => recorder::acked(&page, upto),
-        ToContent::LoaderProbe { reason } => jivochat_driver::on_probe(reason),
+        ToContent::LoaderProbe { url, reason } => jivochat_driver::on_probe(url, reason),
     }
 }

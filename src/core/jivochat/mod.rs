@@ -21,11 +21,16 @@ use serde_json::Value;
 use crate::api::call::{is_function_marker, RawCall};
 
 mod embedding;
+mod hold_back;
 mod loader;
 
 pub use embedding::{
     EmbedAction, EmbedConfig, EmbedEvent, EmbedMode, EmbedNotice, Embedding, OwnWidget, Phase,
     WidgetState, DEFAULT_GRACE_MS, MAX_GRACE_MS,
+};
+pub use hold_back::{
+    hold_back_rules, use_mine_rule, with_use_mine_rule, NetAction, NetCondition, NetRule,
+    FIRST_RULE_ID, LOADER_REGEX,
 };
 pub use loader::{site_loader, LoaderForm, LoaderScript, SiteLoader, JIVO_LOADER_HOSTS};
 

@@ -105,3 +105,40 @@ pub async fn inject_into_tab(tab: i32) {
         }
     }
 }
+
+/// Keeps the hold-back session rules ("use my widget here", see
+/// `jwi_core::jivochat::hold_back_rules`) in line with the settings: every rule from
+/// `FIRST_RULE_ID` up is replaced. Where the browser has no `declarativeNetRequest`, nothing
+/// is held back and the page says so in its log.
+pub async fn sync_hold_back(settings: &Settings) {
+    use jwi_core::jivochat::{hold_back_rules, FIRST_RULE_ID};
+    let own = settings.jivochat_loader_url();
+    let wanted = hold_back_rules(&settings.site_widget().use_mine_on, own.as_deref());
+    let Ok(current) = ext::dnr_get_session_rules() else {
+        return;
+    };
+    let current = ext::call(current)
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    let remove: Vec<u64> = current
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("id").and_then(Value::as_u64))
+        .filter(|id| *id >= u64::from(FIRST_RULE_ID))
+        .collect();
+    if wanted.is_empty() && remove.is_empty() {
+        return;
+    }
+    let wanted = serde_json::to_value(&wanted).unwrap_or(Value::Null);
+    let update = json!({ "removeRuleIds": remove, "addRules": wanted });
+    let Ok(promise) = ext::dnr_update_session_rules(&ext::to_js(&update)) else {
+        return;
+    };
+    if let Err(e) = ext::call(promise).await {
+        web_sys::console::warn_1(
+            &format!("Jivo Widget Injector: could not set the hold-back rules: {e}").into(),
+        );
+    }
+}

@@ -161,6 +161,7 @@ pub fn on_page_port(port: Port) {
                     update(tab, |v| {
                         v.url = Some(url);
                         v.mode = mode;
+                        v.embed = None;
                     });
                 });
             }
@@ -183,9 +184,10 @@ pub fn on_page_port(port: Port) {
                 let port = reply_port.clone();
                 spawn_local(async move {
                     let reason = super::probe_loader(&url).await;
-                    post(&port, &ToContent::LoaderProbe { reason });
+                    post(&port, &ToContent::LoaderProbe { url, reason });
                 });
             }
+            FromContent::Embed { embed } => update(tab, |v| v.embed = Some(embed)),
             FromContent::ApiResult { id, outcome } => {
                 BG.with(|bg| {
                     bg.borrow_mut()
@@ -303,6 +305,23 @@ pub fn on_popup_port(port: Port) {
                     };
                     post(&keep, &ToPopup::ApiResult { id, outcome });
                 }
+            }
+            FromPopup::UseMineHere { tab } => {
+                let port = keep.clone();
+                spawn_local(async move {
+                    let url = current_view(tab).await.url.unwrap_or_default();
+                    let answer = match super::use_mine_here(&url).await {
+                        Ok(rule) => ToPopup::UseMine {
+                            rule: Some(rule),
+                            error: None,
+                        },
+                        Err(error) => ToPopup::UseMine {
+                            rule: None,
+                            error: Some(error),
+                        },
+                    };
+                    post(&port, &answer);
+                });
             }
             FromPopup::Watch { tab } => {
                 let watcher = keep.clone();
