@@ -291,6 +291,8 @@ fn perform(action: EmbedAction) {
         EmbedAction::Attach { site } => {
             let url = site.as_ref().map(|s| s.url.clone());
             let id = site.and_then(|s| s.widget_id);
+            // Attached on the page's `jivo_api` alone, there is no loader to wait for.
+            let has_loader = url.is_some();
             with(|s| s.site_url = url);
             update_view(|v| {
                 v.attached = true;
@@ -298,7 +300,12 @@ fn perform(action: EmbedAction) {
                     v.site_id = id;
                 }
             });
-            arm_timeout(true);
+            if has_loader {
+                arm_timeout(true);
+            } else {
+                // Its API is there: console calls go to it at once.
+                with(|s| s.ready = true);
+            }
         }
         // The background's session rules block the site's loader request (see the module
         // documentation); the log says it was held back.

@@ -15,6 +15,7 @@ mod jivochat;
 mod log;
 mod options;
 mod popup;
+mod realsites;
 mod sandbox;
 mod sandbox_api;
 mod smoke;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<Scenario> {
         spa::SCENARIOS,
         popup::SCENARIOS,
         jivochat::SCENARIOS,
+        realsites::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,
         bridge::SCENARIOS,
