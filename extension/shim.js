@@ -39,6 +39,10 @@
   const Event_ = Event;
   const detailOf = getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
   const createElement = Document.prototype.createElement;
+  const setAttribute = Element.prototype.setAttribute;
+  const appendChild = Node.prototype.appendChild;
+  const headOf = getOwnPropertyDescriptor(Document.prototype, 'head').get;
+  const rootOf = getOwnPropertyDescriptor(Document.prototype, 'documentElement').get;
   const setTimeout_ = setTimeout;
   const Proxy_ = Proxy;
   const WeakMap_ = WeakMap;
@@ -171,6 +175,7 @@
     else if (type === 'fire') setTimeout_(fire, 0, own(msg, 'callbacks'));
     else if (type === 'callApi') callApi(own(msg, 'id'), own(msg, 'method'), own(msg, 'args'));
     else if (type === 'checkApi') sendReady();
+    else if (type === 'injectLoader') injectLoader(own(msg, 'url'));
   }
 
   function announce() {
@@ -438,6 +443,19 @@
     }
     if (!CALLBACK_STYLE[method]) finish();
     else setTimeout_(finish, 5000);
+  }
+
+  // ---- the JivoChat loader: inserted from the page's world ----------------------------------------
+  // A script a content script inserts is checked against the extension's CSP (MV3, both
+  // browsers), which refuses a loader from another origin; one the page's world inserts is the
+  // page's, under the page's own CSP, like the site's own loader would be.
+  function injectLoader(url) {
+    if (typeof url !== 'string') return;
+    const script = apply(createElement, doc, ['script']);
+    apply(setAttribute, script, ['src', url]);
+    apply(setAttribute, script, ['async', '']);
+    const parent = apply(headOf, doc, []) || apply(rootOf, doc, []);
+    if (parent) apply(appendChild, parent, [script]);
   }
 
   // ---- history: tell the content script after a URL change succeeded ----------------------------

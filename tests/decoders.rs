@@ -206,6 +206,7 @@ fn to_page() -> impl Strategy<Value = ToPage> {
         outcome().prop_map(|outcome| ToPage::Reply { outcome }),
         Just(ToPage::InstallSandboxApi),
         Just(ToPage::CheckApi),
+        text().prop_map(|url| ToPage::InjectLoader { url }),
         prop::collection::vec((callback(), args()), 0..4)
             .prop_map(|callbacks| ToPage::Fire { callbacks }),
         (any::<u32>(), method(), args()).prop_map(|(id, method, args)| ToPage::CallApi {

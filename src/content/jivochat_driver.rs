@@ -24,7 +24,7 @@ use jwi_core::jivochat::{
     site_loader, violation_blocks, widget_args, EmbedAction, EmbedEvent, Embedding, LoaderFailure,
     LoaderScript, WidgetState,
 };
-use jwi_core::protocol::page::CallOutcome;
+use jwi_core::protocol::page::{CallOutcome, ToPage};
 use jwi_core::protocol::runtime::{EmbedView, FromContent, PageConfig};
 use jwi_core::protocol::PageStatus;
 
@@ -342,25 +342,26 @@ fn send_view() {
     send_to_background(&FromContent::Embed { embed });
 }
 
+/// Has the shim insert our loader (from the page's world, see `ToPage::InjectLoader`), then
+/// takes the element it inserted, the last child of `<head>`, as ours.
 fn inject(url: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Ok(script) = document.create_element("script") else {
-        return;
-    };
-    let _ = script.set_attribute("src", url);
-    let _ = script.set_attribute("async", "");
+    with(|s| s.own_url = Some(absolute(url)));
+    super::send_to_page(&ToPage::InjectLoader {
+        url: url.to_owned(),
+    });
+    // The dispatch is synchronous: the element is in place now, before any observer runs.
     let parent = document
         .head()
         .map(Element::from)
         .or_else(|| document.document_element());
-    let Some(parent) = parent else { return };
-    with(|s| {
-        s.own_url = Some(absolute(url));
-        s.own_script = Some(script.clone());
+    let script = parent.and_then(|p| p.last_element_child()).filter(|el| {
+        el.tag_name().eq_ignore_ascii_case("script")
+            && el.get_attribute("src").as_deref() == Some(url)
     });
-    let _ = parent.append_child(&script);
+    with(|s| s.own_script = script);
     arm_timeout(false);
 }
 

@@ -158,7 +158,7 @@ fn on_channel_open(channel: PageChannel) {
 }
 
 /// Sends a message to the shim, if the channel is open.
-fn send_to_page(msg: &ToPage) {
+pub(crate) fn send_to_page(msg: &ToPage) {
     let channel = CONTENT.with(|c| c.borrow().channel.clone());
     if let Some(channel) = channel {
         channel.send(msg);

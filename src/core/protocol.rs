@@ -242,6 +242,13 @@ pub mod page {
         InstallSandboxApi,
         /// Say again whether `window.jivo_api` exists ([`FromPage::Ready`]).
         CheckApi,
+        /// Insert the JivoChat loader as an async `<script>` at the end of `<head>`, from the
+        /// page's world: a script a content script inserts is checked against the extension's
+        /// own CSP in MV3 (both browsers), which refuses a loader from another origin.
+        InjectLoader {
+            /// The loader URL.
+            url: String,
+        },
         /// Call these page callbacks, in order, through `window[name]` (so they are recorded).
         Fire {
             /// The callbacks and their arguments.

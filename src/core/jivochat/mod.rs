@@ -30,7 +30,7 @@ pub use embedding::{
 };
 pub use hold_back::{
     hold_back_rules, use_mine_rule, with_use_mine_rule, NetAction, NetCondition, NetRule,
-    FIRST_RULE_ID, LOADER_REGEX,
+    FIRST_RULE_ID, LOADER_DOMAINS, LOADER_REGEX,
 };
 pub use loader::{site_loader, LoaderForm, LoaderScript, SiteLoader, JIVO_LOADER_HOSTS};
 

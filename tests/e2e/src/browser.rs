@@ -859,22 +859,20 @@ fn launch_chromium(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -
         &[format!("--port={port}"), "--enable-chrome-logs".into()],
         port,
     )?;
+    let mut args = chromium_args(extension_dir, profile.path());
+    if let Some(port) = map_to {
+        let rules: Vec<String> = crate::server::MAPPED_HOSTS
+            .iter()
+            .map(|host| format!("MAP {host} 127.0.0.1:{port}"))
+            .collect();
+        args.push(format!("--host-resolver-rules={}", rules.join(", ")));
+    }
     let capabilities = json!({
         "browserName": "chrome",
         "pageLoadStrategy": "eager",
         "goog:chromeOptions": {
             "binary": chromium.to_string_lossy(),
-            "args": {
-                let mut args = chromium_args(extension_dir, profile.path());
-                if let Some(port) = map_to {
-                    let rules: Vec<String> = crate::server::MAPPED_HOSTS
-                        .iter()
-                        .map(|host| format!("MAP {host} 127.0.0.1:{port}"))
-                        .collect();
-                    args.push(format!("--host-resolver-rules={}", rules.join(", ")));
-                }
-                args
-            },
+            "args": args,
         },
     });
     let session =
@@ -950,24 +948,28 @@ fn launch_firefox(extension_dir: &Path, manifest: Value, map_to: Option<u16>) ->
         ],
         port,
     )?;
+    let mut prefs = firefox_prefs(&addon_id);
+    if let (Some(port), Some(map)) = (map_to, prefs.as_object_mut()) {
+        // The fixture server is also an HTTP proxy: the mapped hosts reach it.
+        map.insert("network.proxy.type".into(), json!(1));
+        map.insert("network.proxy.http".into(), json!("127.0.0.1"));
+        map.insert("network.proxy.http_port".into(), json!(port));
+        map.insert(
+            "network.proxy.no_proxies_on".into(),
+            json!("localhost, 127.0.0.1"),
+        );
+        map.insert(
+            "network.proxy.allow_hijacking_localhost".into(),
+            json!(false),
+        );
+    }
     let capabilities = json!({
         "browserName": "firefox",
         "pageLoadStrategy": "eager",
         "moz:firefoxOptions": {
             "binary": firefox.to_string_lossy(),
             "args": ["-headless"],
-            "prefs": {
-                let mut prefs = firefox_prefs(&addon_id);
-                if let (Some(port), Some(map)) = (map_to, prefs.as_object_mut()) {
-                    // The fixture server is also an HTTP proxy: the mapped hosts reach it.
-                    map.insert("network.proxy.type".into(), json!(1));
-                    map.insert("network.proxy.http".into(), json!("127.0.0.1"));
-                    map.insert("network.proxy.http_port".into(), json!(port));
-                    map.insert("network.proxy.no_proxies_on".into(), json!("localhost, 127.0.0.1"));
-                    map.insert("network.proxy.allow_hijacking_localhost".into(), json!(false));
-                }
-                prefs
-            },
+            "prefs": prefs,
         },
     });
     let session =

@@ -48,6 +48,10 @@ pub const SCENARIOS: &[Scenario] = &[
         use_my_widget_here_holds_the_site_loader_back,
     ),
     Scenario::new(
+        "realsites::page_without_a_widget_gets_ours_after_the_grace",
+        page_without_a_widget_gets_ours_after_the_grace,
+    ),
+    Scenario::new(
         "realsites::site_loader_404_shows_the_failure",
         site_loader_404_shows_the_failure,
     ),
@@ -341,7 +345,22 @@ fn use_my_widget_here_holds_the_site_loader_back(ctx: &mut Ctx) -> Result<()> {
          !!(window.fakeJivo && fakeJivo.isLoaded());",
         TIMEOUT,
     )
-    .context("the page reloads with a widget")?;
+    .with_context(|| {
+        let state = ctx.eval(
+            "return [performance.getEntriesByType('navigation')[0].type, window.fakeJivoRuns, \
+             window.fakeJivoSources, document.readyState];",
+        );
+        let requests: Vec<String> = ctx.server.requests().into_iter().map(|r| r.url).collect();
+        let tab = ctx
+            .tab_id_of(&url)
+            .and_then(|t| ctx.storage_get("session", &format!("tab:{t}")));
+        let rules = ctx.ext_eval(
+            "return api.declarativeNetRequest.getSessionRules();",
+            vec![],
+        );
+        let requests = format!("{requests:?}, tab {tab:?}, rules {rules:?}");
+        format!("the page reloads with a widget: page {state:?}, requests {requests}")
+    })?;
     let (n, sources) = runs(ctx)?;
     ensure!(
         n == 1 && sources == [OUR_LOADER],
@@ -383,4 +402,37 @@ fn site_loader_404_shows_the_failure(ctx: &mut Ctx) -> Result<()> {
         "our loader was injected on top of the site's failed one"
     );
     Ok(())
+}
+
+fn page_without_a_widget_gets_ours_after_the_grace(ctx: &mut Ctx) -> Result<()> {
+    use_jivochat(ctx, json!({}))?;
+    let url = ctx.url("/realsite-turbolinks.html");
+    ctx.goto(&url)?;
+    ctx.wait_for_js(
+        "return !!(window.fakeJivo && fakeJivo.isLoaded());",
+        TIMEOUT,
+    )
+    .with_context(|| {
+        let tab = ctx
+            .tab_id_of(&url)
+            .and_then(|t| ctx.storage_get("session", &format!("tab:{t}")));
+        let requests: Vec<String> = ctx.server.requests().into_iter().map(|r| r.url).collect();
+        format!("our widget loads: tab {tab:?}, requests {requests:?}")
+    })?;
+    let at = ctx.eval(
+        "return performance.now() - performance.getEntriesByType('navigation')[0].loadEventEnd;",
+    )?;
+    ensure!(
+        at.as_f64().unwrap_or(0.0) >= 1400.0,
+        "ours loaded {at} ms after load, before the grace period ended"
+    );
+    let (n, sources) = runs(ctx)?;
+    ensure!(
+        n == 1 && sources == [OUR_LOADER],
+        "expected one run of our loader, got {n}: {sources:?}"
+    );
+    with_popup(ctx, &url, |ctx| {
+        ctx.wait_for_attr("#page-status", "data-state", "loaded", TIMEOUT)?;
+        Ok(())
+    })
 }
