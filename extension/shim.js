@@ -39,6 +39,10 @@
   const Event_ = Event;
   const detailOf = getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
   const createElement = Document.prototype.createElement;
+  const setAttribute = Element.prototype.setAttribute;
+  const appendChild = Node.prototype.appendChild;
+  const headOf = getOwnPropertyDescriptor(Document.prototype, 'head').get;
+  const rootOf = getOwnPropertyDescriptor(Document.prototype, 'documentElement').get;
   const setTimeout_ = setTimeout;
   const Proxy_ = Proxy;
   const WeakMap_ = WeakMap;
@@ -189,6 +193,8 @@
     else if (type === 'callApi') callApi(own(msg, 'id'), own(msg, 'method'), own(msg, 'args'));
     // to-page: {"type":"checkApi"}
     else if (type === 'checkApi') sendReady();
+    // to-page: {"type":"injectLoader","url":"https://code.jivosite.com/widget/abc"}
+    else if (type === 'injectLoader') injectLoader(own(msg, 'url'));
   }
 
   function announce() {
@@ -345,6 +351,7 @@
     jivo_init: { __proto__: null, value: undefined, ours: false, mine: undefined },
     jivo_destroy: { __proto__: null, value: undefined, ours: false, mine: undefined },
   };
+  let siteApiSent = false; // whether the page's own jivo_api/jivo_init was reported
   const methodWrappers = new WeakMap_(); // the widget's function → its recording wrapper
   const recorders = new WeakMap_(); // recording wrapper → true
 
@@ -414,7 +421,16 @@
       get: view,
       // The page may put back what it read (`const a = jivo_api; … jivo_api = a;`): the
       // sandbox's own API stays ours, so its calls are not recorded twice.
-      set(v) { slot.value = v; slot.ours = v !== undefined && v === slot.mine; },
+      set(v) {
+        slot.value = v;
+        slot.ours = v !== undefined && v === slot.mine;
+        // The page's own widget (a loader, not the sandbox) defined its API: say so once.
+        if (v !== undefined && !slot.ours && !siteApiSent && connected) {
+          siteApiSent = true;
+          // from-page: {"type":"siteApi"}
+          try { send('{"type":"siteApi"}'); } catch (_) { /* ignore */ }
+        }
+      },
     }));
   }
 
@@ -531,6 +547,19 @@
     }
     if (!CALLBACK_STYLE[method]) finish();
     else setTimeout_(finish, 5000);
+  }
+
+  // ---- the JivoChat loader: inserted from the page's world ----------------------------------------
+  // A script a content script inserts is checked against the extension's CSP (MV3, both
+  // browsers), which refuses a loader from another origin; one the page's world inserts is the
+  // page's, under the page's own CSP, like the site's own loader would be.
+  function injectLoader(url) {
+    if (typeof url !== 'string') return;
+    const script = apply(createElement, doc, ['script']);
+    apply(setAttribute, script, ['src', url]);
+    apply(setAttribute, script, ['async', '']);
+    const parent = apply(headOf, doc, []) || apply(rootOf, doc, []);
+    if (parent) apply(appendChild, parent, [script]);
   }
 
   // ---- history: tell the content script after a URL change succeeded ----------------------------

@@ -198,6 +198,7 @@ fn from_page() -> impl Strategy<Value = FromPage> {
             .prop_map(|kind| FromPage::History { kind }),
         (method(), args()).prop_map(|(method, args)| FromPage::SandboxCall { method, args }),
         (any::<u32>(), outcome()).prop_map(|(id, outcome)| FromPage::ApiResult { id, outcome }),
+        Just(FromPage::SiteApi {}),
     ]
 }
 
@@ -208,6 +209,7 @@ fn to_page() -> impl Strategy<Value = ToPage> {
         outcome().prop_map(|outcome| ToPage::Reply { outcome }),
         Just(ToPage::InstallSandboxApi),
         Just(ToPage::CheckApi),
+        text().prop_map(|url| ToPage::InjectLoader { url }),
         prop::collection::vec((callback(), args()), 0..4)
             .prop_map(|callbacks| ToPage::Fire { callbacks }),
         (any::<u32>(), method(), args()).prop_map(|(id, method, args)| ToPage::CallApi {
@@ -285,6 +287,22 @@ fn from_content() -> impl Strategy<Value = FromContent> {
                     .collect(),
             }),
         text().prop_map(|url| FromContent::ProbeLoader { url }),
+        (
+            any::<bool>(),
+            prop::option::of(text()),
+            prop::option::of(text()),
+            any::<bool>()
+        )
+            .prop_map(|(attached, site_id, configured_id, use_mine_here)| {
+                FromContent::Embed {
+                    embed: jwi_core::protocol::runtime::EmbedView {
+                        attached,
+                        site_id,
+                        configured_id,
+                        use_mine_here,
+                    },
+                }
+            }),
     ]
 }
 
@@ -349,6 +367,7 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
             id,
             call
         }),
+        tab.prop_map(|tab| FromPopup::UseMineHere { tab }),
     ]
 }
 
@@ -356,7 +375,7 @@ fn to_content() -> impl Strategy<Value = ToContent> {
     prop_oneof![
         (call_id(), raw_call()).prop_map(|(id, call)| ToContent::CallApi { id, call }),
         (page_id(), any::<u64>()).prop_map(|(page, upto)| ToContent::Ack { page, upto }),
-        text().prop_map(|reason| ToContent::LoaderProbe { reason }),
+        (text(), text()).prop_map(|(url, reason)| ToContent::LoaderProbe { url, reason }),
     ]
 }
 
@@ -364,6 +383,8 @@ fn to_popup() -> impl Strategy<Value = ToPopup> {
     prop_oneof![
         (any::<u32>(), outcome()).prop_map(|(id, outcome)| ToPopup::ApiResult { id, outcome }),
         value().prop_map(|export| ToPopup::LogExport { export }),
+        (prop::option::of(text()), prop::option::of(text()))
+            .prop_map(|(rule, error)| ToPopup::UseMine { rule, error }),
     ]
 }
 

@@ -65,6 +65,7 @@ fn every_from_page() -> Vec<FromPage> {
             id: 0,
             outcome: Reply::default(),
         },
+        FromPage::SiteApi {},
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -75,7 +76,8 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::ApiCalled { .. }
             | FromPage::History { .. }
             | FromPage::SandboxCall { .. }
-            | FromPage::ApiResult { .. } => {}
+            | FromPage::ApiResult { .. }
+            | FromPage::SiteApi { .. } => {}
         }
     }
     all
@@ -98,6 +100,7 @@ fn every_to_page() -> Vec<ToPage> {
             method: Method::Open,
             args: Vec::new(),
         },
+        ToPage::InjectLoader { url: String::new() },
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -107,7 +110,8 @@ fn every_to_page() -> Vec<ToPage> {
             | ToPage::InstallSandboxApi
             | ToPage::CheckApi
             | ToPage::Fire { .. }
-            | ToPage::CallApi { .. } => {}
+            | ToPage::CallApi { .. }
+            | ToPage::InjectLoader { .. } => {}
         }
     }
     all

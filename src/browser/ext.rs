@@ -131,6 +131,13 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["browser", "runtime"], js_name = openOptionsPage)]
     pub fn runtime_open_options_page() -> Promise;
+
+    /// `declarativeNetRequest.getSessionRules()`; throws where the API is missing.
+    #[wasm_bindgen(js_namespace = ["browser", "declarativeNetRequest"], js_name = getSessionRules, catch)]
+    pub fn dnr_get_session_rules() -> Result<Promise, JsValue>;
+    /// `declarativeNetRequest.updateSessionRules({removeRuleIds, addRules})`.
+    #[wasm_bindgen(js_namespace = ["browser", "declarativeNetRequest"], js_name = updateSessionRules, catch)]
+    pub fn dnr_update_session_rules(options: &JsValue) -> Result<Promise, JsValue>;
 }
 
 /// Whether this is Firefox (it alone has `runtime.getBrowserInfo`).

@@ -136,6 +136,7 @@ pub fn start_content() {
         status: PageStatus::Connecting,
     });
     spa_driver::start(deliver_page_report);
+    jivochat_driver::watch();
     channel::listen_for_shim(on_channel_open);
 }
 
@@ -214,7 +215,7 @@ fn on_channel_open(channel: PageChannel) {
 }
 
 /// Sends a message to the shim, if the channel is open.
-fn send_to_page(msg: &ToPage) {
+pub(crate) fn send_to_page(msg: &ToPage) {
     let channel = CONTENT.with(|c| c.borrow().channel.clone());
     if let Some(channel) = channel {
         channel.send(msg);
@@ -277,6 +278,7 @@ fn on_page_message(text: String) {
                 jivochat_driver::on_callback(name);
             }
         }
+        FromPage::SiteApi {} => jivochat_driver::site_api(),
         FromPage::CallbackThrew { name, message } => {
             recorder::record(Event::CallbackThrew { name, message });
         }
@@ -360,6 +362,7 @@ fn maybe_start_widget() {
     let Some(config) = config else { return };
     match config.mode {
         Mode::Sandbox => {
+            jivochat_driver::stop();
             let Some(seed) = config.sandbox else { return };
             // The page's own JivoChat first: with the stand-in off, a loader already in the
             // document keeps the sandbox out before it installs anything.
@@ -371,7 +374,7 @@ fn maybe_start_widget() {
             send_to_page(&ToPage::InstallSandboxApi);
             sandbox_driver::start(seed);
         }
-        Mode::JivoChat => jivochat_driver::start(config.loader, api_present),
+        Mode::JivoChat => jivochat_driver::start(&config, api_present()),
     }
 }
 
@@ -523,6 +526,6 @@ fn on_background_message(text: &str, port_number: u32) {
             }
         },
         ToContent::Ack { page, upto } => recorder::acked(&page, upto),
-        ToContent::LoaderProbe { reason } => jivochat_driver::on_probe(reason),
+        ToContent::LoaderProbe { url, reason } => jivochat_driver::on_probe(url, reason),
     }
 }

@@ -206,6 +206,9 @@ pub mod page {
             /// The result.
             outcome: Reply,
         },
+        /// The page (a widget's loader, not the sandbox) defined `window.jivo_api` or
+        /// `jivo_init`; sent the first time either gets a value.
+        SiteApi {},
     }
 
     /// What the content script sends to the shim.
@@ -227,6 +230,13 @@ pub mod page {
         InstallSandboxApi,
         /// Say again whether `window.jivo_api` exists ([`FromPage::Ready`]).
         CheckApi,
+        /// Insert the JivoChat loader as an async `<script>` at the end of `<head>`, from the
+        /// page's world: a script a content script inserts is checked against the extension's
+        /// own CSP in MV3 (both browsers), which refuses a loader from another origin.
+        InjectLoader {
+            /// The loader URL.
+            url: String,
+        },
         /// Call these page callbacks, in order, through `window[name]` (so they are recorded).
         Fire {
             /// The callbacks and their arguments.
@@ -259,6 +269,7 @@ pub mod runtime {
     use super::{Mode, PageStatus};
     use crate::api::call::{RawCall, Reply};
     use crate::event_log::{Event, PageId};
+    use crate::jivochat::{EmbedConfig, EmbedMode, OwnWidget};
     use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
     use crate::spa::SpaConfig;
 
@@ -326,9 +337,33 @@ pub mod runtime {
         },
         /// The loader script failed to load: find out why (the page only sees an `error` event).
         ProbeLoader {
-            /// The loader URL.
+            /// The loader URL (ours, or the site's loader we attached to).
             url: String,
         },
+        /// Whose widget the page uses and the widget IDs involved (JivoChat mode), for the
+        /// popup; sent when it changes.
+        Embed {
+            /// What the popup shows.
+            embed: EmbedView,
+        },
+    }
+
+    /// Whose widget a JivoChat-mode page uses, as the popup shows it.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EmbedView {
+        /// Whether the extension attached to the site's own widget (else it injected ours, or
+        /// has not decided yet).
+        pub attached: bool,
+        /// The site's own widget ID, when a site loader naming one was seen.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub site_id: Option<String>,
+        /// The configured `widgetId`, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub configured_id: Option<String>,
+        /// Whether "use my widget here" is on for this page (the site's loader held back).
+        #[serde(default)]
+        pub use_mine_here: bool,
     }
 
     /// What the background sends to a content script.
@@ -362,6 +397,9 @@ pub mod runtime {
         },
         /// Why the loader failed, as the background saw it fetching the same URL.
         LoaderProbe {
+            /// The URL probed (as in [`FromContent::ProbeLoader`]).
+            #[serde(default)]
+            url: String,
             /// In plain words, e.g. "HTTP 404 Not Found" or "network error".
             reason: String,
         },
@@ -425,6 +463,56 @@ pub mod runtime {
         /// The JivoChat loader to inject (JivoChat mode only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub loader: Option<LoaderConfig>,
+        /// What JivoChat mode does about the page's own widget (`siteWidget` for this page).
+        #[serde(default)]
+        pub site_widget: SiteWidgetPage,
+    }
+
+    impl PageConfig {
+        /// The embedding decision's configuration for this page
+        /// ([`Embedding`](crate::jivochat::Embedding)); sandbox mode stands in by default.
+        pub fn embed_config(&self) -> EmbedConfig {
+            let mode = match self.mode {
+                Mode::Sandbox => EmbedMode::Sandbox { stand_in: true },
+                Mode::JivoChat => EmbedMode::JivoChat {
+                    own: self
+                        .loader
+                        .as_ref()
+                        .filter(|l| !l.widget_id.is_empty())
+                        .map(|l| OwnWidget::new(l.widget_id.clone(), l.url.clone())),
+                    use_mine_here: self.site_widget.use_mine_here,
+                },
+            };
+            EmbedConfig {
+                mode,
+                grace_ms: self.site_widget.grace_ms,
+            }
+        }
+
+        /// The configured `loaderUrl` template, `""` without one: what
+        /// [`site_loader`](crate::jivochat::site_loader) also recognises as a site loader.
+        pub fn loader_template(&self) -> &str {
+            self.loader.as_ref().map_or("", |l| l.template.as_str())
+        }
+    }
+
+    /// `siteWidget` as it applies to one page.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SiteWidgetPage {
+        /// `siteWidget.graceMs`.
+        pub grace_ms: u32,
+        /// Whether the page matches `siteWidget.useMineOn`.
+        pub use_mine_here: bool,
+    }
+
+    impl Default for SiteWidgetPage {
+        fn default() -> Self {
+            SiteWidgetPage {
+                grace_ms: crate::jivochat::DEFAULT_GRACE_MS,
+                use_mine_here: false,
+            }
+        }
     }
 
     /// The real widget's loader, from the settings.
@@ -433,6 +521,13 @@ pub mod runtime {
     pub struct LoaderConfig {
         /// `loaderUrl` with `{id}` replaced by `widgetId`.
         pub url: String,
+        /// `loaderUrl` as written, `{id}` in place: a page's script loading from it is the
+        /// site's own loader (a self-hosted or proxied one).
+        #[serde(default)]
+        pub template: String,
+        /// `widgetId`.
+        #[serde(default)]
+        pub widget_id: String,
         /// How long to wait for `jivo_onLoadCallback` before calling the load failed.
         pub timeout_ms: u32,
     }
@@ -524,6 +619,12 @@ pub mod popup {
             /// The call, validated by the popup.
             call: RawCall,
         },
+        /// "Use my widget here": add the tab's site to `siteWidget.useMineOn` (from its next
+        /// load); answered with [`ToPopup::UseMine`].
+        UseMineHere {
+            /// The tab id.
+            tab: i32,
+        },
     }
 
     /// What the background sends to a popup.
@@ -567,6 +668,15 @@ pub mod popup {
             #[serde(default)]
             overflow: u64,
         },
+        /// The answer to [`FromPopup::UseMineHere`].
+        UseMine {
+            /// The rule added (or already there), e.g. `*://shop.example/*`; `None` if it
+            /// could not be added.
+            rule: Option<String>,
+            /// Why not, in plain words.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            error: Option<String>,
+        },
     }
 
     /// What the popup shows of one tab.
@@ -602,6 +712,9 @@ pub mod popup {
         /// What happened about the site's own widget on the current page.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub site_widget: Vec<super::runtime::SiteWidgetNotice>,
+        /// Whose widget the page uses and the IDs involved (JivoChat tabs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub embed: Option<super::runtime::EmbedView>,
     }
 }
 

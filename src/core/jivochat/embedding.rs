@@ -203,6 +203,74 @@ pub enum EmbedNotice {
     NotHeldBack,
 }
 
+impl EmbedNotice {
+    /// The notice as a log entry: a second loader after ours is an error (the page now runs
+    /// two), the others are status entries.
+    pub fn to_event(&self) -> crate::event_log::Event {
+        use crate::event_log::Event;
+        let text = self.to_string();
+        match self {
+            EmbedNotice::SiteLoaderAfterInjection { .. } => Event::Error { message: text },
+            _ => Event::Status { text },
+        }
+    }
+}
+
+impl core::fmt::Display for EmbedNotice {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EmbedNotice::SiteLoaderAfterInjection { site, grace_ms } => write!(
+                f,
+                "the site's own JivoChat loader ({}) appeared after the configured widget was \
+                 injected ({grace_ms} ms after load): the page now has two loaders; raise \
+                 siteWidget.graceMs for this site",
+                site.url
+            ),
+            EmbedNotice::WidgetIdsDiffer {
+                site_id,
+                configured_id,
+            } => write!(
+                f,
+                "the site's widget ID {site_id} differs from the configured widget ID {configured_id}"
+            ),
+            EmbedNotice::NotHeldBack => f.write_str(
+                "\"use my widget here\" is on, but the site's widget appeared before its loader \
+                 could be held back: attached to it instead of adding a second widget",
+            ),
+        }
+    }
+}
+
+impl EmbedAction {
+    /// What the log says about this action, if anything (statuses and timers are logged
+    /// elsewhere or not at all).
+    pub fn log_event(&self) -> Option<crate::event_log::Event> {
+        use crate::event_log::Event;
+        let text = match self {
+            EmbedAction::Inject { url } => format!("injecting the configured loader {url}"),
+            EmbedAction::Attach { site: Some(site) } => format!(
+                "attached to the site's own widget{} (loader {})",
+                site.widget_id
+                    .as_deref()
+                    .map(|id| format!(" {id}"))
+                    .unwrap_or_default(),
+                site.url
+            ),
+            EmbedAction::Attach { site: None } => {
+                "attached to the site's own widget (its jivo_api appeared)".to_owned()
+            }
+            EmbedAction::HoldBack { site } => format!(
+                "held back the site's own JivoChat loader {} (use my widget here)",
+                site.url
+            ),
+            EmbedAction::StandDown => "the sandbox stood down for the site's own widget".to_owned(),
+            EmbedAction::Notice(notice) => return Some(notice.to_event()),
+            EmbedAction::ArmGrace { .. } | EmbedAction::Status { .. } => return None,
+        };
+        Some(Event::Status { text })
+    }
+}
+
 /// What the shell must do, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EmbedAction {
@@ -715,6 +783,33 @@ mod tests {
             assert_eq!(got, expected, "{name}");
             assert_eq!(*e.phase(), phase, "{name}");
         }
+    }
+
+    #[test]
+    fn notices_read_as_log_entries() {
+        use crate::event_log::Event;
+        let differ = EmbedNotice::WidgetIdsDiffer {
+            site_id: "Theirs".into(),
+            configured_id: "Mine1".into(),
+        };
+        assert_eq!(
+            differ.to_event(),
+            Event::Status {
+                text: "the site's widget ID Theirs differs from the configured widget ID Mine1"
+                    .into()
+            }
+        );
+        let after = EmbedNotice::SiteLoaderAfterInjection {
+            site: site("Theirs"),
+            grace_ms: 1500,
+        };
+        assert!(
+            matches!(after.to_event(), Event::Error { message } if message.contains("two loaders"))
+        );
+        assert_eq!(A::ArmGrace { ms: 1 }.log_event(), None);
+        assert!(
+            matches!(attach("Theirs").log_event(), Some(Event::Status { text }) if text.contains("Theirs"))
+        );
     }
 
     #[test]

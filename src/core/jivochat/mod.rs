@@ -23,14 +23,19 @@ use crate::api::call::{is_function_marker, RawCall};
 mod embedding;
 mod hold_back;
 mod loader;
+mod stand_in;
 mod watch;
 
 pub use embedding::{
     EmbedAction, EmbedConfig, EmbedEvent, EmbedMode, EmbedNotice, Embedding, OwnWidget, Phase,
     WidgetState, DEFAULT_GRACE_MS, MAX_GRACE_MS,
 };
-pub use hold_back::{hold_back_rules, HOLD_BACK_RULE_IDS};
+pub use hold_back::{
+    hold_back_rules, use_mine_rule, with_use_mine_rule, NetAction, NetCondition, NetRule,
+    FIRST_RULE_ID, LOADER_DOMAINS, LOADER_REGEX,
+};
 pub use loader::{site_loader, LoaderForm, LoaderScript, SiteLoader, JIVO_LOADER_HOSTS};
+pub use stand_in::{stand_in_rules, STAND_IN_RULE_IDS};
 pub use watch::{StateRead, StateWatch, WatchStep};
 
 /// The widget id a loader URL names: its last path segment, without query or fragment

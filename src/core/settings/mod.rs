@@ -261,3 +261,41 @@ impl<'de> Deserialize<'de> for Settings {
         Settings::from_value(&doc).map_err(serde::de::Error::custom)
     }
 }
+
+/// The user's settings document with `rule` added to `siteWidget.useMineOn` ("use my widget
+/// here"), every other key as it was; `None` when `rule` is already there. A missing or
+/// non-object document counts as empty, a `useMineOn` that is not a list is replaced.
+///
+/// ```
+/// use jwi_core::settings::add_use_mine_rule;
+/// use serde_json::json;
+/// let doc = json!({"mode": "jivochat", "widgetId": "Mine1", "siteWidget": {"graceMs": 3000}});
+/// let new = add_use_mine_rule(&doc, "*://shop.example/*").unwrap();
+/// assert_eq!(new["siteWidget"], json!({"graceMs": 3000, "useMineOn": ["*://shop.example/*"]}));
+/// assert_eq!(add_use_mine_rule(&new, "*://shop.example/*"), None);
+/// ```
+pub fn add_use_mine_rule(user_doc: &Value, rule: &str) -> Option<Value> {
+    let mut doc = match user_doc {
+        Value::Object(o) => o.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let site_widget = doc
+        .entry("siteWidget")
+        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    if !site_widget.is_object() {
+        *site_widget = Value::Object(serde_json::Map::new());
+    }
+    let map = site_widget.as_object_mut()?;
+    let list = map
+        .entry("useMineOn")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !list.is_array() {
+        *list = Value::Array(Vec::new());
+    }
+    let items = list.as_array_mut()?;
+    if items.iter().any(|v| v.as_str() == Some(rule)) {
+        return None;
+    }
+    items.push(Value::from(rule));
+    Some(Value::Object(doc))
+}

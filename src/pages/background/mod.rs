@@ -187,12 +187,34 @@ async fn load_settings_once() {
     let _ = storage::set_one(Area::Session, storage_keys::SETTINGS_STATUS, status).await;
     registry::sync(effective.settings()).await;
     tabs::settings_changed();
+    registry::sync_stand_in(effective.settings()).await;
     registry::sync_hold_back(effective.settings()).await;
+}
+
+/// "Use my widget here" for the page at `url`: adds its site's rule to the user's
+/// `siteWidget.useMineOn` (it applies from the page's next load). The rule added, or why not.
+async fn use_mine_here(url: &str) -> Result<String, String> {
+    let Some(rule) = jwi_core::jivochat::use_mine_rule(url) else {
+        return Err("this page is not an http or https page".into());
+    };
+    let locked = BG.with(|bg| bg.borrow().effective.is_locked("siteWidget.useMineOn"));
+    if locked {
+        return Err("siteWidget.useMineOn is set by your administrator".into());
+    }
+    let stored = storage::get(Area::Local, &[storage_keys::SETTINGS]).await?;
+    let user = stored
+        .get(storage_keys::SETTINGS)
+        .cloned()
+        .unwrap_or(Value::Null);
+    if let Some(doc) = jwi_core::settings::add_use_mine_rule(&user, &rule) {
+        storage::set_one(Area::Local, storage_keys::SETTINGS, doc).await?;
+    }
+    Ok(rule)
 }
 
 /// Fetches the loader URL to say why the page could not load it: an HTTP status, or a network
 /// error.
-async fn probe_loader(url: &str) -> String {
+pub(crate) async fn probe_loader(url: &str) -> String {
     let global = js_sys::global();
     let Some(fetch) = js_sys::Reflect::get(&global, &"fetch".into())
         .ok()
@@ -233,18 +255,28 @@ fn on_connect(port: Port) {
 /// How a content script is to run the page at `url`, from the settings in force (and, in
 /// sandbox mode, the site's stored sandbox state).
 async fn page_config(url: &str) -> runtime::PageConfig {
-    let (mode, spa, loader, stand_in) = BG.with(|bg| {
+    let (mode, spa, loader, stand_in, site_widget) = BG.with(|bg| {
         let bg = bg.borrow();
         let s = bg.effective.settings();
         let loader = s.jivochat_loader_url().map(|url| runtime::LoaderConfig {
             url,
+            template: s.loader_url().as_str().to_owned(),
+            widget_id: s
+                .widget_id()
+                .map(|w| w.as_str().to_owned())
+                .unwrap_or_default(),
             timeout_ms: s.loader_timeout_ms(),
         });
+        let site_widget = runtime::SiteWidgetPage {
+            grace_ms: s.site_widget().grace_ms,
+            use_mine_here: s.site_widget().uses_mine_on(url),
+        };
         (
             s.mode(),
             s.spa().clone(),
             loader,
             s.site_widget().sandbox_stand_in,
+            site_widget,
         )
     });
     let sandbox = match mode {
@@ -263,6 +295,7 @@ async fn page_config(url: &str) -> runtime::PageConfig {
         spa,
         sandbox,
         loader,
+        site_widget,
     }
 }
 

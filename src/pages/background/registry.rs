@@ -90,11 +90,11 @@ pub async fn sync(settings: &Settings) {
 }
 
 /// Keeps the `declarativeNetRequest` rules that hold a site's own JivoChat loader back while
-/// the sandbox stands in for it ([`hold_back_rules`](jwi_core::jivochat::hold_back_rules)) in
+/// the sandbox stands in for it ([`stand_in_rules`](jwi_core::jivochat::stand_in_rules)) in
 /// line with the settings: the extension's rules are replaced only when they differ.
-pub async fn sync_hold_back(settings: &Settings) {
-    use jwi_core::jivochat::{hold_back_rules, HOLD_BACK_RULE_IDS};
-    let wanted = hold_back_rules(settings);
+pub async fn sync_stand_in(settings: &Settings) {
+    use jwi_core::jivochat::{stand_in_rules, STAND_IN_RULE_IDS};
+    let wanted = stand_in_rules(settings);
     let current = ext::call(ext::dnr_get_dynamic_rules())
         .await
         .map(|v| ext::from_js(&v))
@@ -107,7 +107,7 @@ pub async fn sync_hold_back(settings: &Settings) {
         .filter(|r| {
             r["id"]
                 .as_u64()
-                .is_some_and(|id| HOLD_BACK_RULE_IDS.contains(&(id as u32)))
+                .is_some_and(|id| STAND_IN_RULE_IDS.contains(&(id as u32)))
         })
         .collect();
     let key = |r: &Value| (r["id"].clone(), r["condition"]["initiatorDomains"].clone());
@@ -118,7 +118,7 @@ pub async fn sync_hold_back(settings: &Settings) {
     if have == want {
         return;
     }
-    let update = json!({ "removeRuleIds": HOLD_BACK_RULE_IDS, "addRules": wanted });
+    let update = json!({ "removeRuleIds": STAND_IN_RULE_IDS, "addRules": wanted });
     if let Err(e) = ext::call(ext::dnr_update_dynamic_rules(&ext::to_js(&update))).await {
         web_sys::console::warn_1(
             &format!("Jivo Widget Injector: could not update the hold-back rules: {e}").into(),
@@ -142,4 +142,41 @@ pub async fn inject_into_tab(tab: i32) -> bool {
         }
     }
     true
+}
+
+/// Keeps the hold-back session rules ("use my widget here", see
+/// `jwi_core::jivochat::hold_back_rules`) in line with the settings: every rule from
+/// `FIRST_RULE_ID` up is replaced. Where the browser has no `declarativeNetRequest`, nothing
+/// is held back and the page says so in its log.
+pub async fn sync_hold_back(settings: &Settings) {
+    use jwi_core::jivochat::{hold_back_rules, FIRST_RULE_ID};
+    let own = settings.jivochat_loader_url();
+    let wanted = hold_back_rules(&settings.site_widget().use_mine_on, own.as_deref());
+    let Ok(current) = ext::dnr_get_session_rules() else {
+        return;
+    };
+    let current = ext::call(current)
+        .await
+        .map(|v| ext::from_js(&v))
+        .unwrap_or(Value::Null);
+    let remove: Vec<u64> = current
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("id").and_then(Value::as_u64))
+        .filter(|id| *id >= u64::from(FIRST_RULE_ID))
+        .collect();
+    if wanted.is_empty() && remove.is_empty() {
+        return;
+    }
+    let wanted = serde_json::to_value(&wanted).unwrap_or(Value::Null);
+    let update = json!({ "removeRuleIds": remove, "addRules": wanted });
+    let Ok(promise) = ext::dnr_update_session_rules(&ext::to_js(&update)) else {
+        return;
+    };
+    if let Err(e) = ext::call(promise).await {
+        web_sys::console::warn_1(
+            &format!("Jivo Widget Injector: could not set the hold-back rules: {e}").into(),
+        );
+    }
 }

@@ -261,6 +261,7 @@ pub fn on_content_port(port: Port) {
                         v.mode = mode;
                         v.facts = None;
                         v.agent = None;
+                        v.embed = None;
                     });
                 });
             }
@@ -289,9 +290,10 @@ pub fn on_content_port(port: Port) {
                 let port = reply_port.clone();
                 spawn_local(async move {
                     let reason = super::probe_loader(&url).await;
-                    post(&port, &ToContent::LoaderProbe { reason });
+                    post(&port, &ToContent::LoaderProbe { url, reason });
                 });
             }
+            FromContent::Embed { embed } => update(tab, |v| v.embed = Some(embed)),
             FromContent::ApiResult { id, outcome } => {
                 // Only the page port the call went to may answer it, and only once.
                 let call = BG.with(|bg| {
@@ -459,6 +461,23 @@ pub fn on_popup_port(port: Port) {
                 to_content(tab, &ToContent::Agent { action });
             }
             FromPopup::CallApi { tab, id, call } => forward_call(tab, id, call, &keep, port_id),
+            FromPopup::UseMineHere { tab } => {
+                let port = keep.clone();
+                spawn_local(async move {
+                    let url = current_view(tab).await.url.unwrap_or_default();
+                    let answer = match super::use_mine_here(&url).await {
+                        Ok(rule) => ToPopup::UseMine {
+                            rule: Some(rule),
+                            error: None,
+                        },
+                        Err(error) => ToPopup::UseMine {
+                            rule: None,
+                            error: Some(error),
+                        },
+                    };
+                    post(&port, &answer);
+                });
+            }
             FromPopup::Watch { tab } => {
                 let watcher = keep.clone();
                 BG.with(|bg| bg.borrow_mut().tabs.popups.push((id, tab, watcher)));

@@ -107,7 +107,7 @@ fn connect() {
                 log::set_error_evidence(jwi_core::checks::error_evidence(&findings));
                 findings::render(&findings, overflow);
             }
-            Ok(ToPopup::LogExport { .. }) | Err(_) => {}
+            Ok(ToPopup::LogExport { .. } | ToPopup::UseMine { .. }) | Err(_) => {}
         }
     });
     port.on_message()

@@ -133,6 +133,16 @@ pub fn start_popup() {
         });
     });
     on("add-rule", "click", |_| add_rule());
+    on("use-mine", "click", |_| {
+        set_disabled("use-mine", true);
+        post(|tab| FromPopup::UseMineHere { tab })
+    });
+    on("reload-tab", "click", |_| {
+        let tab = POPUP.with(|p| p.borrow().tab);
+        spawn_local(async move {
+            let _ = ext::call(ext::tabs_reload(tab)).await;
+        });
+    });
     log_panel::setup();
     setup_agent_console();
     crate::api_console::setup(|id, call| post(|tab| FromPopup::CallApi { tab, id, call }));
@@ -166,6 +176,7 @@ pub fn start_popup() {
                     entries,
                 }) => log_panel::on_log(reset, summary, entries),
                 Ok(ToPopup::LogExport { export }) => log_panel::on_export(&export),
+                Ok(ToPopup::UseMine { rule, error }) => show_use_mine(rule, error),
                 Err(_) => {}
             }
         });
@@ -266,6 +277,7 @@ fn render(view: &TabView) {
     // Where nothing runs, nothing of a widget is shown (a reload or another site left none).
     render_facts(view.facts.as_ref().filter(|_| offer.running));
     render_site_widget(&view.site_widget);
+    render_embed(view);
     match view.agent.as_ref().filter(|_| offer.running) {
         Some(a) => {
             set_hidden("agent", false);
@@ -386,6 +398,62 @@ async fn write_rule(rule: &str) -> Result<(), String> {
         return Err(settings_form::inline_message(e));
     }
     storage::set_one(Area::Local, SETTINGS, settings_form::canonical(&doc)).await
+}
+
+/// Whose widget a JivoChat page uses, the widget IDs when they differ, and "use my widget here"
+/// where the site has a widget of its own.
+fn render_embed(view: &TabView) {
+    let embed = view
+        .embed
+        .as_ref()
+        .filter(|_| view.mode == protocol::Mode::JivoChat);
+    set_hidden("embed", embed.is_none());
+    let Some(e) = embed else { return };
+    let whose = if e.use_mine_here {
+        "popup_embed_held_back"
+    } else if e.attached {
+        "popup_embed_attached"
+    } else if matches!(view.status, PageStatus::Loading | PageStatus::Loaded)
+        || matches!(view.status, PageStatus::Failed { .. })
+    {
+        "popup_embed_injected"
+    } else {
+        "popup_embed_undecided"
+    };
+    dom::set_text("embed-whose", &t(whose, &[]));
+    dom::set_attr(
+        "embed-whose",
+        "data-whose",
+        if e.attached { "site" } else { "ours" },
+    );
+    let site_id = e.site_id.as_deref().unwrap_or("");
+    let configured = e.configured_id.as_deref().unwrap_or("");
+    // The IDs are shown when the site has one: both when they differ.
+    let differ = !site_id.is_empty() && site_id != configured;
+    dom::set_text("embed-site-id", site_id);
+    dom::set_text("embed-configured-id", configured);
+    for id in ["embed-site-id", "embed-site-id-label"] {
+        set_hidden(id, site_id.is_empty());
+    }
+    for id in ["embed-configured-id", "embed-configured-id-label"] {
+        set_hidden(id, !differ || configured.is_empty());
+    }
+    // Offered where the site brings its own widget and the user has not chosen theirs yet.
+    let offer = !e.use_mine_here && (e.attached || differ);
+    set_hidden("use-mine", !offer);
+}
+
+/// The background's answer to "use my widget here".
+fn show_use_mine(rule: Option<String>, error: Option<String>) {
+    let text = match (&rule, error) {
+        (Some(rule), _) => t("popup_use_mine_done", &[rule.as_str()]),
+        (None, why) => t("popup_use_mine_failed", &[why.as_deref().unwrap_or("")]),
+    };
+    dom::set_text("use-mine-result", &text);
+    set_hidden("use-mine-result", false);
+    set_hidden("reload-tab", rule.is_none());
+    set_hidden("use-mine", rule.is_some());
+    set_disabled("use-mine", false);
 }
 
 /// What happened about the site's own JivoChat (sandbox mode): held back, or the sandbox

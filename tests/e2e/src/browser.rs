@@ -121,6 +121,18 @@ impl Browser {
     /// Fails (never skips) when the browser or driver binary is missing, saying how to install
     /// it, and when the extension is missing or does not load.
     pub fn launch(kind: BrowserKind, extension_dir: &Path) -> Result<Browser> {
+        Browser::launch_mapped(kind, extension_dir, None)
+    }
+
+    /// [`Browser::launch`], with JivoChat's loader hosts ([`MAPPED_HOSTS`](crate::server::MAPPED_HOSTS))
+    /// served by the fixture server on `127.0.0.1:port` (over http): Chromium resolves them
+    /// there (`--host-resolver-rules`), Firefox sends every request for another host than
+    /// `127.0.0.1`/`localhost` to it as its HTTP proxy.
+    pub fn launch_mapped(
+        kind: BrowserKind,
+        extension_dir: &Path,
+        map_to_port: Option<u16>,
+    ) -> Result<Browser> {
         let extension_dir = extension_dir.canonicalize().with_context(|| {
             format!(
                 "extension directory {} does not exist: build it with ./build.sh \
@@ -135,8 +147,8 @@ impl Browser {
         )
         .with_context(|| format!("parse {}", manifest_path.display()))?;
         let result = match kind {
-            BrowserKind::Chromium => launch_chromium(&extension_dir, manifest),
-            BrowserKind::Firefox => launch_firefox(&extension_dir, manifest),
+            BrowserKind::Chromium => launch_chromium(&extension_dir, manifest, map_to_port),
+            BrowserKind::Firefox => launch_firefox(&extension_dir, manifest, map_to_port),
         };
         result.with_context(|| format!("launch {kind} with {}", extension_dir.display()))
     }
@@ -843,7 +855,7 @@ fn chromium_args(extension_dir: &Path, profile: &Path) -> Vec<String> {
     ]
 }
 
-fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
+fn launch_chromium(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -> Result<Browser> {
     let chromium = binary(
         "JWI_CHROMIUM",
         "/usr/lib/chromium/chromium",
@@ -864,12 +876,20 @@ fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
         &[format!("--port={port}"), "--enable-chrome-logs".into()],
         port,
     )?;
+    let mut args = chromium_args(extension_dir, profile.path());
+    if let Some(port) = map_to {
+        let rules: Vec<String> = crate::server::MAPPED_HOSTS
+            .iter()
+            .map(|host| format!("MAP {host} 127.0.0.1:{port}"))
+            .collect();
+        args.push(format!("--host-resolver-rules={}", rules.join(", ")));
+    }
     let capabilities = json!({
         "browserName": "chrome",
         "pageLoadStrategy": "eager",
         "goog:chromeOptions": {
             "binary": chromium.to_string_lossy(),
-            "args": chromium_args(extension_dir, profile.path()),
+            "args": args,
         },
     });
     let session =
@@ -912,7 +932,7 @@ fn launch_chromium(extension_dir: &Path, manifest: Value) -> Result<Browser> {
     Ok(browser)
 }
 
-fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
+fn launch_firefox(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -> Result<Browser> {
     let firefox = binary(
         "JWI_FIREFOX",
         "/usr/lib/firefox-esr/firefox-esr",
@@ -945,13 +965,28 @@ fn launch_firefox(extension_dir: &Path, manifest: Value) -> Result<Browser> {
         ],
         port,
     )?;
+    let mut prefs = firefox_prefs(&addon_id);
+    if let (Some(port), Some(map)) = (map_to, prefs.as_object_mut()) {
+        // The fixture server is also an HTTP proxy: the mapped hosts reach it.
+        map.insert("network.proxy.type".into(), json!(1));
+        map.insert("network.proxy.http".into(), json!("127.0.0.1"));
+        map.insert("network.proxy.http_port".into(), json!(port));
+        map.insert(
+            "network.proxy.no_proxies_on".into(),
+            json!("localhost, 127.0.0.1"),
+        );
+        map.insert(
+            "network.proxy.allow_hijacking_localhost".into(),
+            json!(false),
+        );
+    }
     let capabilities = json!({
         "browserName": "firefox",
         "pageLoadStrategy": "eager",
         "moz:firefoxOptions": {
             "binary": firefox.to_string_lossy(),
             "args": ["-headless"],
-            "prefs": firefox_prefs(&addon_id),
+            "prefs": prefs,
         },
     });
     let session =

@@ -333,7 +333,7 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
 fn start(kind: BrowserKind, extension_dir: &Path) -> Result<Ctx> {
     let server = Server::start()?;
     let started = Instant::now();
-    let browser = Browser::launch(kind, extension_dir)?;
+    let browser = Browser::launch_mapped(kind, extension_dir, Some(server.port()))?;
     println!(
         "{kind:<8} launched in {:.2}s (extension at {})",
         started.elapsed().as_secs_f64(),

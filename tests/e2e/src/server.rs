@@ -33,6 +33,36 @@ pub const STRICT_CSP: &str = "default-src 'none'; script-src 'self'";
 /// The path prefix that adds [`STRICT_CSP`].
 pub const STRICT_PREFIX: &str = "/strict/";
 
+/// JivoChat's loader hosts, served by this server when the browser maps them to it
+/// (Chromium: `--host-resolver-rules`; Firefox: this server as its HTTP proxy). See
+/// `tests/e2e/README.md`, "Host mapping". Over http only.
+pub const MAPPED_HOSTS: [&str; 4] = [
+    "code.jivosite.com",
+    "code.jivo.ru",
+    "code.jivochat.com",
+    "code-eu1.jivosite.com",
+];
+
+/// The fake widget loader (`tests/fixtures/fake-loader.js`), as served for a loader path on a
+/// mapped host.
+pub fn fake_loader() -> String {
+    std::fs::read_to_string(fixtures_dir().join("fake-loader.js")).unwrap_or_default()
+}
+
+/// Whether `path` is one of JivoChat's loader paths (`/widget/<id>`, `/script/widget/<id>`,
+/// `/script/geo-widget/<id>`, `/widget.js`).
+fn is_loader_path(path: &str) -> bool {
+    let one_segment = |rest: &str| !rest.is_empty() && !rest.contains('/');
+    path == "/widget.js"
+        || path.strip_prefix("/widget/").is_some_and(one_segment)
+        || path
+            .strip_prefix("/script/widget/")
+            .is_some_and(one_segment)
+        || path
+            .strip_prefix("/script/geo-widget/")
+            .is_some_and(one_segment)
+}
+
 /// The directory the server serves files from: `tests/fixtures/` of the repository.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -116,7 +146,8 @@ impl Response {
 pub struct RequestRecord {
     /// `GET`, `POST`, …
     pub method: String,
-    /// The path without the query string, e.g. `/strict/strict.html`.
+    /// The path without the query string, e.g. `/strict/strict.html`; for a mapped host
+    /// ([`MAPPED_HOSTS`]) `//host/path`, e.g. `//code.jivosite.com/widget/AbC123`.
     pub path: String,
     /// The request target as sent, query included.
     pub url: String,
@@ -195,6 +226,8 @@ impl Server {
 
     /// Registers (or replaces) a route for exactly `path` (query strings are ignored when
     /// matching). The route is also reachable under `/strict/`, with the strict CSP added.
+    /// `//code.jivosite.com/widget/x` routes a path on a mapped host ([`MAPPED_HOSTS`]), where
+    /// every loader path serves [`fake_loader`] unless routed otherwise.
     pub fn route(&self, path: &str, response: Response) {
         self.lock().routes.insert(path.to_string(), response);
     }
@@ -239,6 +272,47 @@ impl Drop for Server {
 /// Answers one request: route, else file, else 404.
 fn answer(request: tiny_http::Request, root: &Path, state: &Mutex<State>) {
     let url = request.url().to_string();
+    // A proxy request (Firefox) names the host in the URL; a mapped host (Chromium) in `Host`.
+    let (host, target) = match url.strip_prefix("http://") {
+        Some(rest) => {
+            let split = rest.find('/').unwrap_or(rest.len());
+            (rest[..split].to_string(), rest[split..].to_string())
+        }
+        None => (
+            request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Host"))
+                .map(|h| h.value.as_str().to_string())
+                .unwrap_or_default(),
+            url.clone(),
+        ),
+    };
+    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+    if MAPPED_HOSTS.contains(&host.as_str()) {
+        let path = target.split(['?', '#']).next().unwrap_or("").to_string();
+        let key = format!("//{host}{path}");
+        let route = {
+            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+            state.log.push(RequestRecord {
+                method: request.method().to_string(),
+                path: key.clone(),
+                url: format!("//{host}{target}"),
+                at: Instant::now(),
+            });
+            state.routes.get(&key).cloned()
+        };
+        let response = route.unwrap_or_else(|| {
+            if is_loader_path(&path) {
+                Response::js(fake_loader())
+            } else {
+                Response::status(404)
+            }
+        });
+        respond(request, response);
+        return;
+    }
+    let url = target;
     let path = url.split(['?', '#']).next().unwrap_or("").to_string();
     let strict_path = path
         .strip_prefix(STRICT_PREFIX)
@@ -265,6 +339,11 @@ fn answer(request: tiny_http::Request, root: &Path, state: &Mutex<State>) {
         }
         response
     });
+    respond(request, response);
+}
+
+/// Sends `response` (after its delay).
+fn respond(request: tiny_http::Request, response: Response) {
     if !response.delay.is_zero() {
         thread::sleep(response.delay);
     }
@@ -358,6 +437,42 @@ mod tests {
         assert_eq!(server.requests().len(), 0);
         let (head, _) = get(&server, "/loader/x.js");
         assert!(head.contains(" 404"), "{head}");
+    }
+
+    #[test]
+    fn serves_mapped_hosts_by_host_header_and_as_a_proxy() {
+        let server = Server::start().unwrap();
+        let ask = |request: &str| {
+            let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut text = String::new();
+            stream.read_to_string(&mut text).unwrap();
+            text
+        };
+        let mapped = ask("GET /widget/AbC?x=1 HTTP/1.0\r\nHost: code.jivosite.com\r\n\r\n");
+        assert!(
+            mapped.contains(" 200") && mapped.contains("fakeJivo"),
+            "{mapped}"
+        );
+        let proxied = ask(
+            "GET http://code.jivo.ru/script/geo-widget/AbC HTTP/1.0\r\nHost: code.jivo.ru\r\n\r\n",
+        );
+        assert!(
+            proxied.contains(" 200") && proxied.contains("fakeJivo"),
+            "{proxied}"
+        );
+        let other = ask("GET /js/bundle.js HTTP/1.0\r\nHost: code.jivosite.com\r\n\r\n");
+        assert!(other.contains(" 404"), "{other}");
+        server.route("//code.jivosite.com/widget/Gone", Response::status(404));
+        let gone = ask("GET /widget/Gone HTTP/1.0\r\nHost: code.jivosite.com:80\r\n\r\n");
+        assert!(gone.contains(" 404"), "{gone}");
+        assert_eq!(server.requests_for("//code.jivosite.com/widget/AbC"), 1);
+        assert_eq!(
+            server.requests_for("//code.jivo.ru/script/geo-widget/AbC"),
+            1
+        );
+        let local = ask("GET http://127.0.0.1/plain.html HTTP/1.0\r\n\r\n");
+        assert!(local.contains(" 200"), "{local}");
     }
 
     #[test]

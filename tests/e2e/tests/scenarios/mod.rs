@@ -17,6 +17,7 @@ mod jivochat;
 mod log;
 mod options;
 mod popup;
+mod realsites;
 mod sandbox;
 mod sandbox_api;
 mod site_widget;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Scenario> {
         first_hour::SCENARIOS,
         jivochat::SCENARIOS,
         site_widget::SCENARIOS,
+        realsites::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,
         bridge::SCENARIOS,
