@@ -108,6 +108,11 @@ cargo_wasm() {
       cargo build -q --release --lib --target wasm32-unknown-unknown -p "$crate" \
       || die "wasm build ($crate) failed"
   else
+    # The bundles are crates of their own (the workspace), so rustc's MIR inliner stops at the
+    # jwi-core boundary unless told otherwise: letting it inline across crates, as it did when
+    # everything was one crate, makes the content wasm 11% smaller (372,561 → 331,957 bytes
+    # after wasm-opt, measured 2026-12-05). A nightly flag, so only on this build-std path.
+    flags="$flags -Zcross-crate-inline-threshold=always"
     RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=rust-lld \
       /usr/bin/cargo build -q --release --lib --target wasm32-unknown-unknown -p "$crate" \
