@@ -41,7 +41,8 @@ pub type ScenarioFn = fn(&mut Ctx) -> Result<()>;
 /// A named scenario. Register it in a module's `SCENARIOS` list.
 #[derive(Clone, Copy)]
 pub struct Scenario {
-    /// `module::what_it_checks`; the command-line filter matches substrings of it.
+    /// The full path of its function (`e2e::scenarios::module::what_it_checks`, from
+    /// [`scenario!`]); [`Scenario::name`] is the part printed and filtered.
     pub name: &'static str,
     /// The scenario itself.
     pub run: ScenarioFn,
@@ -49,8 +50,33 @@ pub struct Scenario {
     pub only: Option<BrowserKind>,
 }
 
+/// A scenario named after its own function, so the printed name and the function cannot
+/// drift apart: `scenario!(popup_shows_facts)` in `scenarios/popup.rs` is
+/// `popup::popup_shows_facts`. A function run in variants (a const generic) names the variant:
+/// `scenario!(calls_from_on_load::<true>, "strict")` is `sandbox_api::calls_from_on_load::strict`.
+#[macro_export]
+macro_rules! scenario {
+    ($f:ident) => {
+        $crate::runner::Scenario::new(concat!(module_path!(), "::", stringify!($f)), $f)
+    };
+    ($f:ident :: < $g:tt >, $variant:literal) => {
+        $crate::runner::Scenario::new(
+            concat!(module_path!(), "::", stringify!($f), "::", $variant),
+            $f::<$g>,
+        )
+    };
+}
+
 impl Scenario {
-    /// A scenario that runs in every browser.
+    /// The scenario's name as printed and filtered: `module::function` (the part of its full
+    /// path after `scenarios::`).
+    pub fn name(&self) -> &'static str {
+        self.name
+            .split_once("scenarios::")
+            .map_or(self.name, |(_, name)| name)
+    }
+
+    /// A scenario that runs in every browser (usually through [`scenario!`]).
     pub const fn new(name: &'static str, run: ScenarioFn) -> Scenario {
         Scenario {
             name,
@@ -152,7 +178,7 @@ impl Options {
             || self
                 .filters
                 .iter()
-                .any(|f| scenario.name.contains(f.as_str()))
+                .any(|f| scenario.name().contains(f.as_str()))
     }
 }
 
@@ -180,7 +206,7 @@ pub fn main(scenarios: Vec<Scenario>) -> ExitCode {
                 .only
                 .map(|k| format!(" ({k} only)"))
                 .unwrap_or_default();
-            println!("{}{only}", scenario.name);
+            println!("{}{only}", scenario.name());
         }
         return ExitCode::SUCCESS;
     }
@@ -261,7 +287,7 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
         Err(err) => {
             let mut out = format!("{kind:<8} launch FAILED\n{}", indent(&describe(&err)));
             for scenario in scenarios {
-                let _ = write!(out, "\n{kind:<8} {:<50} FAILED (not run)", scenario.name);
+                let _ = write!(out, "\n{kind:<8} {:<50} FAILED (not run)", scenario.name());
             }
             println!("{out}");
             tally.failed = scenarios.len();
@@ -305,16 +331,16 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
         match result {
             Ok(()) => {
                 tally.passed += 1;
-                println!("{kind:<8} {:<50} ok      {secs:6.2}s", scenario.name);
+                println!("{kind:<8} {:<50} ok      {secs:6.2}s", scenario.name());
             }
             Err(err) => {
                 tally.failed += 1;
                 let mut out = format!(
                     "{kind:<8} {:<50} FAILED  {secs:6.2}s\n{}",
-                    scenario.name,
+                    scenario.name(),
                     indent(&describe(&err))
                 );
-                let _ = write!(out, "\n{}", indent(&save_screenshot(&ctx, scenario.name)));
+                let _ = write!(out, "\n{}", indent(&save_screenshot(&ctx, scenario.name())));
                 println!("{out}");
             }
         }

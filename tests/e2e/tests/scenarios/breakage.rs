@@ -27,21 +27,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, ensure, Context as _, Result};
 use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "breakage::browser_log_sees_the_isolated_world",
-        browser_log_sees_the_isolated_world,
-    )
-    // Chromium only: it evaluates in a new isolated world through CDP, which Firefox lacks. The
-    // Firefox reader is checked against a page error in `breakage::recorders_see_page_errors`.
-    .only(BrowserKind::Chromium),
-    Scenario::new(
-        "breakage::recorders_see_page_errors",
-        recorders_see_page_errors,
-    ),
+    scenario!(browser_log_sees_the_isolated_world)
+        // Chromium only: it evaluates in a new isolated world through CDP, which Firefox lacks. The
+        // Firefox reader is checked against a page error in `breakage::recorders_see_page_errors`.
+        .only(BrowserKind::Chromium),
+    scenario!(recorders_see_page_errors),
     Scenario::new("breakage::throwing_handlers_sandbox", |ctx| {
         throwing_handlers(ctx, Widget::Sandbox)
     }),

@@ -7,26 +7,15 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::Browser;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "bridge::badge_counts_unread_agent_messages",
-        badge_counts_unread_agent_messages,
-    ),
-    Scenario::new(
-        "bridge::closed_tab_leaves_no_record_or_log",
-        closed_tab_leaves_no_record_or_log,
-    ),
-    Scenario::new(
-        "bridge::open_popup_receives_new_events",
-        open_popup_receives_new_events,
-    ),
-    Scenario::new(
-        "bridge::page_data_never_runs_in_the_popup",
-        page_data_never_runs_in_the_popup,
-    ),
+    scenario!(badge_counts_unread_agent_messages),
+    scenario!(closed_tab_leaves_no_record_or_log),
+    scenario!(open_popup_receives_new_events),
+    scenario!(page_data_never_runs_in_the_popup),
 ];
 
 const SITES: [&str; 1] = ["http://127.0.0.1/site-integration*"];

@@ -13,42 +13,21 @@ use anyhow::{bail, ensure, Context as _, Result};
 use e2e::browser::{Browser, BrowserKind};
 use e2e::popup_port::{self, clip, entries, wait_log};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "faults::background_stopped_mid_stream_loses_and_repeats_nothing",
-        stopped_mid_stream,
-    ),
-    Scenario::new(
-        "faults::tab_closed_mid_call_answers_the_popup",
-        tab_closed_mid_call,
-    ),
-    Scenario::new(
-        "faults::slow_loader_shows_loading_then_loads",
-        slow_loader_loads,
-    ),
-    Scenario::new(
-        "faults::slow_loader_past_the_timeout_fails_then_recovers",
-        slow_loader_past_timeout,
-    ),
-    Scenario::new(
-        "faults::loader_failures_keep_the_log",
-        loader_failures_keep_the_log,
-    ),
-    Scenario::new(
-        "faults::full_session_storage_is_reported_and_loses_nothing",
-        session_storage_full,
-    ),
+    scenario!(background_stopped_mid_stream_loses_and_repeats_nothing),
+    scenario!(tab_closed_mid_call_answers_the_popup),
+    scenario!(slow_loader_shows_loading_then_loads),
+    scenario!(slow_loader_past_the_timeout_fails_then_recovers),
+    scenario!(loader_failures_keep_the_log),
+    scenario!(full_session_storage_is_reported_and_loses_nothing),
     // Chromium only: Firefox's storage.local enforces no quota (20 MB were written without a
     // refusal), so there is no way to make it refuse the sandbox's write there.
-    Scenario::new(
-        "faults::full_local_storage_keeps_the_sandbox_visitor",
-        local_storage_full,
-    )
-    .only(BrowserKind::Chromium),
-    Scenario::new("faults::garbage_imports_are_refused", garbage_imports),
+    scenario!(full_local_storage_keeps_the_sandbox_visitor).only(BrowserKind::Chromium),
+    scenario!(garbage_imports_are_refused),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -198,7 +177,7 @@ fn console_result(b: &Browser, timeout: Duration) -> Result<(String, String)> {
 // ---------------------------------------------------------------------------------------------
 // The background stopped in the middle of an event stream
 
-fn stopped_mid_stream(ctx: &mut Ctx) -> Result<()> {
+fn background_stopped_mid_stream_loses_and_repeats_nothing(ctx: &mut Ctx) -> Result<()> {
     let (_, tab) = open_sandbox_site(ctx)?;
     // A stream the page keeps producing on its own timer until told to stop: 2 callbacks every
     // 5 ms, so the background is stopped while events are being sent and acknowledged. The
@@ -304,7 +283,7 @@ fn stop_background_proven(b: &Browser, wake: impl Fn(&Browser) -> Result<()>) ->
 // ---------------------------------------------------------------------------------------------
 // A tab closed while an API console call is in flight
 
-fn tab_closed_mid_call(ctx: &mut Ctx) -> Result<()> {
+fn tab_closed_mid_call_answers_the_popup(ctx: &mut Ctx) -> Result<()> {
     // A loader that takes a minute: console calls wait for the widget, so one is in flight
     // for as long as the test likes.
     let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(60))?;
@@ -375,7 +354,7 @@ fn tab_closed_mid_call(ctx: &mut Ctx) -> Result<()> {
 
 /// A loader that answers after 10 s with the default 15 s timeout: the popup says "loading"
 /// meanwhile, a console call waits, then the widget loads and the call is made.
-fn slow_loader_loads(ctx: &mut Ctx) -> Result<()> {
+fn slow_loader_shows_loading_then_loads(ctx: &mut Ctx) -> Result<()> {
     let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(10))?;
     use_jivochat(ctx, &loader, 15_000)?;
     let url = ctx.url("/jivochat-assigned.html");
@@ -433,7 +412,7 @@ fn slow_loader_loads(ctx: &mut Ctx) -> Result<()> {
 
 /// A loader that answers after 10 s with a 3 s timeout: the popup says why it failed, console
 /// calls are refused with that reason instead of hanging, and the late widget is then used.
-fn slow_loader_past_timeout(ctx: &mut Ctx) -> Result<()> {
+fn slow_loader_past_the_timeout_fails_then_recovers(ctx: &mut Ctx) -> Result<()> {
     let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(10))?;
     use_jivochat(ctx, &loader, 3_000)?;
     let url = ctx.url("/jivochat-assigned.html");
@@ -588,7 +567,7 @@ fn unfill_storage(b: &Browser, area: &str) -> Result<()> {
     .with_context(|| format!("emptying storage.{area}"))
 }
 
-fn session_storage_full(ctx: &mut Ctx) -> Result<()> {
+fn full_session_storage_is_reported_and_loses_nothing(ctx: &mut Ctx) -> Result<()> {
     let result = session_storage_full_steps(ctx);
     let cleaned = unfill_storage(ctx, "session");
     result.and(cleaned)
@@ -684,7 +663,7 @@ fn session_storage_full_steps(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-fn local_storage_full(ctx: &mut Ctx) -> Result<()> {
+fn full_local_storage_keeps_the_sandbox_visitor(ctx: &mut Ctx) -> Result<()> {
     let result = local_storage_full_steps(ctx);
     let cleaned = unfill_storage(ctx, "local");
     result.and(cleaned)
@@ -760,7 +739,7 @@ impl Drop for TempFile {
     }
 }
 
-fn garbage_imports(ctx: &mut Ctx) -> Result<()> {
+fn garbage_imports_are_refused(ctx: &mut Ctx) -> Result<()> {
     let initial = json!({ "sites": ["https://a.example/*"], "log": { "maxEntries": 3000 } });
     ctx.set_settings(initial.clone())?;
     ctx.open_extension_page("options.html")?;

@@ -8,34 +8,17 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::{keys, Browser};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "first_hour::injected_tab_reload_and_keep_injecting",
-        injected_tab_reload_and_keep_injecting,
-    ),
-    Scenario::new(
-        "first_hour::popup_follows_the_tab_off_its_rule",
-        popup_follows_the_tab_off_its_rule,
-    ),
-    Scenario::new(
-        "first_hour::rule_added_for_an_open_tab",
-        rule_added_for_an_open_tab,
-    ),
-    Scenario::new(
-        "first_hour::no_injection_where_nothing_can_run",
-        no_injection_where_nothing_can_run,
-    ),
-    Scenario::new(
-        "first_hour::online_survives_reload_after_offline_message",
-        online_survives_reload_after_offline_message,
-    ),
-    Scenario::new("first_hour::log_is_one_tab_stop", log_is_one_tab_stop),
-    Scenario::new(
-        "first_hour::words_say_what_they_are",
-        words_say_what_they_are,
-    ),
+    scenario!(injected_tab_reload_and_keep_injecting),
+    scenario!(popup_follows_the_tab_off_its_rule),
+    scenario!(rule_added_for_an_open_tab),
+    scenario!(no_injection_where_nothing_can_run),
+    scenario!(online_survives_reload_after_offline_message),
+    scenario!(log_is_one_tab_stop),
+    scenario!(words_say_what_they_are),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(8);

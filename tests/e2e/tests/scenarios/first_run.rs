@@ -15,19 +15,16 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use e2e::widget::{Widget, ENTER};
 use jwi_core::sandbox::Words;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new("first_run::welcome_adds_a_site", welcome_adds_a_site),
-    Scenario::new("first_run::pages_pass_axe", pages_pass_axe),
-    Scenario::new(
-        "first_run::widget_speaks_the_page_language",
-        widget_speaks_the_page_language,
-    )
-    .only(BrowserKind::Chromium),
+    scenario!(welcome_adds_a_site),
+    scenario!(pages_pass_axe),
+    scenario!(widget_speaks_the_page_language).only(BrowserKind::Chromium),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -7,30 +7,19 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new("harness::storage_roundtrip", storage_roundtrip),
-    Scenario::new("harness::tab_id_of_fixture_page", tab_id_of_fixture_page),
-    Scenario::new(
-        "harness::strict_csp_blocks_inline_script",
-        strict_csp_blocks_inline_script,
-    ),
-    Scenario::new(
-        "harness::slow_route_does_not_block",
-        slow_route_does_not_block,
-    ),
-    Scenario::new("harness::elements_and_input", elements_and_input),
-    Scenario::new(
-        "harness::goto_nowait_with_slow_script",
-        goto_nowait_with_slow_script,
-    ),
-    Scenario::new("harness::extension_page_reopens", extension_page_reopens),
-    Scenario::new(
-        "harness::background_restarts_after_stop",
-        background_restarts_after_stop,
-    ),
+    scenario!(storage_roundtrip),
+    scenario!(tab_id_of_fixture_page),
+    scenario!(strict_csp_blocks_inline_script),
+    scenario!(slow_route_does_not_block),
+    scenario!(elements_and_input),
+    scenario!(goto_nowait_with_slow_script),
+    scenario!(extension_page_reopens),
+    scenario!(background_restarts_after_stop),
 ];
 
 /// Adds an inline `<script>` element to the current page; whether it ran.

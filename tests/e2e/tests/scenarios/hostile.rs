@@ -1,5 +1,5 @@
 //! Hostile pages (issue #8): forged messages on every channel a page can reach, built-ins
-//! replaced after the shim loaded, floods and huge arguments. See `docs/security.md` for the
+//! replaced after the shim loaded, floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest and huge arguments. See `docs/security.md` for the
 //! threat model these scenarios hold the extension to.
 
 use std::time::Duration;
@@ -7,29 +7,17 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "hostile::forged_messages_on_every_channel_change_nothing",
-        forged_messages_change_nothing,
+    scenario!(forged_messages_on_every_channel_change_nothing),
+    scenario!(
+        an_observed_on_demand_handshake_gives_no_more_than_the_api_and_bad_messages_are_counted
     ),
-    Scenario::new(
-        "hostile::an_observed_on_demand_handshake_gives_no_more_than_the_api_and_bad_messages_are_counted",
-        observed_handshake,
-    ),
-    Scenario::new(
-        "hostile::a_page_answering_an_on_demand_handshake_itself_gets_only_its_own_tab_log",
-        impersonated_handshake,
-    ),
-    Scenario::new(
-        "hostile::built_ins_replaced_after_the_shim_change_nothing",
-        built_ins_replaced,
-    ),
-    Scenario::new(
-        "hostile::floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest",
-        floods,
-    ),
+    scenario!(a_page_answering_an_on_demand_handshake_itself_gets_only_its_own_tab_log),
+    scenario!(built_ins_replaced_after_the_shim_change_nothing),
+    scenario!(floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest),
 ];
 
 /// Generous: these pages do a lot of work on a loaded machine.
@@ -117,7 +105,7 @@ fn all_storage(ctx: &Ctx) -> Result<String> {
 /// `postMessage`, and synthetic input on the sandbox widget's host; at parse time,
 /// DOMContentLoaded, load, and later. None of it reaches the log,
 /// the settings, storage or the background, and none of it reaches the secret channel.
-fn forged_messages_change_nothing(ctx: &mut Ctx) -> Result<()> {
+fn forged_messages_on_every_channel_change_nothing(ctx: &mut Ctx) -> Result<()> {
     let (url, tab) = open(ctx, "/hostile-forge.html")?;
     let settings_before = ctx.storage_get("local", "settings")?;
     let tabs_before = ctx.tabs()?.len();
@@ -247,7 +235,9 @@ fn inject_into_observer(ctx: &Ctx, query: &str) -> Result<i64> {
     Ok(tab)
 }
 
-fn observed_handshake(ctx: &mut Ctx) -> Result<()> {
+fn an_observed_on_demand_handshake_gives_no_more_than_the_api_and_bad_messages_are_counted(
+    ctx: &mut Ctx,
+) -> Result<()> {
     let tab = inject_into_observer(ctx, "")?;
     ctx.wait_for_js(
         "return !!observer.node && observer.toPage.length > 0 && typeof jivo_api === 'object';",
@@ -308,7 +298,9 @@ fn observed_handshake(ctx: &mut Ctx) -> Result<()> {
 /// script then talks to the page, the shim stays unconnected (records nothing, installs no API),
 /// and what the page sends is recorded within the protocol's types and limits; the settings and
 /// other tabs are untouched.
-fn impersonated_handshake(ctx: &mut Ctx) -> Result<()> {
+fn a_page_answering_an_on_demand_handshake_itself_gets_only_its_own_tab_log(
+    ctx: &mut Ctx,
+) -> Result<()> {
     let tab = inject_into_observer(ctx, "?impersonate")?;
     let settings = ctx.storage_get("local", "settings")?;
     ctx.wait_for_js(
@@ -366,7 +358,7 @@ fn impersonated_handshake(ctx: &mut Ctx) -> Result<()> {
 /// `Array.prototype` with getters and setters that count lookups. The shim touches none of them,
 /// the page's handlers run with the same `this`, arguments and return values, and the widget's
 /// callbacks reach the log.
-fn built_ins_replaced(ctx: &mut Ctx) -> Result<()> {
+fn built_ins_replaced_after_the_shim_change_nothing(ctx: &mut Ctx) -> Result<()> {
     let (_, tab) = open(ctx, "/hostile-builtins.html")?;
     ctx.eval("hostile.replaceBuiltins(); return null;")?;
     let probe = ctx.eval_async("hostile.probe().then(done, (e) => done('probe failed: ' + e));")?;
@@ -437,7 +429,9 @@ fn built_ins_replaced(ctx: &mut Ctx) -> Result<()> {
 /// keeps the newest entries within its cap, every flood event is accounted for (kept, dropped or
 /// missed, with a marker saying how many the content script dropped), and what comes after the
 /// flood arrives, including the SPA tracker's report of the last URL.
-fn floods(ctx: &mut Ctx) -> Result<()> {
+fn floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest(
+    ctx: &mut Ctx,
+) -> Result<()> {
     let (_, tab) = open(ctx, "/hostile-flood.html")?;
     let flood = ctx.eval("return hostile.flood(20000);")?;
     eprintln!("    20,000 callbacks in one task: {flood}");
@@ -543,7 +537,7 @@ fn floods(ctx: &mut Ctx) -> Result<()> {
         "    log: {len} entries (cap {cap}), dropped {dropped}, missed {missed}, gate markers {markers:?}"
     );
     ensure!(
-        // How many the gate drops depends on how fast the page floods (the bucket refills at
+        // How many the gate drops depends on how fast the page floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest (the bucket refills at
         // 2,000 a second): on a loaded machine the same flood takes longer and fewer are over
         // the limit. That it engaged and the counts are honest is what this checks.
         gate_dropped >= 1_000 && missed >= gate_dropped,

@@ -7,66 +7,31 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use jwi_core::api::Callback;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "jivochat::injects_loader_once_on_matched_pages",
-        injects_once,
-    ),
-    Scenario::new(
-        "jivochat::not_injected_on_unmatched_pages",
-        not_on_unmatched,
-    ),
-    Scenario::new("jivochat::injects_into_the_top_frame_only", top_frame_only),
-    Scenario::new(
-        "jivochat::inject_into_an_unmatched_tab_from_the_popup",
-        inject_from_popup,
-    ),
-    Scenario::new("jivochat::attaches_to_the_pages_own_widget", attaches),
-    Scenario::new("jivochat::handlers_none", handlers_none),
-    Scenario::new("jivochat::handlers_declared_in_head", handlers_declared),
-    Scenario::new(
-        "jivochat::handlers_assigned_before_loader",
-        handlers_assigned,
-    ),
-    Scenario::new(
-        "jivochat::handlers_assigned_after_load_and_reassigned",
-        handlers_late,
-    ),
-    Scenario::new("jivochat::handlers_that_throw", handlers_throw),
-    Scenario::new("jivochat::loader_404_is_reported", loader_404),
-    Scenario::new(
-        "jivochat::loader_network_error_is_reported",
-        loader_network_error,
-    ),
-    Scenario::new(
-        "jivochat::loader_blocked_by_csp_is_reported",
-        loader_blocked_by_csp,
-    ),
-    Scenario::new("jivochat::loader_timeout_is_reported", loader_timeout),
-    Scenario::new(
-        "jivochat::console_calls_reach_the_real_widget",
-        console_calls,
-    ),
-    Scenario::new(
-        "jivochat::console_every_entry_point",
-        console_every_entry_point,
-    ),
-    Scenario::new(
-        "jivochat::console_call_waits_for_the_widget",
-        console_call_waits_for_the_widget,
-    ),
-    Scenario::new(
-        "jivochat::console_replies_go_to_the_popup_that_asked",
-        console_replies_go_to_the_popup_that_asked,
-    ),
-    Scenario::new(
-        "jivochat::popup_shows_the_real_widgets_state",
-        popup_shows_the_real_widgets_state,
-    ),
+    scenario!(injects_loader_once_on_matched_pages),
+    scenario!(not_injected_on_unmatched_pages),
+    scenario!(injects_into_the_top_frame_only),
+    scenario!(inject_into_an_unmatched_tab_from_the_popup),
+    scenario!(attaches_to_the_pages_own_widget),
+    scenario!(handlers_none),
+    scenario!(handlers_declared_in_head),
+    scenario!(handlers_assigned_before_loader),
+    scenario!(handlers_assigned_after_load_and_reassigned),
+    scenario!(handlers_that_throw),
+    scenario!(loader_404_is_reported),
+    scenario!(loader_network_error_is_reported),
+    scenario!(loader_blocked_by_csp_is_reported),
+    scenario!(loader_timeout_is_reported),
+    scenario!(console_calls_reach_the_real_widget),
+    scenario!(console_every_entry_point),
+    scenario!(console_call_waits_for_the_widget),
+    scenario!(console_replies_go_to_the_popup_that_asked),
+    scenario!(popup_shows_the_real_widgets_state),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -140,7 +105,7 @@ fn popup_status(ctx: &Ctx, url: &str, expected: &str) -> Result<String> {
     })
 }
 
-fn injects_once(ctx: &mut Ctx) -> Result<()> {
+fn injects_loader_once_on_matched_pages(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     use_jivochat(ctx, "/loader/{id}.js", 15000)?;
     let url = ctx.url("/jivochat-assigned.html");
@@ -158,7 +123,7 @@ fn injects_once(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn not_on_unmatched(ctx: &mut Ctx) -> Result<()> {
+fn not_injected_on_unmatched_pages(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     use_jivochat(ctx, "/loader/{id}.js", 15000)?;
     ctx.goto(&ctx.url("/plain.html"))?;
@@ -174,7 +139,7 @@ fn not_on_unmatched(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn top_frame_only(ctx: &mut Ctx) -> Result<()> {
+fn injects_into_the_top_frame_only(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     // Both the page and its frame are matched by the site rules; only the top frame gets a widget.
     ctx.server.route(
@@ -213,7 +178,7 @@ fn top_frame_only(ctx: &mut Ctx) -> Result<()> {
 
 /// "Inject into this tab" in JivoChat mode: the popup of a tab no site rule matches offers it,
 /// and after the click the loader is injected once and the widget loads.
-fn inject_from_popup(ctx: &mut Ctx) -> Result<()> {
+fn inject_into_an_unmatched_tab_from_the_popup(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     use_jivochat(ctx, "/loader/{id}.js", 15000)?;
     let url = ctx.url("/plain.html");
@@ -236,7 +201,7 @@ fn inject_from_popup(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn attaches(ctx: &mut Ctx) -> Result<()> {
+fn attaches_to_the_pages_own_widget(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     // The page embeds its own loader (the fixture server's copy, as a site would embed JivoChat's).
     ctx.server.route(
@@ -445,7 +410,7 @@ fn handlers_none(ctx: &mut Ctx) -> Result<()> {
     check_matrix(ctx, &url, false, false, 1)
 }
 
-fn handlers_declared(ctx: &mut Ctx) -> Result<()> {
+fn handlers_declared_in_head(ctx: &mut Ctx) -> Result<()> {
     let url = handlers_page(ctx, "/jivochat-declared.html")?;
     let load = ctx.eval("return handled.filter(h => h.name === 'jivo_onLoadCallback').length;")?;
     ensure!(
@@ -455,12 +420,12 @@ fn handlers_declared(ctx: &mut Ctx) -> Result<()> {
     check_matrix(ctx, &url, true, false, 1)
 }
 
-fn handlers_assigned(ctx: &mut Ctx) -> Result<()> {
+fn handlers_assigned_before_loader(ctx: &mut Ctx) -> Result<()> {
     let url = handlers_page(ctx, "/jivochat-assigned.html")?;
     check_matrix(ctx, &url, true, false, 1)
 }
 
-fn handlers_late(ctx: &mut Ctx) -> Result<()> {
+fn handlers_assigned_after_load_and_reassigned(ctx: &mut Ctx) -> Result<()> {
     let url = handlers_page(ctx, "/jivochat-none.html")?;
     let assign = "window.handled = []; function note(n, s, a) { handled.push({name: n, thisIsWindow: s === window, args: [...a]}); return 'ret-' + n; }\
                   for (const n of arguments[0]) window[n] = function () { return note(n, this, arguments); };";
@@ -471,7 +436,7 @@ fn handlers_late(ctx: &mut Ctx) -> Result<()> {
     check_matrix(ctx, &url, true, false, 2)
 }
 
-fn handlers_throw(ctx: &mut Ctx) -> Result<()> {
+fn handlers_that_throw(ctx: &mut Ctx) -> Result<()> {
     let url = handlers_page(ctx, "/jivochat-throws.html")?;
     let load = ctx.eval("return handled.filter(h => h.name === 'jivo_onLoadCallback').length;")?;
     ensure!(
@@ -492,12 +457,12 @@ fn failure_reason(ctx: &Ctx, page: &str, contains: &str) -> Result<()> {
     Ok(())
 }
 
-fn loader_404(ctx: &mut Ctx) -> Result<()> {
+fn loader_404_is_reported(ctx: &mut Ctx) -> Result<()> {
     use_jivochat(ctx, "/missing-loader/{id}.js", 15000)?;
     failure_reason(ctx, "/jivochat-none.html", "404")
 }
 
-fn loader_network_error(ctx: &mut Ctx) -> Result<()> {
+fn loader_network_error_is_reported(ctx: &mut Ctx) -> Result<()> {
     // Port 9 on loopback: nothing listens, the connection is refused at once.
     ctx.configure(json!({
         "mode": "jivochat",
@@ -508,7 +473,7 @@ fn loader_network_error(ctx: &mut Ctx) -> Result<()> {
     failure_reason(ctx, "/jivochat-none.html", "network error")
 }
 
-fn loader_blocked_by_csp(ctx: &mut Ctx) -> Result<()> {
+fn loader_blocked_by_csp_is_reported(ctx: &mut Ctx) -> Result<()> {
     // A script inserted by the content script loads even on a strict page (both browsers), but
     // JivoChat's loader then adds the widget's bundle from its own origin from the page's world,
     // and that the page's CSP (`script-src 'self'`) refuses. This loader does the same.
@@ -528,7 +493,7 @@ fn loader_blocked_by_csp(ctx: &mut Ctx) -> Result<()> {
     failure_reason(ctx, "/strict/jivochat-none.html", "Content-Security-Policy")
 }
 
-fn loader_timeout(ctx: &mut Ctx) -> Result<()> {
+fn loader_timeout_is_reported(ctx: &mut Ctx) -> Result<()> {
     ctx.server.route(
         &format!("/silent/{WIDGET_ID}.js"),
         Response::js("/* loads, never calls back */".to_string()),
@@ -542,7 +507,7 @@ fn console_call(ctx: &Ctx, url: &str, method: &str, args: Value) -> Result<Value
     popup_port::console_call(ctx, ctx.tab_id_of(url)?, method, args)
 }
 
-fn console_calls(ctx: &mut Ctx) -> Result<()> {
+fn console_calls_reach_the_real_widget(ctx: &mut Ctx) -> Result<()> {
     serve_fake_loader(ctx)?;
     use_jivochat(ctx, "/loader/{id}.js", 15000)?;
     let url = ctx.url("/jivochat-assigned.html");

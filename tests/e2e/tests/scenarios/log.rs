@@ -8,25 +8,14 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "log::records_callbacks_calls_and_page_loads",
-        records_everything,
-    ),
-    Scenario::new(
-        "log::survives_a_background_restart_without_loss_or_repeats",
-        survives_restart,
-    ),
-    Scenario::new(
-        "log::cap_keeps_the_newest_and_counts_the_dropped",
-        cap_and_dropped,
-    ),
-    Scenario::new(
-        "log::every_spa_navigation_has_an_entry",
-        every_spa_navigation_has_an_entry,
-    ),
+    scenario!(records_callbacks_calls_and_page_loads),
+    scenario!(survives_a_background_restart_without_loss_or_repeats),
+    scenario!(cap_keeps_the_newest_and_counts_the_dropped),
+    scenario!(every_spa_navigation_has_an_entry),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,7 +40,7 @@ fn count(log: &Value, pred: impl Fn(&Value) -> bool) -> usize {
     entries(log).iter().filter(|e| pred(e)).count()
 }
 
-fn records_everything(ctx: &mut Ctx) -> Result<()> {
+fn records_callbacks_calls_and_page_loads(ctx: &mut Ctx) -> Result<()> {
     let (_, tab) = open_site(ctx, sandbox_settings())?;
     ctx.eval("jivo_api.open({start: 'chat'});")?;
     let log = wait_log(ctx, tab, "jivo_onOpen in the log", |log| {
@@ -95,7 +84,7 @@ fn records_everything(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn survives_restart(ctx: &mut Ctx) -> Result<()> {
+fn survives_a_background_restart_without_loss_or_repeats(ctx: &mut Ctx) -> Result<()> {
     let (_, tab) = open_site(ctx, sandbox_settings())?;
     // A stream of callbacks, with the background stopped in the middle of it.
     ctx.eval(
@@ -133,7 +122,7 @@ fn survives_restart(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn cap_and_dropped(ctx: &mut Ctx) -> Result<()> {
+fn cap_keeps_the_newest_and_counts_the_dropped(ctx: &mut Ctx) -> Result<()> {
     let mut settings = sandbox_settings();
     settings["log"] = json!({ "maxEntries": 100 });
     let (_, tab) = open_site(ctx, settings)?;

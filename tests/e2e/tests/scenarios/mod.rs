@@ -1,7 +1,8 @@
 //! Every scenario, by feature.
 //!
 //! To add a feature's scenarios: create `tests/scenarios/FEATURE.rs` with
-//! `pub const SCENARIOS: &[Scenario] = &[Scenario::new("FEATURE::what_it_checks", fn_name), …];`,
+//! `pub const SCENARIOS: &[Scenario] = &[scenario!(what_it_checks), …];` (the printed name,
+//! `FEATURE::what_it_checks`, comes from the function),
 //! declare it below with `mod FEATURE;` and append `FEATURE::SCENARIOS` to [`all`].
 
 use e2e::runner::Scenario;

@@ -28,35 +28,21 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::{Browser, BrowserKind};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new("options::shows_stored_settings", shows_stored_settings),
-    Scenario::new(
-        "options::inline_errors_and_nothing_saved",
-        inline_errors_and_nothing_saved,
-    ),
-    Scenario::new(
-        "options::valid_save_registers_sites",
-        valid_save_registers_sites,
-    ),
-    Scenario::new(
-        "options::site_rule_editor_and_test_box",
-        site_rule_editor_and_test_box,
-    ),
-    Scenario::new("options::bad_import_is_refused", bad_import_is_refused),
-    Scenario::new("options::good_import_applies", good_import_applies),
-    Scenario::new(
-        "options::export_is_the_canonical_document",
-        export_is_the_canonical_document,
-    ),
-    Scenario::new("options::reset_to_defaults", reset_to_defaults),
-    Scenario::new(
-        "options::invalid_stored_document_is_shown_rejected",
-        invalid_stored_document_is_shown_rejected,
-    ),
-    Scenario::new("options::permission_button", permission_button).only(BrowserKind::Firefox),
-    Scenario::new("options::screenshots", screenshots).only(BrowserKind::Chromium),
+    scenario!(shows_stored_settings),
+    scenario!(inline_errors_and_nothing_saved),
+    scenario!(valid_save_registers_sites),
+    scenario!(site_rule_editor_and_test_box),
+    scenario!(bad_import_is_refused),
+    scenario!(good_import_applies),
+    scenario!(export_is_the_canonical_document),
+    scenario!(reset_to_defaults),
+    scenario!(invalid_stored_document_is_shown_rejected),
+    scenario!(permission_button).only(BrowserKind::Firefox),
+    scenario!(screenshots).only(BrowserKind::Chromium),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,32 +7,20 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::browser::{Browser, BrowserKind};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new("popup::facts_and_agent_console", facts_and_agent_console),
-    Scenario::new(
-        "popup::api_console_calls_the_page",
-        api_console_calls_the_page,
-    ),
-    Scenario::new("popup::page_data_is_inert_text", page_data_is_inert_text),
-    Scenario::new("popup::log_shows_live_events", log_shows_live_events),
-    Scenario::new(
-        "popup::log_history_filter_search_clear",
-        log_history_filter_search_clear,
-    ),
-    Scenario::new("popup::log_export", log_export),
-    Scenario::new("popup::log_page_data_is_inert", log_page_data_is_inert),
-    Scenario::new(
-        "popup::log_trims_and_counts_dropped",
-        log_trims_and_counts_dropped,
-    ),
-    Scenario::new("popup::log_full_log_opens_fast", log_full_log_opens_fast),
-    Scenario::new(
-        "popup::screenshots_light_and_dark",
-        screenshots_light_and_dark,
-    )
-    .only(BrowserKind::Chromium),
+    scenario!(facts_and_agent_console),
+    scenario!(api_console_calls_the_page),
+    scenario!(page_data_is_inert_text),
+    scenario!(log_shows_live_events),
+    scenario!(log_history_filter_search_clear),
+    scenario!(log_export),
+    scenario!(log_page_data_is_inert),
+    scenario!(log_trims_and_counts_dropped),
+    scenario!(log_full_log_opens_fast),
+    scenario!(screenshots_light_and_dark).only(BrowserKind::Chromium),
 ];
 
 const SITES: [&str; 1] = ["http://127.0.0.1/site-integration*"];

@@ -12,49 +12,23 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::{fake_loader, Response};
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new("realsites::head_tag_attaches", head_tag_attaches),
-    Scenario::new(
-        "realsites::classic_load_snippet_gets_no_second_loader",
-        classic_load_snippet_gets_no_second_loader,
-    ),
-    Scenario::new(
-        "realsites::framework_effect_after_fetch_attaches",
-        framework_effect_after_fetch_attaches,
-    ),
-    Scenario::new(
-        "realsites::turbolinks_reinsertion_attaches",
-        turbolinks_reinsertion_attaches,
-    ),
-    Scenario::new("realsites::jivo_ru_host_attaches", jivo_ru_host_attaches),
-    Scenario::new("realsites::geo_widget_attaches", geo_widget_attaches),
-    Scenario::new(
-        "realsites::widget_js_with_data_jv_id_attaches",
-        widget_js_with_data_jv_id_attaches,
-    ),
-    Scenario::new(
-        "realsites::self_hosted_loader_attaches",
-        self_hosted_loader_attaches,
-    ),
-    Scenario::new(
-        "realsites::other_widget_id_shows_both_ids",
-        other_widget_id_shows_both_ids,
-    ),
-    Scenario::new(
-        "realsites::use_my_widget_here_holds_the_site_loader_back",
-        use_my_widget_here_holds_the_site_loader_back,
-    ),
-    Scenario::new(
-        "realsites::page_without_a_widget_gets_ours_after_the_grace",
-        page_without_a_widget_gets_ours_after_the_grace,
-    ),
-    Scenario::new(
-        "realsites::site_loader_404_shows_the_failure",
-        site_loader_404_shows_the_failure,
-    ),
+    scenario!(head_tag_attaches),
+    scenario!(classic_load_snippet_gets_no_second_loader),
+    scenario!(framework_effect_after_fetch_attaches),
+    scenario!(turbolinks_reinsertion_attaches),
+    scenario!(jivo_ru_host_attaches),
+    scenario!(geo_widget_attaches),
+    scenario!(widget_js_with_data_jv_id_attaches),
+    scenario!(self_hosted_loader_attaches),
+    scenario!(other_widget_id_shows_both_ids),
+    scenario!(use_my_widget_here_holds_the_site_loader_back),
+    scenario!(page_without_a_widget_gets_ours_after_the_grace),
+    scenario!(site_loader_404_shows_the_failure),
 ];
 
 const WIDGET_ID: &str = "TestWidget42";

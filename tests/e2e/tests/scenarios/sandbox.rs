@@ -7,30 +7,16 @@ use std::time::Duration;
 use anyhow::{ensure, Context as _, Result};
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "sandbox::loads_and_answers_the_site",
-        loads_and_answers_the_site,
-    ),
-    Scenario::new("sandbox::loads_under_strict_csp", loads_under_strict_csp),
-    Scenario::new(
-        "sandbox::open_and_close_fire_callbacks",
-        open_and_close_fire_callbacks,
-    ),
-    Scenario::new(
-        "sandbox::agent_messages_reach_the_site",
-        agent_messages_reach_the_site,
-    ),
-    Scenario::new(
-        "sandbox::visitor_number_persists_per_site",
-        visitor_number_persists_per_site,
-    ),
-    Scenario::new(
-        "sandbox::wrong_arguments_never_throw",
-        wrong_arguments_never_throw,
-    ),
+    scenario!(loads_and_answers_the_site),
+    scenario!(loads_under_strict_csp),
+    scenario!(open_and_close_fire_callbacks),
+    scenario!(agent_messages_reach_the_site),
+    scenario!(visitor_number_persists_per_site),
+    scenario!(wrong_arguments_never_throw),
 ];
 
 const SITES: [&str; 2] = [

@@ -17,106 +17,40 @@ use anyhow::{ensure, Context as _, Result};
 use e2e::browser::BrowserKind;
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
 use jwi_core::sandbox::Words;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "sandbox_api::calls_from_on_load::normal",
-        calls_from_on_load::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::calls_from_on_load::strict",
-        calls_from_on_load::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::window_states_and_calls::normal",
-        window_states_and_calls::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::window_states_and_calls::strict",
-        window_states_and_calls::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::offline_messages::normal",
-        offline_messages::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::offline_messages::strict",
-        offline_messages::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::visitor_chats_by_keyboard::normal",
-        visitor_chats_by_keyboard::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::visitor_chats_by_keyboard::strict",
-        visitor_chats_by_keyboard::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::invitation_then_visitor::normal",
-        invitation_then_visitor::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::invitation_then_visitor::strict",
-        invitation_then_visitor::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::clear_destroy_init::normal",
-        clear_destroy_init::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::clear_destroy_init::strict",
-        clear_destroy_init::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::history_across_reloads::normal",
-        history_across_reloads::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::history_across_reloads::strict",
-        history_across_reloads::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::visitor_menu_and_offline_form::normal",
-        visitor_menu_and_offline_form::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::visitor_menu_and_offline_form::strict",
-        visitor_menu_and_offline_form::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::callbacks_call_the_api::normal",
-        callbacks_call_the_api::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::callbacks_call_the_api::strict",
-        callbacks_call_the_api::<true>,
-    ),
-    Scenario::new(
-        "sandbox_api::only_the_api_globals::normal",
-        only_the_api_globals::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::only_the_api_globals::strict",
-        only_the_api_globals::<true>,
-    ),
-    Scenario::new("sandbox_api::dark_mode::normal", dark_mode::<false>),
-    Scenario::new("sandbox_api::dark_mode::strict", dark_mode::<true>),
-    Scenario::new(
-        "sandbox_api::narrow_viewport::normal",
-        narrow_viewport::<false>,
-    ),
-    Scenario::new(
-        "sandbox_api::narrow_viewport::strict",
-        narrow_viewport::<true>,
-    ),
+    scenario!(calls_from_on_load::<false>, "normal"),
+    scenario!(calls_from_on_load::<true>, "strict"),
+    scenario!(window_states_and_calls::<false>, "normal"),
+    scenario!(window_states_and_calls::<true>, "strict"),
+    scenario!(offline_messages::<false>, "normal"),
+    scenario!(offline_messages::<true>, "strict"),
+    scenario!(visitor_chats_by_keyboard::<false>, "normal"),
+    scenario!(visitor_chats_by_keyboard::<true>, "strict"),
+    scenario!(invitation_then_visitor::<false>, "normal"),
+    scenario!(invitation_then_visitor::<true>, "strict"),
+    scenario!(clear_destroy_init::<false>, "normal"),
+    scenario!(clear_destroy_init::<true>, "strict"),
+    scenario!(history_across_reloads::<false>, "normal"),
+    scenario!(history_across_reloads::<true>, "strict"),
+    scenario!(visitor_menu_and_offline_form::<false>, "normal"),
+    scenario!(visitor_menu_and_offline_form::<true>, "strict"),
+    scenario!(callbacks_call_the_api::<false>, "normal"),
+    scenario!(callbacks_call_the_api::<true>, "strict"),
+    scenario!(only_the_api_globals::<false>, "normal"),
+    scenario!(only_the_api_globals::<true>, "strict"),
+    scenario!(dark_mode::<false>, "normal"),
+    scenario!(dark_mode::<true>, "strict"),
+    scenario!(narrow_viewport::<false>, "normal"),
+    scenario!(narrow_viewport::<true>, "strict"),
     // Reads the accessibility tree through the DevTools protocol, which only chromedriver
     // offers; geckodriver's computed-label command needs element references, and the widget's
     // elements are unreachable in its closed shadow root.
-    Scenario::new("sandbox_api::controls_are_labelled", controls_are_labelled)
-        .only(BrowserKind::Chromium),
+    scenario!(controls_are_labelled).only(BrowserKind::Chromium),
 ];
 
 const SITES: [&str; 2] = [

@@ -11,17 +11,12 @@ use std::time::Duration;
 use anyhow::{ensure, Result};
 use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "site_widget::sandbox_stands_in_for_the_sites_jivochat",
-        sandbox_stands_in_for_the_sites_jivochat,
-    ),
-    Scenario::new(
-        "site_widget::sandbox_stays_out_without_stand_in",
-        sandbox_stays_out_without_stand_in,
-    ),
+    scenario!(sandbox_stands_in_for_the_sites_jivochat),
+    scenario!(sandbox_stays_out_without_stand_in),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -15,35 +15,18 @@ use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use jwi_core::api::Callback;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "smoke::popup_connected_on_matched_page",
-        popup_connected_on_matched_page,
-    ),
-    Scenario::new(
-        "smoke::popup_connected_on_strict_page",
-        popup_connected_on_strict_page,
-    ),
-    Scenario::new(
-        "smoke::popup_not_matched_on_unmatched_page",
-        popup_not_matched_on_unmatched_page,
-    ),
-    Scenario::new(
-        "smoke::page_world_sees_only_api_names",
-        page_world_sees_only_api_names,
-    ),
-    Scenario::new("smoke::options_page_shows_form", options_page_shows_form),
-    Scenario::new(
-        "smoke::inject_into_an_unmatched_tab_from_the_popup",
-        inject_into_unmatched_tab,
-    ),
-    Scenario::new(
-        "smoke::history_misuse_behaves_as_without_the_extension",
-        history_misuse,
-    ),
+    scenario!(popup_connected_on_matched_page),
+    scenario!(popup_connected_on_strict_page),
+    scenario!(popup_not_matched_on_unmatched_page),
+    scenario!(page_world_sees_only_api_names),
+    scenario!(options_page_shows_form),
+    scenario!(inject_into_an_unmatched_tab_from_the_popup),
+    scenario!(history_misuse_behaves_as_without_the_extension),
 ];
 
 /// Site rules matching `/plain.html` and everything under `/strict/`, but not `/unmatched.html`
@@ -151,7 +134,7 @@ fn options_page_shows_form(ctx: &mut Ctx) -> Result<()> {
 
 /// "Inject into this tab": the popup of a tab no site rule matches offers it, and after the
 /// click the page is bridged (the sandbox loads) without any rule.
-fn inject_into_unmatched_tab(ctx: &mut Ctx) -> Result<()> {
+fn inject_into_an_unmatched_tab_from_the_popup(ctx: &mut Ctx) -> Result<()> {
     use_sandbox_settings(ctx)?;
     let url = ctx.url("/unmatched.html");
     ctx.goto(&url)?;
@@ -182,7 +165,7 @@ fn inject_into_unmatched_tab(ctx: &mut Ctx) -> Result<()> {
 
 /// A page that freezes `history`, pushes a cross-origin URL (the browser throws), or replaces
 /// `pushState` with one that throws sees exactly what it sees without the extension.
-fn history_misuse(ctx: &mut Ctx) -> Result<()> {
+fn history_misuse_behaves_as_without_the_extension(ctx: &mut Ctx) -> Result<()> {
     const PROBE: &str = "const out = {};\
         try { history.pushState({}, '', 'http://other.example/x'); out.crossOrigin = 'no error'; }\
         catch (e) { out.crossOrigin = e.name; }\

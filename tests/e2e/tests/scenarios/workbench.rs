@@ -11,26 +11,15 @@ use anyhow::{ensure, Context as _, Result};
 use e2e::browser::Browser;
 use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
+use e2e::scenario;
 use e2e::server::Response;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
-        "workbench::panel_log_survives_reload_and_background_stop",
-        panel_log_survives_reload_and_background_stop,
-    ),
-    Scenario::new(
-        "workbench::known_mistakes_give_exactly_their_findings",
-        known_mistakes_give_exactly_their_findings,
-    ),
-    Scenario::new(
-        "workbench::clean_page_has_no_findings",
-        clean_page_has_no_findings,
-    ),
-    Scenario::new(
-        "workbench::side_panel_shows_the_conversation_and_replies",
-        side_panel_shows_the_conversation_and_replies,
-    ),
+    scenario!(panel_log_survives_reload_and_background_stop),
+    scenario!(known_mistakes_give_exactly_their_findings),
+    scenario!(clean_page_has_no_findings),
+    scenario!(side_panel_shows_the_conversation_and_replies),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
