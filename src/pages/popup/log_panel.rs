@@ -616,13 +616,12 @@ fn row(e: &Entry, offset_min: i32) -> Element {
     let li = el("li", "log-row", "");
     let _ = li.set_attribute("data-id", &e.id.to_string());
     let _ = li.set_attribute("data-kind", e.event.tag());
-    let _ = li.set_attribute("role", "row");
+    let _ = li.set_attribute("role", "treeitem");
     // One Tab stop for the whole list: see `fix_tab_stop`.
     let _ = li.set_attribute("tabindex", "-1");
     let _ = li.set_attribute("aria-expanded", "false");
     let _ = li.set_attribute("aria-keyshortcuts", "Enter Escape C");
     let cell = el("div", "log-cell", "");
-    let _ = cell.set_attribute("role", "gridcell");
     let line = el("div", "log-line", "");
     append(
         &line,

@@ -287,13 +287,14 @@ fn log_is_one_tab_stop(ctx: &mut Ctx) -> Result<()> {
     ctx.eval("for (let i = 0; i < 150; i++) jivo_api.getUnreadMessagesCount(); return null;")?;
     popup_for(ctx, &url)?;
     ctx.wait_for("150+ rows", TIMEOUT, |b| {
-        let n = b.eval("return document.querySelectorAll('#log-list li[role=row]').length;")?;
+        let n =
+            b.eval("return document.querySelectorAll('#log-list li[role=treeitem]').length;")?;
         Ok((n.as_u64().unwrap_or(0) >= 150).then_some(()))
     })?;
     let active = |b: &Browser| -> Result<Value> {
         b.eval(
             "const a = document.activeElement;\
-             return {id: a.id, row: a.getAttribute('role') === 'row', \
+             return {id: a.id, row: a.getAttribute('role') === 'treeitem', \
                      inLog: !!a.closest('#log-list'), dataId: a.dataset.id || null, \
                      expanded: a.getAttribute('aria-expanded')};",
         )
@@ -315,19 +316,19 @@ fn log_is_one_tab_stop(ctx: &mut Ctx) -> Result<()> {
     let first = active(ctx)?;
     ensure!(first["row"] == true, "Home: {first}");
     let first_id =
-        ctx.eval("return document.querySelector('#log-list li[role=row]').dataset.id;")?;
+        ctx.eval("return document.querySelector('#log-list li[role=treeitem]').dataset.id;")?;
     ensure!(first["dataId"] == first_id, "Home went to {first}");
     ctx.press_keys(&[keys::DOWN, keys::DOWN])?;
     let third =
-        ctx.eval("return document.querySelectorAll('#log-list li[role=row]')[2].dataset.id;")?;
+        ctx.eval("return document.querySelectorAll('#log-list li[role=treeitem]')[2].dataset.id;")?;
     ensure!(active(ctx)?["dataId"] == third, "Down twice");
     ctx.press_keys(&[keys::PAGE_DOWN])?;
-    let thirteenth =
-        ctx.eval("return document.querySelectorAll('#log-list li[role=row]')[12].dataset.id;")?;
+    let thirteenth = ctx
+        .eval("return document.querySelectorAll('#log-list li[role=treeitem]')[12].dataset.id;")?;
     ensure!(active(ctx)?["dataId"] == thirteenth, "PageDown moves 10");
     ctx.press_keys(&[keys::PAGE_UP, keys::UP])?;
     let second =
-        ctx.eval("return document.querySelectorAll('#log-list li[role=row]')[1].dataset.id;")?;
+        ctx.eval("return document.querySelectorAll('#log-list li[role=treeitem]')[1].dataset.id;")?;
     ensure!(active(ctx)?["dataId"] == second, "PageUp, Up");
     ctx.press_keys(&[keys::ENTER])?;
     ensure!(
