@@ -2,3 +2,4 @@
 //! panel, the side panel): written once here, so the surfaces cannot drift apart.
 
 pub mod findings;
+pub mod log;
