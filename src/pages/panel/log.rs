@@ -219,7 +219,7 @@ pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
 /// Reads the entries older than the ones sent on `watch` from `storage.session` (as the
 /// popup does) and shows them.
 async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
-    let tab = super::PANEL.with(|p| p.borrow().tab);
+    let tab = crate::shared::connection::tab();
     let keys: Vec<String> = ChunkKey::covering(ids)
         .map(|k| k.storage_key(tab))
         .collect();
