@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlElement};
 
-use jwi_browser::dom::{self, append, checked, el, on, value_of};
+use jwi_browser::dom::{self, append, checked, el, on};
 use jwi_browser::i18n::t;
 use jwi_browser::storage::{self, Area};
 use jwi_core::event_log::{chunk_entries, ChunkKey, Entry, Event, Filter, KindSet, Summary};
@@ -59,19 +59,16 @@ const SURFACE: &str = "panel";
 pub fn setup() {
     let offset = rows::utc_offset_min();
     LOG.with(|l| l.borrow_mut().offset_min = offset);
-    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
-    for (id, _) in FILTERS {
-        on(&format!("log-filter-{id}"), "change", |_| {
-            let kinds = rows::checked_kinds();
+    rows::wire_filters(
+        |kinds| {
             LOG.with(|l| l.borrow_mut().filter.kinds = kinds);
             changed_prefs();
-        });
-    }
-    on("log-search", "input", |_| {
-        let text = value_of("log-search");
-        LOG.with(|l| l.borrow_mut().filter.text = text);
-        changed_prefs();
-    });
+        },
+        |text| {
+            LOG.with(|l| l.borrow_mut().filter.text = text);
+            changed_prefs();
+        },
+    );
     on("log-keep", "change", |_| {
         let keep = checked("log-keep");
         LOG.with(|l| l.borrow_mut().keep = keep);

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlElement};
 
 use super::{post, POPUP};
 use jwi_browser::dom::{append, el, on};
@@ -35,7 +35,7 @@ const PAGE_ROWS: usize = 200;
 /// of the first [`PAGE_ROWS`] follow right after that frame.
 const FIRST_ROWS: usize = 40;
 
-use crate::shared::log::{self as rows, FILTERS};
+use crate::shared::log as rows;
 
 struct Panel {
     mirror: Mirror,
@@ -73,22 +73,16 @@ thread_local! {
 pub fn setup() {
     let offset = rows::utc_offset_min();
     PANEL.with(|p| p.borrow_mut().offset_min = offset);
-    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
-    for (id, _) in FILTERS {
-        on(&format!("log-filter-{id}"), "change", |_| {
-            let kinds = rows::checked_kinds();
+    rows::wire_filters(
+        |kinds| {
             PANEL.with(|p| p.borrow_mut().filter.kinds = kinds);
             render_all();
-        });
-    }
-    on("log-search", "input", |_| {
-        let text = dom::by_id("log-search")
-            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-            .map(|i| i.value())
-            .unwrap_or_default();
-        PANEL.with(|p| p.borrow_mut().filter.text = text);
-        render_all();
-    });
+        },
+        |text| {
+            PANEL.with(|p| p.borrow_mut().filter.text = text);
+            render_all();
+        },
+    );
     on("log-pause", "click", |_| {
         let paused = PANEL.with(|p| {
             let mut p = p.borrow_mut();

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 
-use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden, set_value, value_of};
+use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden};
 use jwi_browser::ext;
 use jwi_browser::i18n::{self, t};
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
@@ -559,15 +559,9 @@ fn setup_agent_console() {
         });
     });
     on("agent-accept", "click", |_| agent(AgentAction::AcceptChat));
-    let send = || {
-        let text = value_of("agent-message");
-        if text.trim().is_empty() {
-            return;
-        }
-        agent(AgentAction::SendMessage { text });
-        set_value("agent-message", "");
-    };
-    shared::agent::wire_reply(send);
+    shared::agent::wire_reply(|| {
+        shared::agent::send_reply(agent);
+    });
     shared::agent::wire_call_end(agent);
 }
 

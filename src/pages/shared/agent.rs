@@ -6,9 +6,21 @@
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use jwi_browser::dom::{self, append, el, on, set_disabled, value_of};
+use jwi_browser::dom::{self, append, el, on, set_disabled, set_value, value_of};
 use jwi_browser::i18n::t;
 use jwi_core::sandbox::{AgentAction, AgentView, Author, CallEnd, Message};
+
+/// Sends the reply in `#agent-message` and empties the box; whether there was one to send
+/// (only white space is none).
+pub fn send_reply(agent: fn(AgentAction)) -> bool {
+    let text = value_of("agent-message");
+    if text.trim().is_empty() {
+        return false;
+    }
+    agent(AgentAction::SendMessage { text });
+    set_value("agent-message", "");
+    true
+}
 
 /// Wires `#agent-send` and Enter in `#agent-message` (not while composing) to `send`.
 pub fn wire_reply(send: impl Fn() + Clone + 'static) {

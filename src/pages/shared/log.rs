@@ -4,7 +4,7 @@
 
 use web_sys::Element;
 
-use jwi_browser::dom::{self, append, checked, el};
+use jwi_browser::dom::{self, append, checked, el, on, value_of};
 use jwi_browser::i18n::t;
 use jwi_core::event_log::{Entry, Event, Kind, KindSet};
 use jwi_core::view::log_rows;
@@ -25,6 +25,18 @@ pub fn checked_kinds() -> KindSet {
         .filter(|(id, _)| checked(&format!("log-filter-{id}")))
         .map(|(_, k)| *k)
         .collect()
+}
+
+/// Wires the kind checkboxes and the search box (`#log-search`, with its placeholder): `kinds`
+/// hears the checked kinds after a checkbox changed, `text` the search after it changed.
+pub fn wire_filters(kinds: fn(KindSet), text: fn(String)) {
+    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
+    for (id, _) in FILTERS {
+        on(&format!("log-filter-{id}"), "change", move |_| {
+            kinds(checked_kinds())
+        });
+    }
+    on("log-search", "input", move |_| text(value_of("log-search")));
 }
 
 /// Local time minus UTC, in minutes (for the rows' clock).

@@ -123,17 +123,12 @@ fn setup_controls() {
         agent(AgentAction::SetOnline { online: !online });
     });
     on("agent-accept", "click", |_| agent(AgentAction::AcceptChat));
-    let send = || {
-        let text = value_of("agent-message");
-        if text.trim().is_empty() {
-            return;
+    shared::agent::wire_reply(|| {
+        if shared::agent::send_reply(agent) {
+            let tab = connection::tab();
+            SIDE.with(|s| s.borrow_mut().drafts.remove(&tab));
         }
-        agent(AgentAction::SendMessage { text });
-        set_value("agent-message", "");
-        let tab = connection::tab();
-        SIDE.with(|s| s.borrow_mut().drafts.remove(&tab));
-    };
-    shared::agent::wire_reply(send);
+    });
     on("agent-message", "input", |_| {
         let text = value_of("agent-message");
         let tab = connection::tab();
