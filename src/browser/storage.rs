@@ -58,6 +58,14 @@ pub async fn get<K: AsRef<str>>(area: Area, keys: &[K]) -> Result<Map<String, Va
     }
 }
 
+/// The whole of `storage.managed` (the administrator's policy) as JSON, or `None` where the
+/// browser has none to give (no managed storage, or Firefox's rejection when no policy is set).
+/// Chromium answers `{}` when there is no policy: deciding what counts as one is the core's.
+pub async fn managed() -> Option<Value> {
+    let promise = managed_get(&JsValue::NULL).ok()?;
+    ext::call(promise).await.ok().map(|v| ext::from_js(&v))
+}
+
 /// The values stored under `keys`, or none when storage refuses the read (callers start from
 /// nothing, as after a first install).
 pub async fn get_or_empty<K: AsRef<str>>(area: Area, keys: &[K]) -> Map<String, Value> {

@@ -10,6 +10,7 @@ mod check_text;
 pub mod options;
 pub mod panel;
 pub mod popup;
+mod shared;
 pub mod sidepanel;
 pub mod welcome;
 

@@ -258,13 +258,9 @@ fn apply_managed(app: &mut App, managed: Option<Value>) {
 
 /// Reads `storage.managed` again after it changed.
 async fn reload_managed() {
-    let managed = match storage::managed_get(&JsValue::NULL) {
-        Ok(promise) => ext::call(promise)
-            .await
-            .ok()
-            .and_then(|v| settings_form::managed_document(ext::from_js(&v))),
-        Err(_) => None,
-    };
+    let managed = storage::managed()
+        .await
+        .and_then(settings_form::managed_document);
     with_app(move |app| apply_managed(app, managed));
 }
 

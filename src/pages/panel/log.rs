@@ -14,21 +14,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlElement};
 
-use jwi_browser::dom::{self, append, checked, el, on, value_of};
+use jwi_browser::dom::{self, append, checked, el, on};
 use jwi_browser::i18n::t;
 use jwi_browser::storage::{self, Area};
-use jwi_core::event_log::{chunk_entries, ChunkKey, Entry, Event, Filter, Kind, KindSet, Summary};
+use jwi_core::event_log::{chunk_entries, ChunkKey, Entry, Event, Filter, KindSet, Summary};
 use jwi_core::view::log_rows::{self, Applied, Mirror};
 use jwi_core::view::workbench::{self, Prefs};
 
-/// The filter checkboxes: element id suffix and kind (as in the popup).
-const FILTERS: [(&str, Kind); 5] = [
-    ("callback", Kind::Callback),
-    ("api", Kind::ApiCall),
-    ("navigation", Kind::Navigation),
-    ("status", Kind::Status),
-    ("error", Kind::Error),
-];
+use crate::shared::log::{self as rows, FILTERS};
 
 /// The most rows shown (the newest that match).
 const MAX_ROWS: usize = 1000;
@@ -64,25 +57,18 @@ const SURFACE: &str = "panel";
 
 /// Wires the controls; called once at start.
 pub fn setup() {
-    let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let offset = rows::utc_offset_min();
     LOG.with(|l| l.borrow_mut().offset_min = offset);
-    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
-    for (id, _) in FILTERS {
-        on(&format!("log-filter-{id}"), "change", |_| {
-            let kinds: KindSet = FILTERS
-                .iter()
-                .filter(|(id, _)| checked(&format!("log-filter-{id}")))
-                .map(|(_, k)| *k)
-                .collect();
+    rows::wire_filters(
+        |kinds| {
             LOG.with(|l| l.borrow_mut().filter.kinds = kinds);
             changed_prefs();
-        });
-    }
-    on("log-search", "input", |_| {
-        let text = value_of("log-search");
-        LOG.with(|l| l.borrow_mut().filter.text = text);
-        changed_prefs();
-    });
+        },
+        |text| {
+            LOG.with(|l| l.borrow_mut().filter.text = text);
+            changed_prefs();
+        },
+    );
     on("log-keep", "change", |_| {
         let keep = checked("log-keep");
         LOG.with(|l| l.borrow_mut().keep = keep);
@@ -230,7 +216,7 @@ pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
 /// Reads the entries older than the ones sent on `watch` from `storage.session` (as the
 /// popup does) and shows them.
 async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
-    let tab = super::PANEL.with(|p| p.borrow().tab);
+    let tab = crate::shared::connection::tab();
     let keys: Vec<String> = ChunkKey::covering(ids)
         .map(|k| k.storage_key(tab))
         .collect();
@@ -363,27 +349,11 @@ fn show_header() {
 }
 
 fn show_pause() {
-    let (paused, waiting) = LOG.with(|l| {
-        let l = l.borrow();
-        (l.paused, l.waiting)
+    let (paused, waiting) = LOG.with(|p| {
+        let p = p.borrow();
+        (p.paused, p.waiting)
     });
-    dom::set_text(
-        "log-pause",
-        &if paused {
-            t("popup_log_resume", &[])
-        } else {
-            t("popup_log_pause", &[])
-        },
-    );
-    dom::set_attr("log-pause", "aria-pressed", &paused.to_string());
-    dom::set_text(
-        "log-new",
-        &if paused && waiting > 0 {
-            t("popup_log_new", &[&waiting.to_string()])
-        } else {
-            String::new()
-        },
-    );
+    rows::show_pause(paused, waiting);
 }
 
 fn row(e: &Entry, previous: Option<f64>, offset_min: i32) -> Element {
@@ -411,19 +381,7 @@ fn row(e: &Entry, previous: Option<f64>, offset_min: i32) -> Element {
         &line,
         &el("span", "log-delta", &workbench::delta(previous, e.at)),
     );
-    append(
-        &line,
-        &el("span", "log-time", &log_rows::clock(e.at, offset_min)),
-    );
-    append(&line, &el("span", "log-badge", log_rows::badge(&e.event)));
-    append(&line, &el("span", "log-name", log_rows::row_name(&e.event)));
-    if let Event::ApiCall { origin, .. } = &e.event {
-        append(&line, &el("span", "log-origin", origin.name()));
-    }
-    append(
-        &line,
-        &el("span", "log-sum", &log_rows::row_summary(&e.event)),
-    );
+    rows::append_line(&line, e, offset_min);
     append(&li, &line);
     li
 }

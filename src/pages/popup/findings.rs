@@ -2,12 +2,12 @@
 //! severity, the most severe few with their advice, and the way to the rest (the DevTools
 //! panel) and to the side panel.
 
-use jwi_browser::dom::{self, append, el, on};
+use jwi_browser::dom::{self, append, on};
 use jwi_browser::i18n::t;
 use jwi_core::checks::Finding;
-use jwi_core::view::workbench::{by_severity, Counts};
+use jwi_core::view::workbench::by_severity;
 
-use crate::check_text;
+use crate::shared::{self, findings::Detail};
 
 /// How many findings the popup lists.
 const TOP: usize = 3;
@@ -27,43 +27,13 @@ pub fn setup() {
 
 /// Shows the findings of a `ToPopup::Findings` message.
 pub fn render(findings: &[Finding]) {
-    let c = Counts::of(findings);
-    let text = if c.total() == 0 {
-        t("popup_findings_none", &[])
-    } else {
-        t(
-            "popup_findings_counts",
-            &[
-                &c.errors.to_string(),
-                &c.warnings.to_string(),
-                &c.notes.to_string(),
-            ],
-        )
-    };
-    dom::set_text("findings-counts", &text);
-    dom::set_attr("findings", "data-errors", &c.errors.to_string());
-    dom::set_attr("findings", "data-count", &c.total().to_string());
+    let c = shared::findings::show_counts(findings);
     let Some(list) = dom::by_id("findings-top") else {
         return;
     };
     list.set_text_content(None);
     for f in by_severity(findings).into_iter().take(TOP) {
-        let li = el("li", "finding", "");
-        let _ = li.set_attribute("data-check", f.check.id());
-        let _ = li.set_attribute("data-severity", f.severity.name());
-        let head = el("div", "finding-head", "");
-        append(&head, &el("span", "sev", &check_text::severity(f.severity)));
-        append(
-            &head,
-            &el("span", "finding-title", &check_text::title(f.check)),
-        );
-        append(&li, &head);
-        append(&li, &el("div", "finding-detail", &f.detail));
-        append(
-            &li,
-            &el("div", "finding-advice", &check_text::advice(f.check)),
-        );
-        append(&list, &li);
+        append(&list, &shared::findings::item(f, Detail::Summary));
     }
     let more = c.total().saturating_sub(TOP);
     dom::set_text(

@@ -16,16 +16,14 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlElement};
 
 use super::{post, POPUP};
-use jwi_browser::dom::{append, checked, el, on};
+use jwi_browser::dom::{append, el, on};
 use jwi_browser::i18n::t;
 use jwi_browser::storage::{self, Area};
 use jwi_browser::{dom, timers};
-use jwi_core::event_log::{
-    chunk_entries, ChunkKey, Entry, Event, Export, Filter, Kind, KindSet, Summary,
-};
+use jwi_core::event_log::{chunk_entries, ChunkKey, Entry, Export, Filter, Summary};
 use jwi_core::protocol::popup::FromPopup;
 use jwi_core::view::log_rows::{self, Applied, Mirror};
 
@@ -37,14 +35,7 @@ const PAGE_ROWS: usize = 200;
 /// of the first [`PAGE_ROWS`] follow right after that frame.
 const FIRST_ROWS: usize = 40;
 
-/// The filter checkboxes: element id suffix and kind.
-const FILTERS: [(&str, Kind); 5] = [
-    ("callback", Kind::Callback),
-    ("api", Kind::ApiCall),
-    ("navigation", Kind::Navigation),
-    ("status", Kind::Status),
-    ("error", Kind::Error),
-];
+use crate::shared::log as rows;
 
 struct Panel {
     mirror: Mirror,
@@ -80,28 +71,18 @@ thread_local! {
 
 /// Wires the panel's controls; called once at start.
 pub fn setup() {
-    let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let offset = rows::utc_offset_min();
     PANEL.with(|p| p.borrow_mut().offset_min = offset);
-    dom::set_attr("log-search", "placeholder", &t("popup_log_search", &[]));
-    for (id, _) in FILTERS {
-        on(&format!("log-filter-{id}"), "change", |_| {
-            let kinds: KindSet = FILTERS
-                .iter()
-                .filter(|(id, _)| checked(&format!("log-filter-{id}")))
-                .map(|(_, k)| *k)
-                .collect();
+    rows::wire_filters(
+        |kinds| {
             PANEL.with(|p| p.borrow_mut().filter.kinds = kinds);
             render_all();
-        });
-    }
-    on("log-search", "input", |_| {
-        let text = dom::by_id("log-search")
-            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-            .map(|i| i.value())
-            .unwrap_or_default();
-        PANEL.with(|p| p.borrow_mut().filter.text = text);
-        render_all();
-    });
+        },
+        |text| {
+            PANEL.with(|p| p.borrow_mut().filter.text = text);
+            render_all();
+        },
+    );
     on("log-pause", "click", |_| {
         let paused = PANEL.with(|p| {
             let mut p = p.borrow_mut();
@@ -415,23 +396,7 @@ fn show_pause() {
         let p = p.borrow();
         (p.paused, p.waiting)
     });
-    dom::set_text(
-        "log-pause",
-        &if paused {
-            t("popup_log_resume", &[])
-        } else {
-            t("popup_log_pause", &[])
-        },
-    );
-    dom::set_attr("log-pause", "aria-pressed", &paused.to_string());
-    dom::set_text(
-        "log-new",
-        &if paused && waiting > 0 {
-            t("popup_log_new", &[&waiting.to_string()])
-        } else {
-            String::new()
-        },
-    );
+    rows::show_pause(paused, waiting);
 }
 
 fn at_bottom(list: &Element) -> bool {
@@ -623,19 +588,7 @@ fn row(e: &Entry, offset_min: i32) -> Element {
     let _ = li.set_attribute("aria-keyshortcuts", "Enter Escape C");
     let cell = el("div", "log-cell", "");
     let line = el("div", "log-line", "");
-    append(
-        &line,
-        &el("span", "log-time", &log_rows::clock(e.at, offset_min)),
-    );
-    append(&line, &el("span", "log-badge", log_rows::badge(&e.event)));
-    append(&line, &el("span", "log-name", log_rows::row_name(&e.event)));
-    if let Event::ApiCall { origin, .. } = &e.event {
-        append(&line, &el("span", "log-origin", origin.name()));
-    }
-    append(
-        &line,
-        &el("span", "log-sum", &log_rows::row_summary(&e.event)),
-    );
+    rows::append_line(&line, e, offset_min);
     // For the mouse; the keyboard copies the focused row with C (the button is no Tab stop).
     let copy = el("button", "log-copy", &t("popup_log_copy", &[]));
     let _ = copy.set_attribute("type", "button");

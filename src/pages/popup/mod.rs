@@ -15,19 +15,15 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 
-use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden, set_value, value_of};
+use jwi_browser::dom::{self, append, el, on, set_disabled, set_hidden};
 use jwi_browser::ext;
 use jwi_browser::i18n::{self, t};
 use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
-use jwi_core::protocol::{self, decode, limits, PageStatus};
+use jwi_core::protocol::{self, decode, PageStatus};
 use jwi_core::sandbox::{AgentAction, AgentView, WidgetFacts};
 use jwi_core::view::popup_page::{self, Notice};
 
-/// The biggest message the popup reads from the background: a whole log (at most
-/// [`MAX_LOG_BYTES`](jwi_core::event_log::MAX_LOG_BYTES) of compact JSON) as a `Log` reset, or
-/// pretty-printed as a `LogExport`, with room to spare.
-const POPUP_MESSAGE_BYTES: usize =
-    3 * jwi_core::event_log::MAX_LOG_BYTES + limits::RUNTIME_MESSAGE_BYTES;
+use crate::shared;
 
 /// The popup's state between events.
 struct Popup {
@@ -126,23 +122,20 @@ pub fn start_popup() {
         let keep = dom::checked("keep-injecting");
         post(|tab| FromPopup::KeepInjecting { tab, keep });
     });
-    on("reload", "click", |_| {
-        let tab = POPUP.with(|p| p.borrow().tab);
-        spawn_local(async move {
-            let _ = ext::call(ext::tabs_reload(tab)).await;
-        });
-    });
     on("add-rule", "click", |_| add_rule());
     on("use-mine", "click", |_| {
         set_disabled("use-mine", true);
         post(|tab| FromPopup::UseMineHere { tab })
     });
-    on("reload-tab", "click", |_| {
-        let tab = POPUP.with(|p| p.borrow().tab);
-        spawn_local(async move {
-            let _ = ext::call(ext::tabs_reload(tab)).await;
+    // "Reload" (the offer) and "Reload the tab" (after "use my widget here") do the same.
+    for id in ["reload", "reload-tab"] {
+        on(id, "click", |_| {
+            let tab = POPUP.with(|p| p.borrow().tab);
+            spawn_local(async move {
+                let _ = ext::call(ext::tabs_reload(tab)).await;
+            });
         });
-    });
+    }
     log_panel::setup();
     setup_agent_console();
     crate::api_console::setup(|id, call| post(|tab| FromPopup::CallApi { tab, id, call }));
@@ -161,7 +154,7 @@ pub fn start_popup() {
             if opening {
                 mark("message");
             }
-            match decode::<ToPopup>(&text, POPUP_MESSAGE_BYTES) {
+            match decode::<ToPopup>(&text, shared::connection::MESSAGE_BYTES) {
                 Ok(ToPopup::Tab(view)) => render(&view),
                 Ok(ToPopup::ApiResult { id, outcome }) => {
                     crate::api_console::show_result(id, &outcome)
@@ -218,13 +211,7 @@ fn clear(id: &str) -> Option<Element> {
 
 /// The tab to show: `?tab=<id>` if given, else the active tab of the current window.
 pub(crate) async fn target_tab() -> Option<i32> {
-    let search = web_sys::window()?.location().search().ok()?;
-    if let Some(id) = search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("tab="))
-        .and_then(|v| v.parse::<i32>().ok())
-    {
+    if let Some(id) = shared::tab_param() {
         return Some(id);
     }
     let query = ext::to_js(&serde_json::json!({ "active": true, "currentWindow": true }));
@@ -364,13 +351,9 @@ async fn write_rule(rule: &str) -> Result<(), String> {
     use jwi_core::storage_keys::{SETTINGS, SETTINGS_IN_FORCE};
     use jwi_core::view::settings_form;
     let stored = storage::get(Area::Local, &[SETTINGS, SETTINGS_IN_FORCE]).await?;
-    let managed = match storage::managed_get(&JsValue::NULL) {
-        Ok(p) => ext::call(p)
-            .await
-            .ok()
-            .and_then(|v| settings_form::managed_document(ext::from_js(&v))),
-        Err(_) => None,
-    };
+    let managed = storage::managed()
+        .await
+        .and_then(settings_form::managed_document);
     let loaded = settings_form::load(
         stored.get(SETTINGS).unwrap_or(&serde_json::Value::Null),
         stored
@@ -576,36 +559,10 @@ fn setup_agent_console() {
         });
     });
     on("agent-accept", "click", |_| agent(AgentAction::AcceptChat));
-    let send = || {
-        let text = value_of("agent-message");
-        if text.trim().is_empty() {
-            return;
-        }
-        agent(AgentAction::SendMessage { text });
-        set_value("agent-message", "");
-    };
-    on("agent-send", "click", move |_| send());
-    on("agent-message", "keydown", move |e| {
-        let enter = e
-            .dyn_ref::<web_sys::KeyboardEvent>()
-            .is_some_and(|k| k.key() == "Enter" && !k.is_composing());
-        if enter {
-            e.prevent_default();
-            send();
-        }
+    shared::agent::wire_reply(|| {
+        shared::agent::send_reply(agent);
     });
-    on("agent-call-ok", "click", |_| {
-        agent(AgentAction::EndCall {
-            outcome: jwi_core::sandbox::CallEnd::Ok,
-        })
-    });
-    on("agent-call-fail", "click", |_| {
-        agent(AgentAction::EndCall {
-            outcome: jwi_core::sandbox::CallEnd::Fail {
-                reason: value_of("agent-call-reason"),
-            },
-        })
-    });
+    shared::agent::wire_call_end(agent);
 }
 
 fn render_agent(a: &AgentView) {
@@ -616,28 +573,11 @@ fn render_agent(a: &AgentView) {
         if a.online { "true" } else { "false" },
     );
     dom::set_checked("agent-callbacks", a.callbacks_enabled);
-    let summary = format!(
-        "{} · {} · {}",
-        if a.online {
-            t("popup_agent_online", &[])
-        } else {
-            t("popup_agent_offline", &[])
-        },
-        if a.accepted {
-            t("popup_agent_accepted", &[])
-        } else {
-            t("popup_agent_not_accepted", &[])
-        },
-        a.current_title
-    );
+    let (online, accepted) = shared::agent::state_words(a);
+    let summary = format!("{online} · {accepted} · {}", a.current_title);
     dom::set_text("agent-summary", &summary);
-    set_disabled("agent-accept", a.accepted || !a.online);
-    set_disabled("agent-send", !a.online);
+    shared::agent::enable_controls(a);
     set_disabled("agent-message", !a.online);
-    let in_call = a.call.is_some();
-    set_disabled("agent-call-ok", !in_call);
-    set_disabled("agent-call-fail", !in_call);
-    set_disabled("agent-call-reason", !in_call);
     let call_text = match (&a.call, &a.last_call) {
         (Some(c), _) => format!("{} {}", t("popup_agent_calling", &[]), c.phone.as_str()),
         (None, Some(end)) => format!(
@@ -654,23 +594,17 @@ fn render_agent(a: &AgentView) {
     };
     dom::set_text("agent-call", &call_text);
 
-    if let Some(list) = clear("agent-conversation") {
-        for m in &a.conversation {
-            let author = match m.author {
+    shared::agent::render_conversation(
+        &a.conversation,
+        |author| {
+            let author = match author {
                 jwi_core::sandbox::Author::Visitor => "visitor",
                 jwi_core::sandbox::Author::Agent => "agent",
                 jwi_core::sandbox::Author::System => "system",
             };
-            let li = el("li", &format!("msg msg-{author}"), "");
-            append(
-                &li,
-                &el(
-                    "span",
-                    "msg-author",
-                    &t(&format!("popup_author_{author}"), &[]),
-                ),
-            );
-            append(&li, &el("span", "msg-text", &m.text));
+            t(&format!("popup_author_{author}"), &[])
+        },
+        |m, li| {
             // When, and whether it was left while the agents were offline.
             let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(m.time_ms as f64));
             let mut meta = format!("{:02}:{:02}", at.get_hours(), at.get_minutes());
@@ -679,17 +613,9 @@ fn render_agent(a: &AgentView) {
                 meta.push_str(&t("popup_msg_offline", &[]));
                 let _ = li.class_list().add_1("msg-offline");
             }
-            append(&li, &el("span", "msg-time", &meta));
-            append(&list, &li);
-        }
-        if a.conversation.is_empty() {
-            append(
-                &list,
-                &el("li", "empty", &t("popup_agent_no_messages", &[])),
-            );
-        }
-        list.set_scroll_top(list.scroll_height());
-    }
+            append(li, &el("span", "msg-time", &meta));
+        },
+    );
     dom::set_text("agent-contact", &contact_line(&a.contact_info));
     if let Some(list) = clear("agent-custom-data") {
         for f in &a.custom_data {
