@@ -60,6 +60,13 @@ impl Filter {
         }
     }
 
+    /// Whether the filter shows every entry (every kind, no search text), so a count of what it
+    /// shows is the log's own. The error findings' evidence does not narrow it: it only adds
+    /// entries to a filter that leaves kinds out.
+    pub fn is_everything(&self) -> bool {
+        self.kinds == KindSet::ALL && self.text.trim().is_empty()
+    }
+
     /// Whether the filter shows `entry`. To test many entries use [`Filter::matcher`].
     pub fn matches(&self, entry: &Entry) -> bool {
         self.matcher().matches(entry)
@@ -155,6 +162,23 @@ fn any_in_value(v: &Value, hit: &mut dyn FnMut(&str) -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_evidence_does_not_make_a_filter_narrow() {
+        let mut filter = Filter::default();
+        assert!(filter.is_everything());
+        filter.error_evidence.insert(7);
+        assert!(filter.is_everything());
+        filter.text = "  ".into();
+        assert!(filter.is_everything());
+        filter.text = "open".into();
+        assert!(!filter.is_everything());
+        let only_errors = Filter {
+            kinds: [Kind::Error].into_iter().collect(),
+            ..Filter::default()
+        };
+        assert!(!only_errors.is_everything());
+    }
 
     #[test]
     fn the_errors_filter_shows_error_evidence() {

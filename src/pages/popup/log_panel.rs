@@ -288,7 +288,7 @@ fn show_header() {
     let (s, shown) = PANEL.with(|p| {
         let p = p.borrow();
         // Filtered: how many of the entries the popup holds match.
-        let shown = (p.filter != Filter::default()).then(|| {
+        let shown = (!p.filter.is_everything()).then(|| {
             let matcher = p.filter.matcher();
             p.mirror
                 .entries()

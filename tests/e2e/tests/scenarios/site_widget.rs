@@ -2,9 +2,11 @@
 //! `<script src="http://code.jivosite.com/widget/abc">` tag): standing in, the site's loader
 //! is held back by the extension's `declarativeNetRequest` rules and the sandbox answers the
 //! page's own integration exactly once; with `siteWidget.sandboxStandIn` off the sandbox stays
-//! out. No JivoChat host is reachable here, so the loader request fails either way: what is
-//! checked is what the page sees (the tag's `error` event, no loader globals, whose
-//! `jivo_api` it has), the rules in force, and what the log and the popup say.
+//! out. JivoChat's hosts are mapped to the test server (tests/e2e/README.md, "Host mapping"):
+//! standing in, the held-back request fails; standing down, the site's own loader runs (here a
+//! silent one, so every `jivo_onLoadCallback` would be the sandbox's). What is checked is what
+//! the page sees (the tag's `error` event, no loader globals, whose `jivo_api` it has), the
+//! rules in force, and what the log and the popup say.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use anyhow::{ensure, Result};
 use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
+use e2e::server::Response;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -136,6 +139,13 @@ fn sandbox_stays_out_without_stand_in(ctx: &mut Ctx) -> Result<()> {
         "rules without stand-in: {}",
         Value::Array(rules)
     );
+    // The site's own widget loads (nothing holds it back) but never calls back: a call of the
+    // page's jivo_onLoadCallback could only be the sandbox's. (The mapped host's default, the
+    // fake JivoChat widget, would call it itself.)
+    ctx.server.route(
+        "//code.jivosite.com/widget/abc",
+        Response::js("window.siteLoaderRuns = (window.siteLoaderRuns || 0) + 1;".to_string()),
+    );
     let url = ctx.url("/site-own-jivochat.html");
     ctx.goto(&url)?;
     let tab = ctx.tab_id_of(&url)?;
@@ -150,6 +160,10 @@ fn sandbox_stays_out_without_stand_in(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         ctx.eval("return siteLoads;")? == json!(0),
         "the sandbox called the site's jivo_onLoadCallback while standing down"
+    );
+    ensure!(
+        ctx.eval("return window.siteLoaderRuns;")? == json!(1),
+        "the site's own loader did not run once while the sandbox stood down"
     );
     ensure!(
         !entries(&log)
