@@ -304,7 +304,7 @@ PY
   # An unpacked extension's id: sha256 of its absolute path, first 32 hex digits mapped 0-f → a-p.
   local id
   id="$(printf '%s' "$chrome_dir" | sha256sum | cut -c1-32 | tr '0-9a-f' 'a-p')"
-  local welcome="chrome-extension://$id/welcome.html?site=$site"
+  local welcome="chrome-extension://$id/welcome.html?add=$url&open=1"
   local browser=""
   for b in /usr/lib/chromium/chromium chromium chromium-browser google-chrome; do
     command -v "$b" >/dev/null 2>&1 && { browser="$b"; break; }
@@ -313,7 +313,8 @@ PY
     note "No display (or no Chromium) here, so no browser is opened. On a machine with one:"
     note "  1. load $chrome_dir (chrome://extensions, Developer mode, Load unpacked) or"
     note "     $DIST/firefox/manifest.json (about:debugging, Load Temporary Add-on);"
-    note "  2. on the welcome page that opens (or the settings), add the rule $site;"
+    note "  2. open chrome-extension://$id/welcome.html?add=$url&open=1 (Chromium; the id is"
+    note "     that of $chrome_dir) — it adds the rule $site — or add it on the welcome page;"
     note "  3. open $url (forward port $port if the shop runs on another machine):"
     note "     the widget is in the corner, the toolbar button shows the log and the agent."
     note "Serving until Ctrl-C."
@@ -323,9 +324,9 @@ PY
   local profile
   profile="$(mktemp -d "${TMPDIR:-/tmp}/jwi-demo-XXXXXX")"
   note "Chromium with a fresh profile ($profile) and the extension from $chrome_dir:"
-  note "click 'Add this site' on the welcome page, then use the shop's tab."
+  note "the welcome page adds the rule $site at once and then opens the shop in a new tab."
   "$browser" --user-data-dir="$profile" --no-first-run --disable-extensions-except="$chrome_dir" \
-    --load-extension="$chrome_dir" "$welcome" "$url" >/dev/null 2>&1 || true
+    --load-extension="$chrome_dir" "$welcome" >/dev/null 2>&1 || true
   note "Browser closed; the shop is still served until Ctrl-C."
   wait "$server"
 }

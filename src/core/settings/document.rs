@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::error::FieldError;
+use super::error::{FieldError, Reason};
 use super::values::{LoaderUrl, LogConfig, Mode, SiteWidgetConfig, WidgetId};
 use super::{
     Settings, MAX_DOCUMENT_BYTES, MAX_LOADER_TIMEOUT_MS, MAX_SITES, MIN_LOADER_TIMEOUT_MS,
@@ -192,10 +192,18 @@ pub(super) fn too_large(len: Option<usize>) -> FieldError {
         Some(len) => format!("is {len} bytes"),
         None => "is larger than that".to_owned(),
     };
+    let (key, args) = match len {
+        Some(len) => (
+            "err_too_large_size",
+            vec![len.to_string(), MAX_DOCUMENT_BYTES.to_string()],
+        ),
+        None => ("err_too_large", vec![MAX_DOCUMENT_BYTES.to_string()]),
+    };
     FieldError::new(
         "",
         format!("the settings document {size}; the limit is {MAX_DOCUMENT_BYTES} bytes (256 KiB)"),
     )
+    .keyed(key, args)
 }
 
 /// Reads every key of a document. Keys with problems are left out of the layer and reported;
@@ -204,54 +212,69 @@ pub(super) fn parse_layer(doc: &Value) -> (Layer, Vec<FieldError>) {
     let mut layer = Layer::default();
     let mut errors = Vec::new();
     let Value::Object(map) = doc else {
-        errors.push(FieldError::new(
-            "",
-            format!(
-                "the settings must be a JSON object ({{ … }}), got {}",
-                describe(doc)
-            ),
-        ));
+        errors.push(
+            FieldError::new(
+                "",
+                format!(
+                    "the settings must be a JSON object ({{ … }}), got {}",
+                    describe(doc)
+                ),
+            )
+            .keyed("err_not_object", vec![got(doc)]),
+        );
         return (layer, errors);
     };
     for (key, value) in in_document_order(map, &TOP_KEYS) {
         match key {
             "mode" => match value.as_str().and_then(Mode::from_name) {
                 Some(mode) => layer.mode = Some(mode),
-                None => errors.push(FieldError::new(
-                    "mode",
-                    format!(
-                        "must be \"sandbox\" or \"jivochat\", got {}",
-                        describe(value)
+                None => errors.push(
+                    FieldError::new(
+                        "mode",
+                        format!(
+                            "must be \"sandbox\" or \"jivochat\", got {}",
+                            describe(value)
+                        ),
+                    )
+                    .keyed(
+                        "err_one_of",
+                        vec!["\"sandbox\", \"jivochat\"".into(), got(value)],
                     ),
-                )),
+                ),
             },
             "widgetId" => match value {
                 Value::String(s) if s.is_empty() => layer.widget_id = Some(None),
                 Value::String(s) => match WidgetId::parse(s) {
                     Ok(id) => layer.widget_id = Some(Some(id)),
-                    Err(reason) => errors.push(FieldError::new("widgetId", reason)),
+                    Err(reason) => errors.push(reason.at("widgetId")),
                 },
-                other => errors.push(FieldError::new(
-                    "widgetId",
-                    format!(
-                        "must be text: the widget ID, or \"\" for none; got {}",
-                        describe(other)
-                    ),
-                )),
+                other => errors.push(
+                    FieldError::new(
+                        "widgetId",
+                        format!(
+                            "must be text: the widget ID, or \"\" for none; got {}",
+                            describe(other)
+                        ),
+                    )
+                    .keyed("err_want_text", vec![got(other)]),
+                ),
             },
             "loaderUrl" => match value {
                 Value::String(s) => match LoaderUrl::parse(s) {
                     Ok(url) => layer.loader_url = Some(url),
-                    Err(reason) => errors.push(FieldError::new("loaderUrl", reason)),
+                    Err(reason) => errors.push(reason.at("loaderUrl")),
                 },
-                other => errors.push(FieldError::new(
-                    "loaderUrl",
-                    format!(
-                        "must be text: a URL template such as \"{}\"; got {}",
-                        LoaderUrl::DEFAULT,
-                        describe(other)
-                    ),
-                )),
+                other => errors.push(
+                    FieldError::new(
+                        "loaderUrl",
+                        format!(
+                            "must be text: a URL template such as \"{}\"; got {}",
+                            LoaderUrl::DEFAULT,
+                            describe(other)
+                        ),
+                    )
+                    .keyed("err_want_text", vec![got(other)]),
+                ),
             },
             "sites" => match parse_sites(value, "sites") {
                 Ok(sites) => layer.sites = Some(sites),
@@ -262,7 +285,7 @@ pub(super) fn parse_layer(doc: &Value) -> (Layer, Vec<FieldError>) {
             "loaderTimeoutMs" => {
                 match int_in(value, MIN_LOADER_TIMEOUT_MS, MAX_LOADER_TIMEOUT_MS) {
                     Ok(ms) => layer.loader_timeout_ms = Some(ms),
-                    Err(reason) => errors.push(FieldError::new("loaderTimeoutMs", reason)),
+                    Err(reason) => errors.push(reason.at("loaderTimeoutMs")),
                 }
             }
             "siteWidget" => parse_site_widget(value, &mut layer, &mut errors),
@@ -290,14 +313,21 @@ fn parse_sites(value: &Value, key: &str) -> Result<SiteRules, Vec<FieldError>> {
                 "must be a list of site patterns such as [\"https://example.com/*\"], got {}",
                 describe(value)
             ),
-        )]);
+        )
+        .keyed("err_want_list", vec![got(value)])]);
     };
     let mut errors = Vec::new();
     if items.len() > MAX_SITES {
-        errors.push(FieldError::new(
-            key,
-            format!("has {} rules; at most {MAX_SITES} are allowed", items.len()),
-        ));
+        errors.push(
+            FieldError::new(
+                key,
+                format!("has {} rules; at most {MAX_SITES} are allowed", items.len()),
+            )
+            .keyed(
+                "err_too_many_rules",
+                vec![items.len().to_string(), MAX_SITES.to_string()],
+            ),
+        );
     }
     let mut rules = Vec::with_capacity(items.len().min(MAX_SITES));
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -331,13 +361,16 @@ fn parse_sites(value: &Value, key: &str) -> Result<SiteRules, Vec<FieldError>> {
                     Some(FieldError::new(&path, e.to_string()).keyed(k, args))
                 }
             },
-            other => Some(FieldError::new(
-                &path,
-                format!(
-                    "must be text: a site pattern such as \"https://example.com/*\"; got {}",
-                    describe(other)
-                ),
-            )),
+            other => Some(
+                FieldError::new(
+                    &path,
+                    format!(
+                        "must be text: a site pattern such as \"https://example.com/*\"; got {}",
+                        describe(other)
+                    ),
+                )
+                .keyed("err_want_text", vec![got(other)]),
+            ),
         };
         if let Some(problem) = problem {
             let listed = errors.iter().filter(|e| e.path != key).count();
@@ -349,10 +382,13 @@ fn parse_sites(value: &Value, key: &str) -> Result<SiteRules, Vec<FieldError>> {
         }
     }
     if unlisted > 0 {
-        errors.push(FieldError::new(
-            key,
-            format!("{unlisted} more rules have problems; fix the ones listed first"),
-        ));
+        errors.push(
+            FieldError::new(
+                key,
+                format!("{unlisted} more rules have problems; fix the ones listed first"),
+            )
+            .keyed("err_more_rule_problems", vec![unlisted.to_string()]),
+        );
     }
     if errors.is_empty() {
         Ok(SiteRules::new(rules))
@@ -363,42 +399,51 @@ fn parse_sites(value: &Value, key: &str) -> Result<SiteRules, Vec<FieldError>> {
 
 fn parse_spa(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
     let Value::Object(map) = value else {
-        errors.push(FieldError::new(
-            "spa",
-            format!(
-                "must be an object such as {{\"enabled\": true, \"settleMs\": 500}}, got {}",
-                describe(value)
-            ),
-        ));
+        errors.push(
+            FieldError::new(
+                "spa",
+                format!(
+                    "must be an object such as {{\"enabled\": true, \"settleMs\": 500}}, got {}",
+                    describe(value)
+                ),
+            )
+            .keyed("err_want_object", vec![got(value)]),
+        );
         return;
     };
     for (key, v) in in_document_order(map, &SPA_KEYS) {
         match key {
             "enabled" => match bool_value(v) {
                 Ok(b) => layer.spa_enabled = Some(b),
-                Err(reason) => errors.push(FieldError::new("spa.enabled", reason)),
+                Err(reason) => errors.push(reason.at("spa.enabled")),
             },
             "settleMs" => match int_in(v, 0, SpaConfig::MAX_SETTLE_MS) {
                 Ok(ms) => layer.spa_settle_ms = Some(ms),
-                Err(reason) => errors.push(FieldError::new("spa.settleMs", reason)),
+                Err(reason) => errors.push(reason.at("spa.settleMs")),
             },
             "hash" => match v.as_str().and_then(hash_mode_from_name) {
                 Some(mode) => layer.spa_hash = Some(mode),
-                None => errors.push(FieldError::new(
-                    "spa.hash",
-                    format!(
-                        "must be \"routes\", \"all\" or \"ignore\", got {}",
-                        describe(v)
+                None => errors.push(
+                    FieldError::new(
+                        "spa.hash",
+                        format!(
+                            "must be \"routes\", \"all\" or \"ignore\", got {}",
+                            describe(v)
+                        ),
+                    )
+                    .keyed(
+                        "err_one_of",
+                        vec!["\"routes\", \"all\", \"ignore\"".into(), got(v)],
                     ),
-                )),
+                ),
             },
             "titleOnly" => match bool_value(v) {
                 Ok(b) => layer.spa_title_only = Some(b),
-                Err(reason) => errors.push(FieldError::new("spa.titleOnly", reason)),
+                Err(reason) => errors.push(reason.at("spa.titleOnly")),
             },
             "reportIntervalMs" => match int_in(v, 0, SpaConfig::MAX_REPORT_INTERVAL_MS) {
                 Ok(ms) => layer.spa_report_interval_ms = Some(ms),
-                Err(reason) => errors.push(FieldError::new("spa.reportIntervalMs", reason)),
+                Err(reason) => errors.push(reason.at("spa.reportIntervalMs")),
             },
             unknown => errors.push(unknown_key("spa", unknown, &SPA_KEYS)),
         }
@@ -407,13 +452,16 @@ fn parse_spa(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
 
 fn parse_log(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
     let Value::Object(map) = value else {
-        errors.push(FieldError::new(
-            "log",
-            format!(
-                "must be an object such as {{\"maxEntries\": 2000}}, got {}",
-                describe(value)
-            ),
-        ));
+        errors.push(
+            FieldError::new(
+                "log",
+                format!(
+                    "must be an object such as {{\"maxEntries\": 2000}}, got {}",
+                    describe(value)
+                ),
+            )
+            .keyed("err_want_object", vec![got(value)]),
+        );
         return;
     };
     for (key, v) in in_document_order(map, &LOG_KEYS) {
@@ -421,7 +469,7 @@ fn parse_log(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
             "maxEntries" => match int_in(v, LogConfig::MIN_MAX_ENTRIES, LogConfig::MAX_MAX_ENTRIES)
             {
                 Ok(n) => layer.log_max_entries = Some(n),
-                Err(reason) => errors.push(FieldError::new("log.maxEntries", reason)),
+                Err(reason) => errors.push(reason.at("log.maxEntries")),
             },
             unknown => errors.push(unknown_key("log", unknown, &LOG_KEYS)),
         }
@@ -430,21 +478,24 @@ fn parse_log(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
 
 fn parse_site_widget(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldError>) {
     let Value::Object(map) = value else {
-        errors.push(FieldError::new(
-            "siteWidget",
-            format!(
-                "must be an object such as {{\"graceMs\": 1500, \"useMineOn\": [], \
+        errors.push(
+            FieldError::new(
+                "siteWidget",
+                format!(
+                    "must be an object such as {{\"graceMs\": 1500, \"useMineOn\": [], \
                  \"sandboxStandIn\": true}}, got {}",
-                describe(value)
-            ),
-        ));
+                    describe(value)
+                ),
+            )
+            .keyed("err_want_object", vec![got(value)]),
+        );
         return;
     };
     for (key, v) in in_document_order(map, &SITE_WIDGET_KEYS) {
         match key {
             "graceMs" => match int_in(v, 0, SiteWidgetConfig::MAX_GRACE_MS) {
                 Ok(ms) => layer.grace_ms = Some(ms),
-                Err(reason) => errors.push(FieldError::new("siteWidget.graceMs", reason)),
+                Err(reason) => errors.push(reason.at("siteWidget.graceMs")),
             },
             "useMineOn" => match parse_sites(v, "siteWidget.useMineOn") {
                 Ok(rules) => layer.use_mine_on = Some(rules),
@@ -452,7 +503,7 @@ fn parse_site_widget(value: &Value, layer: &mut Layer, errors: &mut Vec<FieldErr
             },
             "sandboxStandIn" => match bool_value(v) {
                 Ok(b) => layer.sandbox_stand_in = Some(b),
-                Err(reason) => errors.push(FieldError::new("siteWidget.sandboxStandIn", reason)),
+                Err(reason) => errors.push(reason.at("siteWidget.sandboxStandIn")),
             },
             unknown => errors.push(unknown_key("siteWidget", unknown, &SITE_WIDGET_KEYS)),
         }
@@ -484,7 +535,25 @@ fn unknown_key(parent: &str, key: &str, known: &[&str]) -> FieldError {
             .collect()
     };
     let wanted = squash(key);
-    let hint = match known.iter().find(|k| squash(k) == wanted) {
+    let guess = known.iter().find(|k| squash(k) == wanted);
+    let (lkey, largs) = match guess {
+        Some(k) => (
+            "err_unknown_key_guess",
+            vec![shorten(key, 60), (*k).to_owned()],
+        ),
+        None => (
+            "err_unknown_key",
+            vec![
+                shorten(key, 60),
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ],
+        ),
+    };
+    let hint = match guess {
         Some(k) => format!("did you mean `{k}`?"),
         None => format!(
             "the {}settings are {}",
@@ -504,16 +573,22 @@ fn unknown_key(parent: &str, key: &str, known: &[&str]) -> FieldError {
         parent,
         format!("unknown setting `{}` ({hint})", shorten(key, 60)),
     )
+    .keyed(lkey, largs)
 }
 
-fn bool_value(v: &Value) -> Result<bool, String> {
-    v.as_bool()
-        .ok_or_else(|| format!("must be true or false, got {}", describe(v)))
+fn bool_value(v: &Value) -> Result<bool, Reason> {
+    v.as_bool().ok_or_else(|| {
+        Reason::new(
+            format!("must be true or false, got {}", describe(v)),
+            "err_want_bool",
+            vec![got(v)],
+        )
+    })
 }
 
 /// An integer in `min..=max`. JSON numbers written with a zero fraction (`500.0`) count:
 /// every number is a double in JavaScript.
-fn int_in(v: &Value, min: u32, max: u32) -> Result<u32, String> {
+fn int_in(v: &Value, min: u32, max: u32) -> Result<u32, Reason> {
     let whole = match v {
         Value::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
@@ -524,9 +599,13 @@ fn int_in(v: &Value, min: u32, max: u32) -> Result<u32, String> {
     };
     match whole.and_then(|w| u32::try_from(w).ok()) {
         Some(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "must be an integer from {min} to {max}, got {}",
-            describe(v)
+        _ => Err(Reason::new(
+            format!(
+                "must be an integer from {min} to {max}, got {}",
+                describe(v)
+            ),
+            "err_int_range",
+            vec![min.to_string(), max.to_string(), got(v)],
         )),
     }
 }
@@ -544,6 +623,18 @@ pub(super) fn describe(v: &Value) -> String {
         Value::Array(items) if items.is_empty() => "an empty list".to_owned(),
         Value::Array(_) => "a list".to_owned(),
         Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// A value for "got …" in any language: the JSON as written (text quoted, cut at 40
+/// characters), `[…]` for a list, `{…}` for an object.
+pub(super) fn got(v: &Value) -> String {
+    match v {
+        Value::String(s) => serde_json::to_string(&shorten(s, 40)).unwrap_or_default(),
+        Value::Array(items) if items.is_empty() => "[]".to_owned(),
+        Value::Array(_) => "[…]".to_owned(),
+        Value::Object(_) => "{…}".to_owned(),
+        other => other.to_string(),
     }
 }
 

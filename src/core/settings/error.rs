@@ -115,3 +115,37 @@ impl fmt::Display for SettingsError {
 }
 
 impl std::error::Error for SettingsError {}
+
+/// Why a value is refused, before it is placed at a path: the English words (following the
+/// key name, `must be …`) and the `_locales` message with its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    /// The English words, as in [`FieldError::message`].
+    pub message: String,
+    /// The `_locales` message key.
+    pub key: &'static str,
+    /// Its `$1`… arguments.
+    pub args: Vec<String>,
+}
+
+impl Reason {
+    /// A reason with its locale message.
+    pub fn new(message: impl Into<String>, key: &'static str, args: Vec<String>) -> Reason {
+        Reason {
+            message: message.into(),
+            key,
+            args,
+        }
+    }
+
+    /// The problem at `path`.
+    pub fn at(self, path: impl Into<String>) -> FieldError {
+        FieldError::new(path, self.message).keyed(self.key, self.args)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}

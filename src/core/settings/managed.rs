@@ -138,11 +138,14 @@ impl EffectiveSettings {
             && applied.mode.is_some()
         {
             applied.mode = None;
-            managed_errors.push(FieldError::new(
-                "mode",
-                "is \"jivochat\", but no widget ID is set: set `widgetId` in the policy too, \
+            managed_errors.push(
+                FieldError::new(
+                    "mode",
+                    "is \"jivochat\", but no widget ID is set: set `widgetId` in the policy too, \
                  or let the user enter one; ignored until then",
-            ));
+                )
+                .keyed("err_policy_jivochat_no_id", vec![]),
+            );
             merged = user.overlay(&applied);
         }
         let mut settings = merged.fill();
@@ -150,10 +153,13 @@ impl EffectiveSettings {
         // policy no longer does.
         if settings.mode == Mode::JivoChat && settings.widget_id.is_none() {
             settings.mode = Mode::Sandbox;
-            user_errors.push(FieldError::new(
-                "widgetId",
-                format!("{WIDGET_ID_REQUIRED}; the sandbox is used until then"),
-            ));
+            user_errors.push(
+                FieldError::new(
+                    "widgetId",
+                    format!("{WIDGET_ID_REQUIRED}; the sandbox is used until then"),
+                )
+                .keyed("err_widget_id_required_sandbox", vec![]),
+            );
         }
         EffectiveSettings {
             settings,
@@ -215,7 +221,9 @@ pub(super) fn read_user_document(doc: &Value, managed: &Layer) -> Result<Layer, 
         && layer.mode == Some(Mode::JivoChat)
         && managed.widget_id().or(layer.widget_id()).is_none();
     if needs_widget_id && !errors.iter().any(|e| e.path == "widgetId") {
-        errors.push(FieldError::new("widgetId", WIDGET_ID_REQUIRED));
+        errors.push(
+            FieldError::new("widgetId", WIDGET_ID_REQUIRED).keyed("err_widget_id_required", vec![]),
+        );
     }
     if errors.is_empty() {
         Ok(layer)

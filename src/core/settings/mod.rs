@@ -45,7 +45,7 @@ use serde_json::Value;
 use crate::site_rule::SiteRules;
 use crate::spa::SpaConfig;
 
-pub use error::{FieldError, SettingsError};
+pub use error::{FieldError, Reason, SettingsError};
 pub use managed::{apply_update, EffectiveSettings};
 pub use status::SettingsStatus;
 pub use values::{LoaderUrl, LogConfig, Mode, SiteWidgetConfig, WidgetId};
@@ -103,7 +103,10 @@ impl Settings {
             return Err(document::too_large(Some(text.len())).into());
         }
         let doc: Value = serde_json::from_str(text).map_err(|e| {
-            SettingsError::single("", format!("the settings are not valid JSON: {e}"))
+            SettingsError::from(
+                FieldError::new("", format!("the settings are not valid JSON: {e}"))
+                    .keyed("err_not_json", vec![e.to_string()]),
+            )
         })?;
         Settings::from_value(&doc)
     }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::error::Reason;
 use crate::jivochat::DEFAULT_GRACE_MS;
 use crate::site_rule::{SiteRules, UrlError, WebUrl};
 
@@ -56,23 +57,28 @@ impl WidgetId {
 
     /// Checks a widget ID; the error is the reason, worded to follow the key name
     /// (`widgetId: must be …`).
-    pub fn parse(id: &str) -> Result<WidgetId, String> {
+    pub fn parse(id: &str) -> Result<WidgetId, Reason> {
         if let Some(ch) = id
             .chars()
             .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         {
-            return Err(format!(
-                "has `{}`, which a widget ID cannot contain: use letters, digits, `_` or `-` \
-                 (copy the ID from the end of your JivoChat code's URL)",
-                ch.escape_default()
+            let ch = ch.escape_default().to_string();
+            return Err(Reason::new(
+                format!(
+                    "has `{ch}`, which a widget ID cannot contain: use letters, digits, `_` or \
+                     `-` (copy the ID from the end of your JivoChat code's URL)"
+                ),
+                "err_widget_id_char",
+                vec![ch],
             ));
         }
         let len = id.len();
         if !(WidgetId::MIN_LEN..=WidgetId::MAX_LEN).contains(&len) {
-            return Err(format!(
-                "must be {} to {} characters long, got {len}",
-                WidgetId::MIN_LEN,
-                WidgetId::MAX_LEN
+            let (min, max) = (WidgetId::MIN_LEN, WidgetId::MAX_LEN);
+            return Err(Reason::new(
+                format!("must be {min} to {max} characters long, got {len}"),
+                "err_widget_id_len",
+                vec![min.to_string(), max.to_string(), len.to_string()],
             ));
         }
         Ok(WidgetId(id.to_owned()))
@@ -105,50 +111,75 @@ impl LoaderUrl {
 
     /// Checks a template; the error is the reason, worded to follow the key name
     /// (`loaderUrl: must …`).
-    pub fn parse(template: &str) -> Result<LoaderUrl, String> {
+    pub fn parse(template: &str) -> Result<LoaderUrl, Reason> {
         let len = template.chars().count();
         if len > LoaderUrl::MAX_LEN {
-            return Err(format!(
-                "must be at most {} characters long, got {len}",
-                LoaderUrl::MAX_LEN
+            let max = LoaderUrl::MAX_LEN;
+            return Err(Reason::new(
+                format!("must be at most {max} characters long, got {len}"),
+                "err_loader_too_long",
+                vec![max.to_string(), len.to_string()],
             ));
         }
         if template
             .chars()
             .any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(
-                "must not contain spaces, tabs or line breaks: percent-encode them (`%20`)"
-                    .to_owned(),
-            );
+            return Err(Reason::new(
+                "must not contain spaces, tabs or line breaks: percent-encode them (`%20`)",
+                "err_loader_space",
+                vec![],
+            ));
         }
         let count = template.matches(LoaderUrl::PLACEHOLDER).count();
         if count != 1 {
-            return Err(format!(
-                "must contain `{{id}}` exactly once, where the widget ID goes (as in `{}`); \
-                 found it {count} times",
-                LoaderUrl::DEFAULT
+            return Err(Reason::new(
+                format!(
+                    "must contain `{{id}}` exactly once, where the widget ID goes (as in `{}`); \
+                     found it {count} times",
+                    LoaderUrl::DEFAULT
+                ),
+                "err_loader_placeholder",
+                vec![LoaderUrl::DEFAULT.to_owned(), count.to_string()],
             ));
         }
         let rest = template.replace(LoaderUrl::PLACEHOLDER, "");
         if rest.contains(['{', '}']) {
-            return Err("has `{` or `}` outside `{id}`: `{id}` is the only placeholder".to_owned());
+            return Err(Reason::new(
+                "has `{` or `}` outside `{id}`: `{id}` is the only placeholder",
+                "err_loader_braces",
+                vec![],
+            ));
         }
         let sample = template.replace(LoaderUrl::PLACEHOLDER, "abcd");
         match WebUrl::parse(&sample) {
             Ok(_) => Ok(LoaderUrl(template.to_owned())),
-            Err(UrlError::NoScheme | UrlError::NoSlashes { .. }) => Err(format!(
-                "must be an absolute URL starting with `https://` or `http://`, as in `{}`",
-                LoaderUrl::DEFAULT
+            Err(UrlError::NoScheme | UrlError::NoSlashes { .. }) => Err(Reason::new(
+                format!(
+                    "must be an absolute URL starting with `https://` or `http://`, as in `{}`",
+                    LoaderUrl::DEFAULT
+                ),
+                "err_loader_absolute",
+                vec![LoaderUrl::DEFAULT.to_owned()],
             )),
-            Err(UrlError::NotWebPage { scheme }) => Err(format!(
-                "must be an `https://` or `http://` URL, got a `{scheme}:` URL"
+            Err(UrlError::NotWebPage { scheme }) => Err(Reason::new(
+                format!("must be an `https://` or `http://` URL, got a `{scheme}:` URL"),
+                "err_loader_scheme",
+                vec![scheme],
             )),
-            Err(UrlError::NoHost) => Err(format!(
-                "must have a host after `//`, as in `{}`",
-                LoaderUrl::DEFAULT
+            Err(UrlError::NoHost) => Err(Reason::new(
+                format!(
+                    "must have a host after `//`, as in `{}`",
+                    LoaderUrl::DEFAULT
+                ),
+                "err_loader_host",
+                vec![LoaderUrl::DEFAULT.to_owned()],
             )),
-            Err(e) => Err(format!("is not a valid URL: {e}")),
+            Err(e) => Err(Reason::new(
+                format!("is not a valid URL: {e}"),
+                "err_loader_invalid",
+                vec![e.to_string()],
+            )),
         }
     }
 

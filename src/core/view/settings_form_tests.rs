@@ -366,6 +366,9 @@ fn field_error_and_welcome_keys_are_in_both_locales() {
     let sources = [
         include_str!("../site_rule/pattern.rs"),
         include_str!("../settings/document.rs"),
+        include_str!("../settings/values.rs"),
+        include_str!("../settings/managed.rs"),
+        include_str!("../settings/mod.rs"),
         include_str!("../../pages/welcome/mod.rs"),
         include_str!("../../../extension/welcome.html"),
     ];
@@ -402,4 +405,33 @@ fn field_error_and_welcome_keys_are_in_both_locales() {
     let (key, args) = e.message_key();
     assert_eq!(key, "err_rule_port");
     assert_eq!(dollars(&en, key).len(), args.len());
+    // So does every other keyed settings error (item 6 of issue #16): a document with one of
+    // each problem.
+    let doc = serde_json::json!({
+        "mode": "x", "widgetId": "a b", "loaderUrl": "ftp://x/{id}", "sites": "no",
+        "spa": {"settleMs": -1, "enabled": 1, "hash": 2, "titleOnly": "y", "bogus": 1},
+        "log": {"maxEntries": 1}, "loaderTimeoutMs": true,
+        "siteWidget": {"graceMs": "z", "useMineOn": [3], "sandboxStandIn": 0}, "Mode": 1
+    });
+    let errors = crate::settings::Settings::from_value(&doc)
+        .unwrap_err()
+        .into_errors();
+    assert!(errors.len() >= 13, "{errors:?}");
+    for e in errors
+        .iter()
+        .chain(
+            crate::settings::Settings::from_json("{")
+                .unwrap_err()
+                .errors(),
+        )
+        .chain(
+            crate::settings::Settings::from_value(&serde_json::json!([]))
+                .unwrap_err()
+                .errors(),
+        )
+    {
+        let key = e.key.as_deref().unwrap_or_else(|| panic!("no key: {e}"));
+        assert!(used.contains(key), "{key} not found in the sources");
+        assert_eq!(dollars(&en, key).len(), e.args.len(), "{key}: {e:?}");
+    }
 }

@@ -20,22 +20,29 @@ use jwi_core::view::settings_form::{self, Form};
 #[wasm_bindgen]
 pub fn start_welcome() {
     i18n::localize_page();
-    // `welcome.html?site=…` (what `./build.sh demo` opens) fills the box; adding stays the
-    // user's click. Only the browser's user can open this page: it is not web-accessible.
+    // Only the browser's user (or a command line, as `./build.sh demo`) can open this page
+    // with a query: it is not web-accessible. `welcome.html?add=<address or rule>` adds that
+    // site's rule at once, exactly as the button would (same checks, same confirmation);
+    // `welcome.html?site=…` only fills the box, adding staying the user's click.
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    if let Some(site) = web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()
-        .and_then(|p| p.get("site"))
-    {
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let param = |name: &str| params.as_ref().and_then(|p| p.get(name));
+    dom::on("add-form", "submit", |e| {
+        e.prevent_default();
+        add(true, None);
+    });
+    if let Some(site) = param("add") {
+        dom::set_value("site", &site);
+        // `&open=1` (the demo): once the rule is in force, open the address itself, so that
+        // the widget is on it from the first load.
+        let open = param("open").is_some() && !site.contains('*');
+        add(false, open.then_some(site));
+    } else if let Some(site) = param("site") {
         dom::set_value("site", &site);
         dom::focus("add");
     }
-    dom::on("add-form", "submit", |e| {
-        e.prevent_default();
-        add();
-    });
     dom::on("site", "input", |_| show_problems(&[]));
 }
 
@@ -63,7 +70,11 @@ pub fn rule_text(typed: &str) -> String {
     format!("{scheme}://{host}/*")
 }
 
-fn add() {
+/// Adds the box's site. `clicked`: inside the user's click, so the host permission can be
+/// asked for (outside a gesture the browsers refuse the request; the popup offers it later
+/// if the browser has not granted it with the install). `open`: an address to open in a new
+/// tab once the background has registered the content script for the added rule.
+fn add(clicked: bool, open: Option<String>) {
     let typed = dom::value_of("site");
     if typed.trim().is_empty() {
         dom::focus("site");
@@ -77,7 +88,7 @@ fn add() {
         dom::focus("site");
         return;
     }
-    if let Ok(rule) = jwi_core::site_rule::SiteRule::parse(&rule) {
+    if let (true, Ok(rule)) = (clicked, jwi_core::site_rule::SiteRule::parse(&rule)) {
         let rules: jwi_core::site_rule::SiteRules = [rule].into_iter().collect();
         let origins = settings_form::permission_origins(&rules);
         let _ =
@@ -102,6 +113,9 @@ fn add() {
                         if let Some(el) = dom::by_id("added") {
                             dom::set_rich_text(&el, &i18n::t("welcome_added", &[&canonical]));
                         }
+                        if let Some(url) = open {
+                            open_when_registered(&canonical, &url).await;
+                        }
                     }
                     Err(e) => dom::set_text("added", &e),
                 }
@@ -118,6 +132,29 @@ fn add() {
             Err(problems) => show_problems(&problems),
         }
     });
+}
+
+/// Waits (up to 5 s) until the background has registered the content script for `rule`,
+/// then opens `url` in a new tab.
+async fn open_when_registered(rule: &str, url: &str) {
+    for _ in 0..50 {
+        let scripts = ext::call(ext::get_registered_content_scripts())
+            .await
+            .map(|v| ext::from_js(&v))
+            .unwrap_or_default();
+        let covered = scripts.as_array().into_iter().flatten().any(|s| {
+            s["matches"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m == rule))
+        });
+        if covered {
+            break;
+        }
+        jwi_browser::timers::sleep(100).await;
+    }
+    if let Ok(p) = ext::tabs_create(&ext::to_js(&json!({ "url": url }))) {
+        let _ = ext::call(p).await;
+    }
 }
 
 /// Shows the problems with the box's rule (none: clears them).

@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
     scenario!(welcome_adds_a_site),
+    scenario!(welcome_add_param_adds_and_opens),
     scenario!(pages_pass_axe),
     scenario!(widget_speaks_the_page_language).only(BrowserKind::Chromium),
 ];
@@ -158,6 +159,40 @@ fn welcome_adds_a_site(ctx: &mut Ctx) -> Result<()> {
         "stored settings: {stored}"
     );
     axe_both_schemes(ctx, "the welcome page", Value::Null)?;
+    Ok(())
+}
+
+/// What `./build.sh demo` opens: `welcome.html?add=<address>&open=1` adds the site's rule at
+/// once (the confirmation shows) and, once it is in force, opens the address with the widget.
+fn welcome_add_param_adds_and_opens(ctx: &mut Ctx) -> Result<()> {
+    ctx.set_settings(json!({ "mode": "sandbox" }))?;
+    let shop = ctx.url("/plain.html");
+    ctx.open_extension_page(&format!("welcome.html?add={shop}&open=1"))?;
+    ctx.wait_for_js(
+        "return document.getElementById('added').textContent.includes('http://127.0.0.1/*')",
+        TIMEOUT,
+    )?;
+    let stored = ctx.storage_get("local", "settings")?;
+    ensure!(
+        stored["sites"] == json!(["http://127.0.0.1/*"]) && stored["mode"] == "sandbox",
+        "stored settings: {stored}"
+    );
+    let welcome = ctx.session().window_handle()?;
+    let opened = ctx.wait_for("the shop opened in a new tab", TIMEOUT, |c| {
+        for h in c.session().window_handles()? {
+            if h == welcome {
+                continue;
+            }
+            c.switch_to(&h)?;
+            if c.session().current_url().unwrap_or_default() == shop {
+                return Ok(Some(h));
+            }
+        }
+        c.switch_to(&welcome)?;
+        Ok(None)
+    })?;
+    ctx.switch_to(&opened)?;
+    Widget::new(ctx).wait_rect("the widget on the opened shop", TIMEOUT, |r| r.height > 0.0)?;
     Ok(())
 }
 
