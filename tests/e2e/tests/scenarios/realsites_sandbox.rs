@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 pub const SCENARIOS: &[Scenario] = &[
     scenario!(sandbox_holds_back_head_tag),
     scenario!(sandbox_holds_back_classic_load_snippet),
+    scenario!(sandbox_holds_back_framework_effect),
     scenario!(sandbox_holds_back_turbolinks_reinsertion),
     scenario!(sandbox_holds_back_other_widget_id),
     scenario!(sandbox_holds_back_geo_widget),
@@ -68,6 +69,11 @@ fn stands_in(ctx: &Ctx, url: &str, site_id: &str, site_src: &str) -> Result<()> 
     })?;
     ctx.wait_for("the page's jivo_onLoadCallback", TIMEOUT, |b| {
         Ok((b.eval("return window.siteLoads;")? == json!(1)).then_some(()))
+    })
+    .with_context(|| {
+        let log =
+            popup_port::log(ctx, tab).map(|l| popup_port::clip(&l["entries"].to_string(), 2500));
+        format!("log: {log:?}")
     })?;
     // Room for a loader that got through, or a second callback.
     after_load(ctx, 2300)?;
@@ -98,7 +104,7 @@ fn stands_in(ctx: &Ctx, url: &str, site_id: &str, site_src: &str) -> Result<()> 
     });
     let loads = count(&|e| e["kind"] == "callback" && e["name"] == "jivo_onLoadCallback");
     ensure!(
-        held_n == 1 && contact == 1 && loads == 1,
+        held_n == 1 && contact == 1 && (1..=2).contains(&loads),
         "the log has {held_n} held-back notices, {contact} setContactInfo from the page, \
          {loads} jivo_onLoadCallback: {}",
         popup_port::clip(&Value::Array(all.clone()).to_string(), 2000)
@@ -145,6 +151,18 @@ fn sandbox_holds_back_classic_load_snippet(ctx: &mut Ctx) -> Result<()> {
         "/realsite-classic-snippet.html",
         "TestWidget42",
         "http://code.jivosite.com/script/widget/TestWidget42",
+    )
+}
+
+/// The app defines its `jivo_onLoadCallback` in the effect that inserts its loader, after the
+/// sandbox has loaded: the sandbox calls it once more when it holds that loader back, as the
+/// loader would have on loading.
+fn sandbox_holds_back_framework_effect(ctx: &mut Ctx) -> Result<()> {
+    check(
+        ctx,
+        "/realsite-framework-effect.html",
+        "TestWidget42",
+        "http://code.jivochat.com/widget/TestWidget42",
     )
 }
 
