@@ -299,7 +299,10 @@
     }
     const w = function () {
       record(name, arguments);
-      if (typeof handler !== 'function') return undefined;
+      if (typeof handler !== 'function') {
+        if (name === 'jivo_onLoadCallback') sendLoadUnheard();
+        return undefined;
+      }
       // No catch: an exception leaves through `finally` untouched, so the browser reports it
       // where the page threw it (a `catch` and rethrow would make the console name shim.js).
       let returned = false;
@@ -501,6 +504,14 @@
     } catch (_) { return; }
     // The page's handler (through our recording wrapper, which rethrows what it threw).
     if (typeof f === 'function') apply(f, W, callArgs);
+    else if (name === 'jivo_onLoadCallback') sendLoadUnheard();
+  }
+
+  // No handler of the page's heard the load: the content script may call it again for a site
+  // loader it holds back later (the page may define its handler together with that loader).
+  function sendLoadUnheard() {
+    // from-page: {"type":"loadUnheard"}
+    try { send('{"type":"loadUnheard"}'); } catch (_) { /* ignore */ }
   }
 
   function callApi(id, method, args) {

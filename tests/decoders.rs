@@ -187,6 +187,7 @@ fn from_page() -> impl Strategy<Value = FromPage> {
         any::<bool>().prop_map(|jivo_api_present| FromPage::Ready { jivo_api_present }),
         (callback(), args()).prop_map(|(name, args)| FromPage::Callback { name, args }),
         (callback(), text()).prop_map(|(name, message)| FromPage::CallbackThrew { name, message }),
+        Just(FromPage::LoadUnheard {}),
         (method(), args(), prop::option::of(non_null())).prop_map(|(method, args, returned)| {
             FromPage::ApiCalled {
                 method,

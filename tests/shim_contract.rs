@@ -66,6 +66,7 @@ fn every_from_page() -> Vec<FromPage> {
             outcome: Reply::default(),
         },
         FromPage::SiteApi {},
+        FromPage::LoadUnheard {},
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -77,7 +78,8 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::History { .. }
             | FromPage::SandboxCall { .. }
             | FromPage::ApiResult { .. }
-            | FromPage::SiteApi { .. } => {}
+            | FromPage::SiteApi { .. }
+            | FromPage::LoadUnheard { .. } => {}
         }
     }
     all

@@ -309,7 +309,10 @@ fn perform(action: EmbedAction) {
         }
         // The background's session rules block the site's loader request (see the module
         // documentation); the log says it was held back.
-        EmbedAction::HoldBack { .. } | EmbedAction::StandDown | EmbedAction::Notice(_) => {}
+        EmbedAction::HoldBack { .. }
+        | EmbedAction::StandDown
+        | EmbedAction::FireLoad
+        | EmbedAction::Notice(_) => {}
         EmbedAction::Status { attached, state } => match state {
             WidgetState::Loading => set_status(if attached {
                 PageStatus::Attached

@@ -279,6 +279,11 @@ fn on_page_message(text: String) {
             }
         }
         FromPage::SiteApi {} => jivochat_driver::site_api(),
+        FromPage::LoadUnheard {} => {
+            if current_mode() == Some(Mode::Sandbox) {
+                site_widget::sandbox_load(jwi_core::jivochat::EmbedEvent::LoadUnheard);
+            }
+        }
         FromPage::CallbackThrew { name, message } => {
             recorder::record(Event::CallbackThrew { name, message });
         }

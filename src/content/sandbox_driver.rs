@@ -140,6 +140,16 @@ fn on_visitor_action(action: VisitorAction) {
     flush();
 }
 
+/// Calls the page's `jivo_onLoadCallback` once more, as the site's loader the sandbox holds
+/// back would have on loading ([`jwi_core::jivochat::EmbedAction::FireLoad`]).
+pub fn fire_load_again() {
+    if with(|_| ()).is_some() {
+        send_to_page(&ToPage::Fire {
+            callbacks: vec![(Callback::OnLoadCallback, Vec::new())],
+        });
+    }
+}
+
 /// Applies the queued effects: callbacks to the page, the widget's view, the stored record.
 pub fn flush() {
     let Some(pending) = with(|d| std::mem::take(&mut d.pending)) else {
@@ -198,6 +208,7 @@ pub fn flush() {
     if loaded {
         set_status(PageStatus::Loaded);
         super::spa_driver::widget_loaded();
+        super::site_widget::sandbox_load(jwi_core::jivochat::EmbedEvent::WidgetLoaded);
     }
     if !callbacks.is_empty() {
         send_to_page(&ToPage::Fire { callbacks });

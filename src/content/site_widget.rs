@@ -139,7 +139,32 @@ fn seen(el: &Element) {
                 }
                 super::sandbox_driver::stand_down();
             }
+            EmbedAction::FireLoad => {
+                if let Some(event) = EmbedAction::FireLoad.log_event() {
+                    super::recorder::record(event);
+                }
+                super::sandbox_driver::fire_load_again();
+            }
             _ => {}
+        }
+    }
+}
+
+/// What is known of the sandbox's `jivo_onLoadCallback` ([`EmbedEvent::WidgetLoaded`], or
+/// [`EmbedEvent::LoadUnheard`]: the page had no handler), for the [`Embedding`] decision.
+pub fn sandbox_load(event: EmbedEvent) {
+    let actions = WATCH.with(|w| {
+        w.borrow_mut()
+            .as_mut()
+            .map(|w| w.embedding.handle(event))
+            .unwrap_or_default()
+    });
+    for action in actions {
+        if action == EmbedAction::FireLoad {
+            if let Some(event) = action.log_event() {
+                super::recorder::record(event);
+            }
+            super::sandbox_driver::fire_load_again();
         }
     }
 }

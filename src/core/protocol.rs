@@ -209,6 +209,8 @@ pub mod page {
         /// The page (a widget's loader, not the sandbox) defined `window.jivo_api` or
         /// `jivo_init`; sent the first time either gets a value.
         SiteApi {},
+        /// A widget called `jivo_onLoadCallback` and the page had no handler for it.
+        LoadUnheard {},
     }
 
     /// What the content script sends to the shim.

@@ -137,8 +137,11 @@ pub enum EmbedEvent {
     WindowLoad,
     /// The timer armed by [`EmbedAction::ArmGrace`] fired.
     GraceElapsed,
-    /// The widget called `jivo_onLoadCallback` (whichever loader brought it).
+    /// The widget called `jivo_onLoadCallback` (whichever loader brought it; in sandbox mode,
+    /// the sandbox did).
     WidgetLoaded,
+    /// Sandbox mode: the page had no handler when the sandbox called `jivo_onLoadCallback`.
+    LoadUnheard,
     /// The loader we injected failed (its `error` event with the HTTP status, a CSP violation,
     /// or `loaderTimeoutMs` passed without `jivo_onLoadCallback`).
     OurLoaderFailed(LoaderFailure),
@@ -264,6 +267,9 @@ impl EmbedAction {
                 site.url
             ),
             EmbedAction::StandDown => "the sandbox stood down for the site's own widget".to_owned(),
+            EmbedAction::FireLoad => {
+                "jivo_onLoadCallback called again for the held-back loader: the page had no handler when the sandbox loaded".to_owned()
+            }
             EmbedAction::Notice(notice) => return Some(notice.to_event()),
             EmbedAction::ArmGrace { .. } | EmbedAction::Status { .. } => return None,
         };
@@ -297,6 +303,10 @@ pub enum EmbedAction {
     },
     /// Sandbox mode: take the sandbox off the page; the page's own widget is left alone.
     StandDown,
+    /// Sandbox mode, standing in: call the page's `jivo_onLoadCallback` now, as the held-back
+    /// loader would have on loading. The sandbox loaded before the page had a handler, and the
+    /// page then inserted its loader, its handler with it (a framework's effect does).
+    FireLoad,
     /// The widget in use is now in this state (`attached`: the site's, else ours).
     Status {
         /// Whether it is the site's widget.
@@ -318,6 +328,18 @@ pub struct Embedding {
     seen: Vec<String>,
     /// Site widget IDs already reported as differing.
     differing: Vec<String>,
+    /// Sandbox mode: the sandbox has loaded; a site loader was held back after that; the page
+    /// had no handler for its load; `jivo_onLoadCallback` was called again for the page.
+    sandbox_load: SandboxLoad,
+}
+
+/// What the sandbox-mode decision knows about `jivo_onLoadCallback` (see [`EmbedAction::FireLoad`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct SandboxLoad {
+    loaded: bool,
+    held_after_load: bool,
+    unheard: bool,
+    fired_again: bool,
 }
 
 impl Embedding {
@@ -332,6 +354,7 @@ impl Embedding {
             phase,
             seen: Vec::new(),
             differing: Vec::new(),
+            sandbox_load: SandboxLoad::default(),
         }
     }
 
@@ -354,7 +377,14 @@ impl Embedding {
     }
 
     fn sandbox(&mut self, event: EmbedEvent, stand_in: bool, out: &mut Vec<EmbedAction>) {
+        let load = &mut self.sandbox_load;
+        match event {
+            EmbedEvent::WidgetLoaded => load.loaded = true,
+            EmbedEvent::LoadUnheard => load.unheard = load.loaded,
+            _ => {}
+        }
         let EmbedEvent::SiteLoaderSeen(site) = event else {
+            self.fire_load_again(out);
             return;
         };
         if self.phase != Phase::Sandbox || !self.first_sight(&site) {
@@ -362,9 +392,22 @@ impl Embedding {
         }
         if stand_in {
             out.push(EmbedAction::HoldBack { site });
+            self.sandbox_load.held_after_load |= self.sandbox_load.loaded;
+            self.fire_load_again(out);
         } else {
             self.phase = Phase::StoodDown;
             out.push(EmbedAction::StandDown);
+        }
+    }
+
+    /// Calls `jivo_onLoadCallback` once more for a page that had no handler when the sandbox
+    /// loaded and held a loader back since (whichever of the two was learnt last).
+    fn fire_load_again(&mut self, out: &mut Vec<EmbedAction>) {
+        let load = &mut self.sandbox_load;
+        if self.phase == Phase::Sandbox && load.unheard && load.held_after_load && !load.fired_again
+        {
+            load.fired_again = true;
+            out.push(EmbedAction::FireLoad);
         }
     }
 
@@ -422,7 +465,10 @@ impl Embedding {
             EmbedEvent::WidgetLoaded => self.set_state(None, WidgetState::Loaded, out),
             EmbedEvent::OurLoaderFailed(failure) => self.fail(false, failure, out),
             EmbedEvent::SiteLoaderFailed(failure) => self.fail(true, failure, out),
-            EmbedEvent::SiteApiSeen | EmbedEvent::WindowLoad | EmbedEvent::GraceElapsed => {}
+            EmbedEvent::SiteApiSeen
+            | EmbedEvent::WindowLoad
+            | EmbedEvent::GraceElapsed
+            | EmbedEvent::LoadUnheard => {}
         }
     }
 
@@ -759,6 +805,34 @@ mod tests {
                 "sandbox standing in: the site's loader is held back, once",
                 EmbedConfig::sandbox(true),
                 vec![E::SiteLoaderSeen(site("Theirs")), E::SiteLoaderSeen(site("Theirs")), E::WindowLoad, E::WidgetLoaded],
+                vec![A::HoldBack { site: site("Theirs") }],
+                Phase::Sandbox,
+            ),
+            (
+                "sandbox: a loader inserted after an unheard load gets the load called again, once",
+                EmbedConfig::sandbox(true),
+                vec![E::WidgetLoaded, E::LoadUnheard, E::SiteLoaderSeen(site("Theirs")), E::SiteLoaderSeen(site("Other")), E::LoadUnheard],
+                vec![A::HoldBack { site: site("Theirs") }, A::FireLoad, A::HoldBack { site: site("Other") }],
+                Phase::Sandbox,
+            ),
+            (
+                "sandbox: the unheard load learnt after the loader was held back still counts",
+                EmbedConfig::sandbox(true),
+                vec![E::WidgetLoaded, E::SiteLoaderSeen(site("Theirs")), E::LoadUnheard],
+                vec![A::HoldBack { site: site("Theirs") }, A::FireLoad],
+                Phase::Sandbox,
+            ),
+            (
+                "sandbox: a heard load, or a loader held back before the load, is not called again",
+                EmbedConfig::sandbox(true),
+                vec![E::SiteLoaderSeen(site("Theirs")), E::WidgetLoaded, E::LoadUnheard],
+                vec![A::HoldBack { site: site("Theirs") }],
+                Phase::Sandbox,
+            ),
+            (
+                "sandbox: a page that heard the load gets no second one",
+                EmbedConfig::sandbox(true),
+                vec![E::WidgetLoaded, E::SiteLoaderSeen(site("Theirs"))],
                 vec![A::HoldBack { site: site("Theirs") }],
                 Phase::Sandbox,
             ),

@@ -19,6 +19,7 @@ mod log;
 mod options;
 mod popup;
 mod realsites;
+mod realsites_sandbox;
 mod sandbox;
 mod sandbox_api;
 mod site_widget;
@@ -39,6 +40,7 @@ pub fn all() -> Vec<Scenario> {
         jivochat::SCENARIOS,
         site_widget::SCENARIOS,
         realsites::SCENARIOS,
+        realsites_sandbox::SCENARIOS,
         log::SCENARIOS,
         options::SCENARIOS,
         bridge::SCENARIOS,
