@@ -58,6 +58,9 @@ struct State {
     own_script: Option<Element>,
     /// The site's loader we attached to.
     site_url: Option<String>,
+    /// Scripts that failed to load before the embedding attached to one of them (a site's
+    /// loader can fail before the settings reach the page); a few at most.
+    failed_early: Vec<String>,
     view: EmbedView,
     observer: Option<MutationObserver>,
     loaded: bool,
@@ -293,7 +296,13 @@ fn perform(action: EmbedAction) {
             let id = site.and_then(|s| s.widget_id);
             // Attached on the page's `jivo_api` alone, there is no loader to wait for.
             let has_loader = url.is_some();
-            with(|s| s.site_url = url);
+            let failed_already = with(|s| {
+                s.site_url.clone_from(&url);
+                url.as_ref().is_some_and(|u| s.failed_early.contains(u))
+            });
+            if let (true, Some(url)) = (failed_already, url.clone()) {
+                probe_later(url);
+            }
             update_view(|v| {
                 v.attached = true;
                 if id.is_some() {
@@ -400,13 +409,25 @@ fn on_resource_error(event: web_sys::Event) {
     let ours = with(|s| s.own_script.as_ref().is_some_and(|o| *o == el));
     let site = with(|s| s.site_url.as_deref() == Some(src.as_str()));
     if !ours && !site {
+        // Perhaps the site's loader, failing before the embedding attached to it.
+        with(|s| {
+            if s.failed_early.len() < 16 && !s.failed_early.contains(&src) {
+                s.failed_early.push(src);
+            }
+        });
         return;
     }
+    probe_later(src);
+}
+
+/// Asks the background why the loader at `url` failed (it fetches the URL itself), unless the
+/// widget has already failed.
+fn probe_later(url: String) {
     timers::set_timeout(50, move || {
         if with(|s| s.failed) {
             return;
         }
-        send_to_background(&FromContent::ProbeLoader { url: src });
+        send_to_background(&FromContent::ProbeLoader { url });
     });
 }
 
