@@ -158,6 +158,37 @@ impl Browser {
         self.kind
     }
 
+    /// Makes pages prefer the dark colour scheme (or no longer): Chromium through DevTools media
+    /// emulation of the current tab, Firefox through its content colour-scheme override pref.
+    pub fn set_dark_scheme(&self, dark: bool) -> Result<()> {
+        match self.kind {
+            BrowserKind::Chromium => {
+                let features = if dark {
+                    json!([{"name": "prefers-color-scheme", "value": "dark"}])
+                } else {
+                    json!([])
+                };
+                self.session
+                    .cdp(
+                        "Emulation.setEmulatedMedia",
+                        json!({ "features": features }),
+                    )
+                    .map(drop)
+            }
+            BrowserKind::Firefox => {
+                self.session.set_context("chrome")?;
+                let r = self.session.execute(
+                    "const p = 'layout.css.prefers-color-scheme.content-override';\
+                     if (arguments[0]) Services.prefs.setIntPref(p, 0); else Services.prefs.clearUserPref(p);\
+                     return null;",
+                    vec![json!(dark)],
+                );
+                self.session.set_context("content")?;
+                r.map(drop)
+            }
+        }
+    }
+
     /// The WebDriver session, for anything the helpers do not cover.
     pub fn session(&self) -> &Session {
         &self.session

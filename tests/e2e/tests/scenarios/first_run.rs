@@ -66,33 +66,7 @@ fn axe(ctx: &Ctx, context: Value) -> Result<Vec<String>> {
 
 /// Emulates the dark (or back to the light) colour scheme for the current tab / the browser.
 fn scheme(ctx: &Ctx, dark: bool) -> Result<()> {
-    match ctx.kind() {
-        BrowserKind::Chromium => {
-            let features = if dark {
-                json!([{"name": "prefers-color-scheme", "value": "dark"}])
-            } else {
-                json!([])
-            };
-            ctx.session()
-                .cdp(
-                    "Emulation.setEmulatedMedia",
-                    json!({ "features": features }),
-                )
-                .map(drop)
-        }
-        BrowserKind::Firefox => {
-            let s = ctx.session();
-            s.set_context("chrome")?;
-            let r = s.execute(
-                "const p = 'layout.css.prefers-color-scheme.content-override';\
-                 if (arguments[0]) Services.prefs.setIntPref(p, 0); else Services.prefs.clearUserPref(p);\
-                 return null;",
-                vec![json!(dark)],
-            );
-            s.set_context("content")?;
-            r.map(drop)
-        }
-    }
+    ctx.set_dark_scheme(dark)
 }
 
 /// Runs axe on the current page in the light and the dark scheme; `what` names it in errors.

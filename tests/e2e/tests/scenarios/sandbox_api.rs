@@ -1514,34 +1514,7 @@ impl<'a> DarkScheme<'a> {
     }
 
     fn apply(&self, dark: bool) -> Result<()> {
-        let ctx = self.0;
-        match ctx.kind() {
-            BrowserKind::Chromium => {
-                let features = if dark {
-                    json!([{"name": "prefers-color-scheme", "value": "dark"}])
-                } else {
-                    json!([])
-                };
-                ctx.session()
-                    .cdp(
-                        "Emulation.setEmulatedMedia",
-                        json!({ "features": features }),
-                    )
-                    .map(drop)
-            }
-            BrowserKind::Firefox => {
-                let s = ctx.session();
-                s.set_context("chrome")?;
-                let r = s.execute(
-                    "const p = 'layout.css.prefers-color-scheme.content-override';\
-                     if (arguments[0]) Services.prefs.setIntPref(p, 0); else Services.prefs.clearUserPref(p);\
-                     return null;",
-                    vec![json!(dark)],
-                );
-                s.set_context("content")?;
-                r.map(drop)
-            }
-        }
+        self.0.set_dark_scheme(dark)
     }
 }
 
