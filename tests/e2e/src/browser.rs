@@ -912,6 +912,9 @@ fn launch_chromium(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -
         let rules: Vec<String> = crate::server::MAPPED_HOSTS
             .iter()
             .map(|host| format!("MAP {host} 127.0.0.1:{port}"))
+            // Fresh site names for the benchmark's cold loads (`bench page`); Firefox sends
+            // them to the fixture server as its proxy.
+            .chain(std::iter::once(format!("MAP *.test 127.0.0.1:{port}")))
             .collect();
         args.push(format!("--host-resolver-rules={}", rules.join(", ")));
     }

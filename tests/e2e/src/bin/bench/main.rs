@@ -4,9 +4,11 @@
 
 use anyhow::Result;
 
+mod devtools;
 mod hostile;
 mod jivochat;
 mod log;
+mod page;
 mod sandbox;
 mod spa;
 
@@ -15,6 +17,7 @@ type Table = fn() -> Result<()>;
 
 /// Every table, by the name given on the command line, in the order printed.
 const TABLES: &[(&str, Table)] = &[
+    ("page", page::table),
     ("sandbox", sandbox::table),
     ("spa", spa::table),
     ("jivochat", jivochat::table),
