@@ -230,8 +230,8 @@ fn on_page_message(text: String) {
             .admit(now, &text)
             .map_err(|_| !std::mem::replace(&mut c.report_scheduled, true))
     });
-    let msg = match admitted {
-        Ok(msg) => msg,
+    let (msg, log) = match admitted {
+        Ok(admitted) => (admitted.message, admitted.log),
         Err(schedule_report) => {
             // The event this message might have been never gets a number: the log counts
             // the gap as missed.
@@ -261,7 +261,14 @@ fn on_page_message(text: String) {
             send_to_page(&ToPage::Reply {
                 outcome: reply.clone(),
             });
-            recorder::record(Event::api_call(method, args, Origin::Page, &reply));
+            if log {
+                recorder::record(Event::api_call(method, args, Origin::Page, &reply));
+            } else {
+                // Answered over the rate limit: not logged, counted in the gate's report and
+                // as missed in the log.
+                recorder::skip(1);
+                schedule_report_once();
+            }
             sandbox_driver::flush();
         }
         FromPage::History { kind } => spa_driver::url_changed(match kind {
@@ -325,6 +332,13 @@ fn on_page_message(text: String) {
                 _ => {}
             }
         }
+    }
+}
+
+/// Schedules the gate's report unless one is scheduled already.
+fn schedule_report_once() {
+    if !CONTENT.with(|c| std::mem::replace(&mut c.borrow_mut().report_scheduled, true)) {
+        schedule_drop_report();
     }
 }
 

@@ -10,6 +10,14 @@
 //! 2. **size limited** ([`Limits::message_bytes`]) before parsing;
 //! 3. **decoded** into [`FromPage`], the protocol's only page type; anything else is malformed.
 //!
+//! One kind is never dropped for its rate: a **synchronous sandbox call**
+//! ([`FromPage::SandboxCall`]). The page's `jivo_api` call waits for its answer, so such calls
+//! arrive no faster than the content script answers them, and a page that calls
+//! `getUnreadMessagesCount()` 20,000 times in a loop must get 20,000 answers. Over the rate such
+//! a call is still size-limited, decoded and answered, but not logged or forwarded
+//! ([`Admitted::log`] is false) and counted as [`DropCounts::unlogged`]: what is bounded is what
+//! we store, not what the page's widget answers.
+//!
 //! Whatever fails is dropped and counted by reason ([`DropCounts`]). The shell shows the counts
 //! in the log as one marker entry per quiet second ([`PageGate::take_report`] and
 //! [`DropCounts::describe`]) and advances the page's sequence numbers by one per dropped message,
@@ -24,13 +32,31 @@
 //! assert_eq!(gate.admit(0.0, r#"{"type":"evil"}"#).unwrap_err(), DropReason::Malformed);
 //! assert_eq!(gate.admit(0.0, history).unwrap_err(), DropReason::RateLimited); // the burst is spent
 //! assert!(gate.admit(100.0, history).is_ok()); // 100 ms at 10 a second: one more
+//! let call = r#"{"type":"sandboxCall","method":"getUnreadMessagesCount","args":[]}"#;
+//! assert!(!gate.admit(100.0, call).unwrap().log); // answered over the rate, not logged
 //! let report = gate.take_report().unwrap();
-//! assert_eq!((report.malformed, report.rate_limited, report.total()), (1, 1, 2));
+//! assert_eq!((report.malformed, report.rate_limited, report.unlogged), (1, 1, 1));
+//! assert_eq!(report.total(), 2);
 //! assert!(gate.take_report().is_none());
 //! ```
 
 use crate::protocol::page::FromPage;
 use crate::protocol::{decode, limits, DecodeError};
+
+/// How the shim starts every synchronous sandbox call's text (`extension/shim.js`,
+/// `sandboxCall`): the one prefix the gate reads before deciding to parse a message over the
+/// rate limit.
+const SANDBOX_CALL_PREFIX: &str = r#"{"type":"sandboxCall","#;
+
+/// A message the gate let through.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Admitted {
+    /// The message.
+    pub message: FromPage,
+    /// Whether it may be logged and forwarded. False only for a synchronous sandbox call that
+    /// arrived over the rate limit: it is answered, not logged.
+    pub log: bool,
+}
 
 /// The gate's limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,12 +104,20 @@ pub struct DropCounts {
     pub too_large: u64,
     /// Not a protocol message.
     pub malformed: u64,
+    /// Synchronous sandbox calls over the rate limit: answered, not logged (not a drop of the
+    /// message, so not in [`DropCounts::total`]).
+    pub unlogged: u64,
 }
 
 impl DropCounts {
     /// All dropped messages.
     pub fn total(&self) -> u64 {
         self.rate_limited + self.too_large + self.malformed
+    }
+
+    /// Whether there is anything to report.
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0 && self.unlogged == 0
     }
 
     fn add(&mut self, why: DropReason) {
@@ -115,11 +149,22 @@ impl DropCounts {
             parts.push(format!("{} malformed", self.malformed));
         }
         let total = self.total();
-        format!(
-            "Dropped {total} message{} from the page: {}",
-            if total == 1 { "" } else { "s" },
-            parts.join(", ")
-        )
+        let unlogged = (self.unlogged > 0).then(|| {
+            format!(
+                "{} synchronous call{} over the rate limit answered but not logged",
+                self.unlogged,
+                if self.unlogged == 1 { "" } else { "s" }
+            )
+        });
+        match (total, unlogged) {
+            (0, Some(unlogged)) => format!("From the page: {unlogged}"),
+            (_, unlogged) => format!(
+                "Dropped {total} message{} from the page: {}{}",
+                if total == 1 { "" } else { "s" },
+                parts.join(", "),
+                unlogged.map(|u| format!("; {u}")).unwrap_or_default()
+            ),
+        }
     }
 }
 
@@ -154,19 +199,37 @@ impl PageGate {
 
     /// Lets one message through at time `now_ms`, or says why not (and counts it).
     ///
-    /// The rate limit is checked first, so a dropped flood is not even measured or parsed. A
-    /// clock that goes backwards refills nothing.
-    pub fn admit(&mut self, now_ms: f64, text: &str) -> Result<FromPage, DropReason> {
+    /// The rate limit is checked first, so a dropped flood is not even measured or parsed; over
+    /// it, only a text that starts as a synchronous sandbox call is parsed, and let through
+    /// unlogged if it is one (see the module's doc). A clock that goes backwards refills
+    /// nothing.
+    pub fn admit(&mut self, now_ms: f64, text: &str) -> Result<Admitted, DropReason> {
         self.refill(now_ms);
-        if self.tokens < 1.0 {
+        let over = self.tokens < 1.0;
+        if over && !text.starts_with(SANDBOX_CALL_PREFIX) {
             return Err(self.count(DropReason::RateLimited));
         }
-        self.tokens -= 1.0;
-        decode::<FromPage>(text, self.limits.message_bytes).map_err(|e| {
+        if !over {
+            self.tokens -= 1.0;
+        }
+        let message = decode::<FromPage>(text, self.limits.message_bytes).map_err(|e| {
             self.count(match e {
                 DecodeError::TooLarge { .. } => DropReason::TooLarge,
                 DecodeError::Malformed(_) => DropReason::Malformed,
             })
+        })?;
+        if !over {
+            return Ok(Admitted { message, log: true });
+        }
+        if !matches!(message, FromPage::SandboxCall { .. }) {
+            // The prefix without the type (a key repeated later): over the rate like any other.
+            return Err(self.count(DropReason::RateLimited));
+        }
+        self.total.unlogged = self.total.unlogged.saturating_add(1);
+        self.unreported.unlogged = self.unreported.unlogged.saturating_add(1);
+        Ok(Admitted {
+            message,
+            log: false,
         })
     }
 
@@ -178,7 +241,7 @@ impl PageGate {
     /// What was dropped since the last report, if anything; the next report starts from zero.
     pub fn take_report(&mut self) -> Option<DropCounts> {
         let report = std::mem::take(&mut self.unreported);
-        (report.total() > 0).then_some(report)
+        (!report.is_empty()).then_some(report)
     }
 
     fn refill(&mut self, now_ms: f64) {
@@ -274,8 +337,61 @@ mod tests {
             DropCounts {
                 rate_limited: 0,
                 too_large: 1,
-                malformed: 2
+                malformed: 2,
+                unlogged: 0,
             }
+        );
+    }
+
+    const CALL: &str = r#"{"type":"sandboxCall","method":"getUtm","args":[]}"#;
+
+    #[test]
+    fn synchronous_sandbox_calls_are_answered_over_the_rate_but_not_logged() {
+        let mut gate = small();
+        for _ in 0..3 {
+            assert!(gate.admit(0.0, CALL).unwrap().log);
+        }
+        for _ in 0..20_000 {
+            let admitted = gate.admit(0.0, CALL).unwrap();
+            assert!(!admitted.log);
+            assert!(matches!(admitted.message, FromPage::SandboxCall { .. }));
+        }
+        // Everything else over the rate is still dropped, unparsed.
+        assert_eq!(gate.admit(0.0, HISTORY), Err(DropReason::RateLimited));
+        // A text that only starts like a call is held to the rate (or is malformed).
+        let forged = r#"{"type":"sandboxCall","type":"history","kind":"push"}"#;
+        assert!(gate.admit(0.0, forged).is_err());
+        assert_eq!(
+            gate.admit(0.0, r#"{"type":"sandboxCall","#),
+            Err(DropReason::Malformed)
+        );
+        let report = gate.take_report().unwrap();
+        assert_eq!(report.unlogged, 20_000);
+        assert_eq!(report.rate_limited + report.malformed, 3);
+        // The calls do not spend tokens they don't have: the refill serves others again.
+        assert!(gate.admit(10.0, HISTORY).unwrap().log);
+    }
+
+    #[test]
+    fn the_marker_names_unlogged_calls() {
+        let limits = Limits::DEFAULT;
+        let only = DropCounts {
+            unlogged: 3,
+            ..DropCounts::default()
+        };
+        assert_eq!(
+            only.describe(&limits),
+            "From the page: 3 synchronous calls over the rate limit answered but not logged"
+        );
+        let both = DropCounts {
+            rate_limited: 1,
+            unlogged: 1,
+            ..DropCounts::default()
+        };
+        assert_eq!(
+            both.describe(&limits),
+            "Dropped 1 message from the page: 1 over the rate limit (2000 a second after a \
+             burst of 5000); 1 synchronous call over the rate limit answered but not logged"
         );
     }
 
@@ -300,6 +416,7 @@ mod tests {
             rate_limited: 15_000,
             too_large: 1,
             malformed: 2,
+            unlogged: 0,
         };
         assert_eq!(
             counts.describe(&limits),
@@ -335,7 +452,7 @@ mod proptests {
             let mut passed = 0u64;
             for gap in &gaps {
                 now += gap;
-                if gate.admit(now, r#"{"type":"history","kind":"replace"}"#).is_ok() {
+                if gate.admit(now, r#"{"type":"history","kind":"replace"}"#).is_ok_and(|a| a.log) {
                     passed += 1;
                 }
             }
