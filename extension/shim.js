@@ -174,14 +174,42 @@
   let connected = false;
   let reply = null;
 
+  // Until the content script connects (it starts once the document is parsed, off the page's
+  // critical path: docs/architecture.md, "What a matched page pays"), messages wait here, oldest
+  // first, in a prototype-free queue; past its bounds they are counted, and the count is sent on
+  // connection so the log's missed count stays honest.
+  const EARLY_MESSAGES = 2000;
+  const EARLY_CHARS = 1000000;
+  const early = { __proto__: null, head: 0, tail: 0, chars: 0, lost: 0 };
+
   function send(json) {
-    if (!connected) return;
+    if (!connected) {
+      if (early.tail - early.head >= EARLY_MESSAGES || early.chars + json.length > EARLY_CHARS) {
+        early.lost++;
+      } else {
+        early[early.tail++] = json;
+        early.chars += json.length;
+      }
+      return;
+    }
     apply(dispatch, node, [new CustomEvent_(FROM_PAGE, { __proto__: null, detail: json })]);
   }
 
-  function onMessage(e) {
-    let msg;
-    try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
+  function flushEarly() {
+    while (early.head < early.tail) {
+      const json = early[early.head];
+      delete early[early.head++];
+      send(json);
+    }
+    early.chars = 0;
+    if (early.lost > 0) {
+      // from-page: {"type":"earlyLost","count":12}
+      send('{"type":"earlyLost","count":' + early.lost + '}');
+      early.lost = 0;
+    }
+  }
+
+  function onMessage(msg) {
     const type = own(msg, 'type');
     // to-page: {"type":"reply","outcome":{"returned":{"result":"ok"},"callbackArgs":[null,7]}}
     if (type === 'reply') reply = own(msg, 'outcome');
@@ -205,11 +233,18 @@
     if (!connected) announce();
   }
 
+  // The channel keeper (extension/channel.js) took the node at document_start: no more
+  // announces, which a page script could watch; messages wait for the content bundle.
+  function onClaimed() {
+    apply(removeListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
+  }
+
   function onConnected() {
     if (connected) return;
     connected = true;
     apply(removeListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
     sendReady();
+    flushEarly();
   }
 
   function sendReady() {
@@ -217,16 +252,21 @@
     send('{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}');
   }
 
-  // Any message connects; `connected` is the one the content script sends for that alone.
+  // Any message but `claimed` connects; `connected` is the one the content script sends for
+  // that alone.
   // to-page: {"type":"connected"}
   apply(addListener, node, [TO_PAGE, (e) => {
     try {
+      let msg;
+      try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
+      // to-page: {"type":"claimed"}
+      if (own(msg, 'type') === 'claimed') return onClaimed();
       onConnected();
-      onMessage(e);
+      onMessage(msg);
     } catch (_) { /* never into page code */ }
   }]);
   apply(addListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
-  apply(addListener, W, ['error', (e) => onUncaught(e), true]);
+  apply(addListener, W, ['error', (e) => { onUncaught(e); onScriptError(e); }, true]);
 
   // ---- callbacks: record, then run the page's handler unchanged ---------------------------------
   const wrappers = new WeakMap_(); // page handler → its recording wrapper
@@ -278,6 +318,21 @@
         sendThrew(name, '[caught by its caller]');
       }
     } catch (_) { /* ignore */ }
+  }
+
+  // A <script> that failed to load before the content script started (a site's JivoChat loader
+  // answering 404, say): the content script watches for itself once it runs. Only the element's
+  // `src` is read, through the captured getter (which throws for anything but a script).
+  const targetOf = getOwnPropertyDescriptor(Event.prototype, 'target').get;
+  const scriptSrcOf = getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src').get;
+
+  function onScriptError(e) {
+    if (connected) return;
+    try {
+      const src = apply(scriptSrcOf, apply(targetOf, e, []), []);
+      // from-page: {"type":"scriptFailed","src":"https://code.jivosite.com/widget/abc"}
+      if (src) send('{"type":"scriptFailed","src":' + str(src) + '}');
+    } catch (_) { /* not a script element */ }
   }
 
   function onUncaught(e) {

@@ -188,6 +188,8 @@ fn from_page() -> impl Strategy<Value = FromPage> {
         (callback(), args()).prop_map(|(name, args)| FromPage::Callback { name, args }),
         (callback(), text()).prop_map(|(name, message)| FromPage::CallbackThrew { name, message }),
         Just(FromPage::LoadUnheard {}),
+        text().prop_map(|src| FromPage::ScriptFailed { src }),
+        any::<u32>().prop_map(|count| FromPage::EarlyLost { count }),
         (method(), args(), prop::option::of(non_null())).prop_map(|(method, args, returned)| {
             FromPage::ApiCalled {
                 method,
@@ -206,6 +208,7 @@ fn from_page() -> impl Strategy<Value = FromPage> {
 /// Every message the content script sends the shim.
 fn to_page() -> impl Strategy<Value = ToPage> {
     prop_oneof![
+        Just(ToPage::Claimed),
         Just(ToPage::Connected),
         outcome().prop_map(|outcome| ToPage::Reply { outcome }),
         Just(ToPage::InstallSandboxApi),

@@ -67,6 +67,8 @@ fn every_from_page() -> Vec<FromPage> {
         },
         FromPage::SiteApi {},
         FromPage::LoadUnheard {},
+        FromPage::ScriptFailed { src: String::new() },
+        FromPage::EarlyLost { count: 0 },
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -79,7 +81,9 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::SandboxCall { .. }
             | FromPage::ApiResult { .. }
             | FromPage::SiteApi { .. }
-            | FromPage::LoadUnheard { .. } => {}
+            | FromPage::LoadUnheard { .. }
+            | FromPage::ScriptFailed { .. }
+            | FromPage::EarlyLost { .. } => {}
         }
     }
     all
@@ -88,6 +92,7 @@ fn every_from_page() -> Vec<FromPage> {
 /// One value of every [`ToPage`] variant.
 fn every_to_page() -> Vec<ToPage> {
     let all = vec![
+        ToPage::Claimed,
         ToPage::Connected,
         ToPage::Reply {
             outcome: Reply::default(),
@@ -107,7 +112,8 @@ fn every_to_page() -> Vec<ToPage> {
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
         match m {
-            ToPage::Connected
+            ToPage::Claimed
+            | ToPage::Connected
             | ToPage::Reply { .. }
             | ToPage::InstallSandboxApi
             | ToPage::CheckApi
@@ -596,4 +602,23 @@ fn a_read_field_missing_from_the_rust_type_fails() {
 fn a_name_list_out_of_step_fails() {
     let shim = changed("'getUtm', ", "");
     assert!(!check(&shim).is_empty());
+}
+
+/// The channel keeper (`extension/channel.js`) sends the shim one message, as a literal: it is a
+/// [`ToPage::Claimed`], and the shim reads it.
+#[test]
+fn the_channel_keeper_speaks_the_page_protocol() {
+    let keeper = include_str!("../extension/channel.js");
+    let start = keeper
+        .find("detail: '")
+        .expect("channel.js sends one message as `detail: '…'`")
+        + "detail: '".len();
+    let text = &keeper[start..start + keeper[start..].find('\'').unwrap()];
+    let msg: ToPage = decode(text, limits::PAGE_MESSAGE_BYTES).expect("a ToPage message");
+    assert_eq!(msg, ToPage::Claimed);
+    assert!(SHIM.contains("=== 'claimed'"));
+    for name in ["'jwi:page-announce'", "'jwi:content-announce'", "'jwi:to-page'"] {
+        assert!(keeper.contains(name), "channel.js uses {name}");
+        assert!(SHIM.contains(name), "shim.js uses {name}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The content side of the secret page channel (see `docs/architecture.md`).
 //!
 //! The shim announces itself with a `MouseEvent` whose `relatedTarget` is a detached node; the
+//! channel keeper (`extension/channel.js`, at document_start) or, on an on-demand injection, the
 //! content script announces itself with a plain event so that a shim that ran first announces
 //! again. After that, both sides talk only through `CustomEvent`s with string details dispatched
 //! on the detached node, which no page script can reach.
@@ -47,11 +48,35 @@ impl PageChannel {
     }
 }
 
-/// Waits for the shim's announce and calls `on_open` once with the channel.
+/// The global under which the channel keeper (`extension/channel.js`) leaves the node it took
+/// at document_start, in this isolated world.
+const KEPT_CHANNEL: &str = "jwiPageChannel";
+
+#[wasm_bindgen]
+extern "C" {
+    /// The content scripts' own global, where the keeper writes. Not `js_sys::global()`: in a
+    /// Firefox content script that is the page's window (through an Xray), while `globalThis` is
+    /// the extension's sandbox that every content script of ours shares.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static CONTENT_GLOBAL: JsValue;
+}
+
+/// Calls `on_open` once with the channel: at once with the node the channel keeper took at
+/// document_start (a registered page, where no page script could watch that handshake), else
+/// (an on-demand injection) once the shim answers this script's announce.
 pub fn listen_for_shim(on_open: fn(PageChannel)) {
     let Some(window) = web_sys::window() else {
         return;
     };
+    let kept = CONTENT_GLOBAL.with(|g| js_sys::Reflect::get(g, &KEPT_CHANNEL.into()));
+    if let Ok(node) = kept {
+        if node.is_object() {
+            on_open(PageChannel {
+                node: node.unchecked_into(),
+            });
+            return;
+        }
+    }
     let opened = std::rc::Rc::new(std::cell::Cell::new(false));
     let listener = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
         if opened.get() {

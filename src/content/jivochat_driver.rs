@@ -410,14 +410,20 @@ fn on_resource_error(event: web_sys::Event) {
     let site = with(|s| s.site_url.as_deref() == Some(src.as_str()));
     if !ours && !site {
         // Perhaps the site's loader, failing before the embedding attached to it.
-        with(|s| {
-            if s.failed_early.len() < 16 && !s.failed_early.contains(&src) {
-                s.failed_early.push(src);
-            }
-        });
+        failed_before_start(src);
         return;
     }
     probe_later(src);
+}
+
+/// A script that failed to load before this script started (the shim saw its `error`): perhaps
+/// the site's loader, failing before the embedding could attach to it.
+pub fn failed_before_start(src: String) {
+    with(|s| {
+        if s.failed_early.len() < 16 && !s.failed_early.contains(&src) {
+            s.failed_early.push(src);
+        }
+    });
 }
 
 /// Asks the background why the loader at `url` failed (it fetches the URL itself), unless the

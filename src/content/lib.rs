@@ -291,6 +291,8 @@ fn on_page_message(text: String) {
                 site_widget::sandbox_load(jwi_core::jivochat::EmbedEvent::LoadUnheard);
             }
         }
+        FromPage::ScriptFailed { src } => jivochat_driver::failed_before_start(src),
+        FromPage::EarlyLost { count } => recorder::skip(u64::from(count)),
         FromPage::CallbackThrew { name, message } => {
             recorder::record(Event::CallbackThrew { name, message });
         }

@@ -211,6 +211,18 @@ pub mod page {
         SiteApi {},
         /// A widget called `jivo_onLoadCallback` and the page had no handler for it.
         LoadUnheard {},
+        /// A `<script>` element failed to load (its `error` event) before the content script
+        /// connected; the shim reports only those, the content script sees later ones itself.
+        ScriptFailed {
+            /// The element's absolute `src`, bounded.
+            src: String,
+        },
+        /// The shim held the page's messages until the content script connected and had to
+        /// leave out `count` of them (its queue is bounded); sent after the ones it kept.
+        EarlyLost {
+            /// How many messages were left out.
+            count: u32,
+        },
     }
 
     /// What the content script sends to the shim.
@@ -221,6 +233,10 @@ pub mod page {
         tag = "type"
     )]
     pub enum ToPage {
+        /// The channel keeper (`extension/channel.js`, the extension's isolated world at
+        /// document_start) took the channel's node: the shim stops answering announces and keeps
+        /// the page's messages until [`ToPage::Connected`]. Sent by that keeper, never by Rust.
+        Claimed,
         /// The content script took the channel; the shim answers with [`FromPage::Ready`].
         Connected,
         /// The synchronous answer to a [`FromPage::SandboxCall`].

@@ -7,6 +7,7 @@ use jwi_browser::ext;
 use jwi_core::settings::Settings;
 
 const SHIM_ID: &str = "jwi-shim";
+const CHANNEL_ID: &str = "jwi-channel";
 const CONTENT_ID: &str = "jwi-content";
 
 /// The content bundle. Each browser's package holds its own build under this one name:
@@ -25,14 +26,25 @@ fn wanted(settings: &Settings) -> Vec<Value> {
             "id": SHIM_ID, "js": ["shim.js"], "matches": matches, "runAt": "document_start",
             "world": "MAIN", "allFrames": false, "persistAcrossSessions": true,
         }),
+        // Takes the page channel at document_start, before any page script can watch the
+        // handshake, and keeps it for the content bundle (same isolated world).
         json!({
-            "id": CONTENT_ID, "js": [CONTENT_FILE], "matches": matches, "runAt": "document_start",
+            "id": CHANNEL_ID, "js": ["channel.js"], "matches": matches, "runAt": "document_start",
+            "allFrames": false, "persistAcrossSessions": true,
+        }),
+        // The content bundle runs once the document is parsed, not before the page's first
+        // script: compiling it is the largest cost a matched page pays, and the shim (at
+        // document_start) holds what happens until then (docs/architecture.md, "What a matched
+        // page pays").
+        json!({
+            "id": CONTENT_ID, "js": [CONTENT_FILE], "matches": matches, "runAt": "document_idle",
             "allFrames": false, "persistAcrossSessions": true,
         }),
     ]
 }
 
-/// Whether a registered script already equals the wanted one (ids, files and matches).
+/// Whether a registered script already equals the wanted one (ids, files, matches, world and
+/// when it runs: a registration persisted by an older version is replaced).
 fn same(registered: &[Value], wanted: &[Value]) -> bool {
     let key = |v: &Value| {
         (
@@ -40,6 +52,7 @@ fn same(registered: &[Value], wanted: &[Value]) -> bool {
             v.get("js").cloned(),
             v.get("matches").cloned(),
             v.get("world").cloned(),
+            v.get("runAt").cloned(),
         )
     };
     let mut a: Vec<_> = registered.iter().map(key).collect();
