@@ -60,13 +60,13 @@ pub fn start(seed: SandboxSeed) {
     let Some(document) = window.document() else {
         return;
     };
-    if document.ready_state() == "loading" {
-        let on_ready = Closure::<dyn FnMut()>::new(load);
-        let _ = document.add_event_listener_with_callback(
-            "DOMContentLoaded",
-            on_ready.as_ref().unchecked_ref(),
-        );
-        on_ready.forget();
+    // The widget loads with the page's `load` event, as JivoChat's classic snippet loads it:
+    // `jivo_api` exists from now on (installed by the caller), and `jivo_onLoadCallback` comes
+    // after the page's own `load` handlers, which is where a site calling the API too early
+    // makes that mistake (checks: api-before-load).
+    if document.ready_state() != "complete" {
+        let on_load = Closure::once_into_js(load);
+        let _ = window.add_event_listener_with_callback("load", on_load.unchecked_ref());
     } else {
         load();
     }

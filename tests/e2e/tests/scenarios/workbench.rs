@@ -179,6 +179,14 @@ fn known_mistakes_give_exactly_their_findings(ctx: &mut Ctx) -> Result<()> {
         "/checks-slow.js",
         Response::js("/* holds the parser back */").delay(Duration::from_millis(1500)),
     );
+    ctx.server.route(
+        "/checks-slow-banner.svg",
+        Response {
+            content_type: "image/svg+xml".into(),
+            ..Response::js(r#"<svg xmlns="http://www.w3.org/2000/svg" width="300" height="60"/>"#)
+        }
+        .delay(Duration::from_millis(1500)),
+    );
     ctx.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/checks-*"] }))?;
     let url = ctx.url("/checks-mistakes.html");
     ctx.goto(&url)?;
