@@ -290,7 +290,10 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
     };
     // The install opened the welcome page: start from one blank tab, default settings.
     ru.reset()?;
-    ru.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }))?;
+    ru.configure(json!({
+        "mode": "sandbox",
+        "sites": ["http://127.0.0.1/site-integration*", "http://127.0.0.1/shop-*"]
+    }))?;
     let url = ctx.url("/site-integration.html");
     let tab = e2e::site::open(&ru, &url, TIMEOUT)?;
     popup_port::agent(
@@ -322,7 +325,11 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
     check("the options page with an error")?;
 
     ru.open_extension_page("welcome.html")?;
-    ru.wait_for_js("return document.documentElement.lang !== ''", TIMEOUT)?;
+    // The page says `lang="en"` until it is localized.
+    ru.wait_for_js(
+        "return document.documentElement.lang.startsWith('ru')",
+        TIMEOUT,
+    )?;
     check("the welcome page")?;
 
     ru.open_extension_page(&format!("panel.html?tab={tab}"))?;
@@ -339,6 +346,23 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
             .then_some(()))
     })?;
     check("the side panel")?;
+
+    // A page that names no language: the widget speaks the browser's, Russian.
+    let path = "/shop-nolang.html";
+    ctx.server
+        .route(path, Response::html(shop("").replace(" lang=\"\"", "")));
+    ru.goto(&ctx.url(path))?;
+    Widget::new(&ru).wait_rect("the widget", TIMEOUT, |r| r.height > 0.0)?;
+    let text = axe_widget(&ru, "the widget's label on a page without lang (ru)")?;
+    ensure!(
+        text.contains(Words::RU.label_online),
+        "the label in a Russian browser: {text}"
+    );
+    ru.eval("jivo_api.open(); return null;")?;
+    ru.wait_for("the chat window", TIMEOUT, |b| {
+        Ok(copy_widget(b)?.contains(Words::RU.title_chat).then_some(()))
+    })?;
+    axe_widget(&ru, "the widget's chat window on a page without lang (ru)")?;
     ru.shutdown();
     Ok(())
 }
