@@ -13,11 +13,10 @@
 //! The extension's pages in the Russian UI locale need a second browser launched with that UI
 //! language ([`Browser::launch_localized`]): one more launch per browser, for all the pages.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use std::path::PathBuf;
-
 use e2e::browser::{Browser, BrowserKind};
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
@@ -425,7 +424,7 @@ fn workbench_passes_axe_with_screenshots(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// Saves the current page as `dir/NAME-light.png` and `dir/NAME-dark.png`.
-fn screenshots(b: &Browser, dir: &std::path::Path, name: &str) -> Result<()> {
+fn screenshots(b: &Browser, dir: &Path, name: &str) -> Result<()> {
     b.eval("document.activeElement?.blur(); window.scrollTo(0, 0); return null;")?;
     for dark in [false, true] {
         scheme(b, dark)?;
