@@ -84,7 +84,9 @@ ensure_build_tools() {
 
 ensure_test_tools() {
   step "Checking test tools"
-  apt_install chromium chromium-driver firefox-esr
+  # The Russian UI of each browser (chromium-l10n's ru.pak, Firefox's ru language pack): the
+  # e2e suite runs the extension's pages in the Russian UI locale too (docs/testing.md).
+  apt_install chromium chromium-driver firefox-esr chromium-l10n firefox-esr-l10n-ru
   if ! geckodriver --version 2>/dev/null | grep -q "geckodriver $GECKODRIVER_VERSION"; then
     note "installing geckodriver $GECKODRIVER_VERSION (about 2 minutes)"
     cargo install -q geckodriver --version "$GECKODRIVER_VERSION" || die "cargo install geckodriver failed"

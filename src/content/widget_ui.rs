@@ -277,11 +277,14 @@ impl WidgetUi {
 }
 
 /// The inline style of the host: page stylesheets cannot override it (inline `!important`),
-/// and inherited properties start from `initial`. The offset moves the widget from its home
-/// corner but never off screen.
+/// and inherited properties start from `initial`, except the text spacing a person may set
+/// for every page (WCAG 1.4.12, axe's `avoid-inline-spacing`): letter and word spacing are
+/// inherited from the page, so a user's text-spacing override reaches the widget's text.
+/// The offset moves the widget from its home corner but never off screen.
 fn host_style(g: Geometry, dx: i32, dy: i32) -> String {
     format!(
-        "all:initial!important;direction:ltr!important;display:block!important;\
+        "all:initial!important;letter-spacing:inherit!important;word-spacing:inherit!important;\
+         direction:ltr!important;display:block!important;\
          position:fixed!important;z-index:2147483647!important;\
          right:clamp(0px,{}px,calc(100vw - {}px))!important;\
          bottom:clamp(0px,{}px,calc(100vh - {}px))!important",
@@ -892,5 +895,13 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("all:initial!important"));
+        // Text spacing is the person's (WCAG 1.4.12): inherited, after the reset.
+        let reset = s.find("all:initial").unwrap();
+        for p in [
+            "letter-spacing:inherit!important",
+            "word-spacing:inherit!important",
+        ] {
+            assert!(s.find(p).is_some_and(|i| i > reset), "{p} in {s}");
+        }
     }
 }

@@ -133,6 +133,52 @@ impl Browser {
         extension_dir: &Path,
         map_to_port: Option<u16>,
     ) -> Result<Browser> {
+        Browser::launch_with(kind, extension_dir, map_to_port, None)
+    }
+
+    /// [`Browser::launch_mapped`] with the browser's own UI in `ui_locale` (such as `"ru"`), so
+    /// the extension's pages use `_locales/<ui_locale>` as a person with that browser sees
+    /// them:
+    ///
+    /// - **Chromium** takes its UI language on Linux from the environment: chromedriver (and so
+    ///   Chromium) runs with `LANGUAGE=<ui_locale>`, plus `--lang` and `--accept-lang`. The
+    ///   language's `.pak` must be installed (Debian: `chromium-l10n`), else Chromium falls
+    ///   back to English.
+    /// - **Firefox**: the prefs `intl.locale.requested` and `intl.accept_languages`; the
+    ///   language pack must be installed (Debian: `firefox-esr-l10n-<ui_locale>`).
+    ///
+    /// Fails (never silently runs in English) when the extension's `i18n.getUILanguage()` is
+    /// not `ui_locale` after the launch, saying which package is missing.
+    pub fn launch_localized(
+        kind: BrowserKind,
+        extension_dir: &Path,
+        map_to_port: Option<u16>,
+        ui_locale: &str,
+    ) -> Result<Browser> {
+        let browser = Browser::launch_with(kind, extension_dir, map_to_port, Some(ui_locale))?;
+        let language = browser
+            .ext_eval("return api.i18n.getUILanguage();", vec![])
+            .context("read the extension's UI language")?;
+        let language = language.as_str().unwrap_or_default();
+        if language != ui_locale && !language.starts_with(&format!("{ui_locale}-")) {
+            let package = match kind {
+                BrowserKind::Chromium => "chromium-l10n".to_string(),
+                BrowserKind::Firefox => format!("firefox-esr-l10n-{ui_locale}"),
+            };
+            bail!(
+                "{kind} launched for the {ui_locale:?} UI runs in {language:?}: is its language \
+                 installed? (./build.sh installs it, or: apt-get install -y {package})"
+            );
+        }
+        Ok(browser)
+    }
+
+    fn launch_with(
+        kind: BrowserKind,
+        extension_dir: &Path,
+        map_to_port: Option<u16>,
+        ui_locale: Option<&str>,
+    ) -> Result<Browser> {
         let extension_dir = extension_dir.canonicalize().with_context(|| {
             format!(
                 "extension directory {} does not exist: build it with ./build.sh \
@@ -147,8 +193,12 @@ impl Browser {
         )
         .with_context(|| format!("parse {}", manifest_path.display()))?;
         let result = match kind {
-            BrowserKind::Chromium => launch_chromium(&extension_dir, manifest, map_to_port),
-            BrowserKind::Firefox => launch_firefox(&extension_dir, manifest, map_to_port),
+            BrowserKind::Chromium => {
+                launch_chromium(&extension_dir, manifest, map_to_port, ui_locale)
+            }
+            BrowserKind::Firefox => {
+                launch_firefox(&extension_dir, manifest, map_to_port, ui_locale)
+            }
         };
         result.with_context(|| format!("launch {kind} with {}", extension_dir.display()))
     }
@@ -886,7 +936,12 @@ fn chromium_args(extension_dir: &Path, profile: &Path) -> Vec<String> {
     ]
 }
 
-fn launch_chromium(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -> Result<Browser> {
+fn launch_chromium(
+    extension_dir: &Path,
+    manifest: Value,
+    map_to: Option<u16>,
+    ui_locale: Option<&str>,
+) -> Result<Browser> {
     let chromium = binary(
         "JWI_CHROMIUM",
         "/usr/lib/chromium/chromium",
@@ -905,9 +960,14 @@ fn launch_chromium(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -
         BrowserKind::Chromium,
         &chromedriver,
         &[format!("--port={port}"), "--enable-chrome-logs".into()],
+        ui_locale.map(|l| ("LANGUAGE", l)),
         port,
     )?;
     let mut args = chromium_args(extension_dir, profile.path());
+    if let Some(locale) = ui_locale {
+        args.push(format!("--lang={locale}"));
+        args.push(format!("--accept-lang={locale}"));
+    }
     if let Some(port) = map_to {
         let rules: Vec<String> = crate::server::MAPPED_HOSTS
             .iter()
@@ -966,7 +1026,12 @@ fn launch_chromium(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -
     Ok(browser)
 }
 
-fn launch_firefox(extension_dir: &Path, manifest: Value, map_to: Option<u16>) -> Result<Browser> {
+fn launch_firefox(
+    extension_dir: &Path,
+    manifest: Value,
+    map_to: Option<u16>,
+    ui_locale: Option<&str>,
+) -> Result<Browser> {
     let firefox = binary(
         "JWI_FIREFOX",
         "/usr/lib/firefox-esr/firefox-esr",
@@ -997,9 +1062,14 @@ fn launch_firefox(extension_dir: &Path, manifest: Value, map_to: Option<u16>) ->
             "--log".into(),
             "warn".into(),
         ],
+        ui_locale.map(|l| ("LANGUAGE", l)),
         port,
     )?;
     let mut prefs = firefox_prefs(&addon_id);
+    if let (Some(locale), Some(map)) = (ui_locale, prefs.as_object_mut()) {
+        map.insert("intl.locale.requested".into(), json!(locale));
+        map.insert("intl.accept_languages".into(), json!(locale));
+    }
     if let (Some(port), Some(map)) = (map_to, prefs.as_object_mut()) {
         // The fixture server is also an HTTP proxy: the mapped hosts reach it.
         map.insert("network.proxy.type".into(), json!(1));
@@ -1087,16 +1157,32 @@ struct Driver {
 }
 
 impl Driver {
-    /// Spawns `program` in its own process group, logging to `artifacts/KIND-driver.log`, and
+    /// Spawns `program` in its own process group, logging to `artifacts/KIND-driver.log`
+    /// (`KIND-VALUE-driver.log` with an `env` variable, so a second browser keeps its own), and
     /// waits until its `/status` says ready.
-    fn spawn(kind: BrowserKind, program: &Path, args: &[String], port: u16) -> Result<Driver> {
+    /// `env`: one more environment variable for the driver (and the browser it starts).
+    fn spawn(
+        kind: BrowserKind,
+        program: &Path,
+        args: &[String],
+        env: Option<(&str, &str)>,
+        port: u16,
+    ) -> Result<Driver> {
         let artifacts = crate::artifacts_dir();
         fs::create_dir_all(&artifacts)
             .with_context(|| format!("create {}", artifacts.display()))?;
-        let log = artifacts.join(format!("{kind}-driver.log"));
+        let name = match env {
+            Some((_, value)) => format!("{kind}-{value}-driver.log"),
+            None => format!("{kind}-driver.log"),
+        };
+        let log = artifacts.join(name);
         let out = File::create(&log).with_context(|| format!("create {}", log.display()))?;
         let err = out.try_clone()?;
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        if let Some((key, value)) = env {
+            command.env(key, value);
+        }
+        let child = command
             .args(args)
             .stdin(Stdio::null())
             .stdout(out)
