@@ -617,7 +617,11 @@ fn the_channel_keeper_speaks_the_page_protocol() {
     let msg: ToPage = decode(text, limits::PAGE_MESSAGE_BYTES).expect("a ToPage message");
     assert_eq!(msg, ToPage::Claimed);
     assert!(SHIM.contains("=== 'claimed'"));
-    for name in ["'jwi:page-announce'", "'jwi:content-announce'", "'jwi:to-page'"] {
+    for name in [
+        "'jwi:page-announce'",
+        "'jwi:content-announce'",
+        "'jwi:to-page'",
+    ] {
         assert!(keeper.contains(name), "channel.js uses {name}");
         assert!(SHIM.contains(name), "shim.js uses {name}");
     }
