@@ -291,9 +291,9 @@ pub fn render(session: &Session, words: &dyn Words) -> String {
     findings(&mut h, &session.findings, words, &w);
     timeline(&mut h, session, &w);
     facts(&mut h, session, &w);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section aria-labelledby=\"settings-h\"><h2 id=\"settings-h\">{}</h2><pre>{}</pre></section>\n",
+        "<section aria-labelledby=\"settings-h\"><h2 id=\"settings-h\">{}</h2><pre>{}</pre></section>",
         w(Word::Settings),
         escape(&serde_json::to_string_pretty(&session.settings).unwrap_or_default()),
     );
@@ -357,7 +357,7 @@ fn findings(h: &mut String, list: &[Finding], words: &dyn Words, w: &dyn Fn(Word
         let _ = writeln!(h, "<p>{}</p>\n</section>", w(Word::NoFindings));
         return;
     }
-    let _ = write!(h, "<span>{}</span>\n", w(Word::Show));
+    let _ = writeln!(h, "<span>{}</span>", w(Word::Show));
     for (sev, n) in [
         (Severity::Error, c.errors),
         (Severity::Warning, c.warnings),
@@ -452,9 +452,9 @@ fn timeline(h: &mut String, s: &Session, w: &dyn Fn(Word) -> String) {
         if let Event::ApiCall { origin, .. } = &e.event {
             let _ = write!(h, "<span class=\"o\">{}</span>", escape(origin.name()));
         }
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<span class=\"s\">{}</span><details><summary>JSON</summary><pre>{}</pre></details></li>\n",
+            "<span class=\"s\">{}</span><details><summary>JSON</summary><pre>{}</pre></details></li>",
             escape(&log_rows::row_summary(&e.event)),
             escape(&log_rows::pretty(e)),
         );
