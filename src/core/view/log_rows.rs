@@ -171,11 +171,16 @@ pub fn session_file_name(tab: i32, at: f64, offset_min: i32, ext: &str) -> Strin
     format!("jivo-session-{stamp}.{ext}")
 }
 
+/// `YYYY-MM-DD HH:MM:SS.mmm` of a time in ms since the epoch, shifted by `offset_min` minutes.
+pub fn date_time(at: f64, offset_min: i32) -> String {
+    let ms = local_ms(at, offset_min);
+    let (y, m, d) = civil(ms.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02} {}", clock(at, offset_min))
+}
+
 /// `YYYY-MM-DD HH:MM:SS.mmm UTC` of a time in ms since the epoch (the HTML report's times).
 pub fn utc_stamp(at: f64) -> String {
-    let ms = local_ms(at, 0);
-    let (y, m, d) = civil(ms.div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02} {} UTC", clock(at, 0))
+    format!("{} UTC", date_time(at, 0))
 }
 
 /// The JavaScript a developer can paste into the page's console to make the same call again:
@@ -621,5 +626,6 @@ mod tests {
             "jivo-session-tab42-20240610-061320.html"
         );
         assert_eq!(utc_stamp(at), "2024-06-10 06:13:20.123 UTC");
+        assert_eq!(date_time(at, 180), "2024-06-10 09:13:20.123");
     }
 }
