@@ -238,9 +238,9 @@ pub fn escape(text: &str) -> String {
 
 const STYLE: &str = "\
 :root{color-scheme:light dark;--fg:#1f1f1f;--bg:#fff;--muted:#5f6368;--line:#dadce0;\
---err:#c5221f;--warn:#b06000;--note:#1a73e8;--band:#f1f3f4}\
+--err:#c5221f;--warn:#b06000;--note:#1a73e8;--link:#1558b0;--band:#f1f3f4}\
 @media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--bg:#202124;--muted:#9aa0a6;\
---line:#3c4043;--err:#f28b82;--warn:#fdd663;--note:#8ab4f8;--band:#292a2d}}\
+--line:#3c4043;--err:#f28b82;--warn:#fdd663;--note:#8ab4f8;--link:#8ab4f8;--band:#292a2d}}\
 body{font:14px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;\
 max-width:1100px;padding:16px}\
 h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:20px 0 8px}\
@@ -259,7 +259,7 @@ ol{list-style:none;margin:0;padding:0}\
 .k-error .b{color:var(--err)}.n{font-weight:600;margin-right:6px}\
 .o{color:var(--muted);margin-right:6px}\
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--band);padding:6px;margin:4px 0}\
-label{margin-right:12px}input:focus-visible+label{outline:2px solid var(--note)}\
+a{color:var(--link)}label{margin-right:12px}input:focus-visible+label{outline:2px solid var(--note)}\
 footer{margin-top:24px;color:var(--muted);font-size:12px}\
 #f-callback:not(:checked)~.log .k-callback,#f-apiCall:not(:checked)~.log .k-apiCall,\
 #f-navigation:not(:checked)~.log .k-navigation,#f-status:not(:checked)~.log .k-status,\

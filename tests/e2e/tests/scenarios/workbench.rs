@@ -573,6 +573,7 @@ fn session_export_then_import_gives_the_same_rows_and_findings(ctx: &mut Ctx) ->
         ctx.text("#page-site")?.contains("127.0.0.1"),
         "the header does not name the session's site"
     );
+    super::first_run::axe_both_schemes(ctx, "the panel's session tools", json!("header"))?;
     // Filters work on the imported log: Errors alone shows the error findings' evidence.
     for kind in ["callback", "api", "navigation", "status"] {
         ctx.click(&format!("#log-filter-{kind}"))?;
@@ -701,6 +702,8 @@ fn session_report_shows_hostile_strings_and_runs_nothing(ctx: &mut Ctx) -> Resul
             == 1,
         "the report lacks a finding"
     );
+    ctx.click("label[for=f-callback]")?;
+    super::first_run::axe_both_schemes(ctx, "the HTML report", Value::Null)?;
     Ok(())
 }
 
