@@ -102,7 +102,26 @@ fn export(target: Target) {
     dom::set_attr("session-tools", "aria-busy", "true");
     dom::set_text("session-status", &t("panel_session_exporting", &[]));
     super::post(|tab| FromPopup::ExportLog { tab });
+    // No answer (the background is gone and the panel not yet reconnected): say so rather
+    // than wait for ever; the person can try again.
+    jwi_browser::timers::set_timeout(EXPORT_WAIT_MS, move || {
+        let waiting = STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            let waiting = s.pending == Some(target);
+            if waiting {
+                s.pending = None;
+            }
+            waiting
+        });
+        if waiting {
+            done_exporting();
+            dom::set_text("session-error", &t("panel_session_export_failed", &[]));
+        }
+    });
 }
+
+/// How long an export waits for the background's log, in ms.
+const EXPORT_WAIT_MS: i32 = 10_000;
 
 /// The background's `LogExport`: completes the export asked for.
 pub fn on_export(export: &serde_json::Value) {
