@@ -366,10 +366,13 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
         tab.prop_map(|tab| FromPopup::ExportLog { tab }),
         tab.prop_map(|tab| FromPopup::InjectIntoTab { tab }),
         (tab, any::<bool>()).prop_map(|(tab, keep)| FromPopup::KeepInjecting { tab, keep }),
-        (tab, any::<u32>(), raw_call()).prop_map(|(tab, id, call)| FromPopup::CallApi {
-            tab,
-            id,
-            call
+        (tab, any::<u32>(), raw_call(), any::<bool>()).prop_map(|(tab, id, call, anyway)| {
+            FromPopup::CallApi {
+                tab,
+                id,
+                call,
+                anyway,
+            }
         }),
         tab.prop_map(|tab| FromPopup::UseMineHere { tab }),
     ]
@@ -377,7 +380,11 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
 
 fn to_content() -> impl Strategy<Value = ToContent> {
     prop_oneof![
-        (call_id(), raw_call()).prop_map(|(id, call)| ToContent::CallApi { id, call }),
+        (call_id(), raw_call(), any::<bool>()).prop_map(|(id, call, anyway)| ToContent::CallApi {
+            id,
+            call,
+            anyway
+        }),
         (page_id(), any::<u64>()).prop_map(|(page, upto)| ToContent::Ack { page, upto }),
         (text(), text()).prop_map(|(url, reason)| ToContent::LoaderProbe { url, reason }),
     ]

@@ -17,6 +17,13 @@ extern "C" {
     pub fn permissions_request(permissions: &JsValue) -> Result<Promise, JsValue>;
 }
 
+/// `navigator.userAgent` (`""` where there is no window).
+pub fn user_agent() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default()
+}
+
 /// Copies `text` to the clipboard: a promise that settles when it is there (or is refused).
 pub fn copy_text(text: &str) -> Option<Promise> {
     Some(web_sys::window()?.navigator().clipboard().write_text(text))

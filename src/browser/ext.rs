@@ -41,6 +41,8 @@ extern "C" {
     pub static ON_INSTALLED: ExtEvent;
     #[wasm_bindgen(js_namespace = ["browser", "runtime"], js_name = getURL)]
     pub fn runtime_get_url(path: &str) -> String;
+    #[wasm_bindgen(js_namespace = ["browser", "runtime"], js_name = getManifest, catch)]
+    fn runtime_get_manifest() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "runtime"], js_name = getBrowserInfo)]
     pub static GET_BROWSER_INFO: JsValue;
 }
@@ -138,6 +140,15 @@ extern "C" {
     /// `declarativeNetRequest.updateSessionRules({removeRuleIds, addRules})`.
     #[wasm_bindgen(js_namespace = ["browser", "declarativeNetRequest"], js_name = updateSessionRules, catch)]
     pub fn dnr_update_session_rules(options: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// The extension's version, from its manifest (`""` if unreadable).
+pub fn extension_version() -> String {
+    runtime_get_manifest()
+        .ok()
+        .and_then(|m| js_sys::Reflect::get(&m, &"version".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// Whether this is Firefox (it alone has `runtime.getBrowserInfo`).

@@ -27,6 +27,7 @@ use jwi_core::jivochat::{
 use jwi_core::protocol::page::ToPage;
 use jwi_core::protocol::runtime::{EmbedView, FromContent, PageConfig};
 use jwi_core::protocol::PageStatus;
+use jwi_core::view::console_form::sent_anyway_note;
 
 /// A `<script src>` as read from the page, before the settings are known.
 struct ScriptSeen {
@@ -72,7 +73,7 @@ struct State {
     /// Why loading failed, while it has.
     reason: String,
     /// Console calls waiting for `jivo_onLoadCallback`.
-    waiting: Vec<(Asker, RawCall)>,
+    waiting: Vec<(Asker, RawCall, Option<String>)>,
 }
 
 thread_local! {
@@ -487,7 +488,7 @@ fn fail(reason: String) {
         s.reason = reason.clone();
         std::mem::take(&mut s.waiting)
     });
-    for (asker, _) in waiting {
+    for (asker, _, _) in waiting {
         refuse(asker, &reason);
     }
     set_status(PageStatus::Failed { reason });
@@ -527,37 +528,42 @@ fn loaded() {
     // re-enter the page channel, and its answer would be lost. Make the calls in a task of
     // their own.
     timers::set_timeout(0, move || {
-        for (asker, call) in waiting {
-            super::call_page_widget(asker, call.method, widget_args(&call));
+        for (asker, call, note) in waiting {
+            super::call_page_widget(asker, call.method, widget_args(&call), note);
         }
     });
 }
 
 /// A call from the popup's API console: validated again, then made on the real widget once it
-/// has first loaded (with the shim's function in place of any function stand-in).
-pub fn console_call(asker: Asker, call: RawCall) {
+/// has first loaded (with the shim's function in place of any function stand-in). A call sent
+/// `anyway` is made even with invalid arguments, and logged with a note saying so.
+pub fn console_call(asker: Asker, call: RawCall, anyway: bool) {
     // The shim passes its own function to callback-style methods; validate with it in place.
     let mut checked = call.clone();
     if call.method.answers_through_callback() && !call.args.iter().any(is_function_marker) {
         checked.args.push(function_marker());
     }
-    if let Err(e) = ApiCall::from_raw(&checked) {
-        let outcome = Reply::threw(format!("refused: {e}"));
-        answer_console(asker, outcome);
-        return;
-    }
+    let note = match ApiCall::from_raw(&checked) {
+        Ok(_) => None,
+        Err(_) if anyway => sent_anyway_note(&call),
+        Err(e) => {
+            let outcome = Reply::threw(format!("refused: {e}"));
+            answer_console(asker, outcome);
+            return;
+        }
+    };
     let ready = with(|s| {
         if s.ready {
             Ok(true)
         } else if s.failed {
             Err(s.reason.clone())
         } else {
-            s.waiting.push((asker, call.clone()));
+            s.waiting.push((asker, call.clone(), note.clone()));
             Ok(false)
         }
     });
     match ready {
-        Ok(true) => super::call_page_widget(asker, call.method, widget_args(&call)),
+        Ok(true) => super::call_page_widget(asker, call.method, widget_args(&call), note),
         Err(reason) => refuse(asker, &reason),
         Ok(false) => {}
     }

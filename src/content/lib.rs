@@ -30,6 +30,7 @@ use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
 use jwi_core::protocol::runtime::{CallId, FromContent, PageConfig, ToContent};
 use jwi_core::protocol::{self, decode, limits, Mode, PageStatus};
 use jwi_core::spa::{PageReport, UrlCause};
+use jwi_core::view::console_form::sent_anyway_note;
 
 use channel::PageChannel;
 
@@ -84,6 +85,8 @@ struct PageCall {
     origin: Origin,
     /// For a console call, whom to answer.
     asker: Option<Asker>,
+    /// The log note of a console call sent anyway with invalid arguments.
+    note: Option<String>,
 }
 
 /// Where a console call's answer goes: the background that asked, under its call id, on the
@@ -160,15 +163,21 @@ fn deliver_page_report(report: PageReport) {
             sandbox_driver::flush();
         }
         Some(Mode::JivoChat) => {
-            call_through_shim(Method::SendPageTitle, args, Origin::SpaTracker, None)
+            call_through_shim(Method::SendPageTitle, args, Origin::SpaTracker, None, None)
         }
         None => {}
     }
 }
 
-/// Calls the page's widget through the shim on behalf of the popup's console.
-pub(crate) fn call_page_widget(asker: Asker, method: Method, args: Vec<Value>) {
-    call_through_shim(method, args, Origin::Popup, Some(asker));
+/// Calls the page's widget through the shim on behalf of the popup's console; `note` is the
+/// log note of a call sent anyway with invalid arguments.
+pub(crate) fn call_page_widget(
+    asker: Asker,
+    method: Method,
+    args: Vec<Value>,
+    note: Option<String>,
+) {
+    call_through_shim(method, args, Origin::Popup, Some(asker), note);
 }
 
 /// The highest request id for a call through the shim: the shim echoes ids as 32-bit signed
@@ -177,7 +186,13 @@ const MAX_PAGE_CALL_ID: u32 = i32::MAX as u32;
 
 /// Calls the page's widget through the shim under a request id no call in flight has; the
 /// answer ([`FromPage::ApiResult`]) is logged, and for a console call sent to the asker.
-fn call_through_shim(method: Method, args: Vec<Value>, origin: Origin, asker: Option<Asker>) {
+fn call_through_shim(
+    method: Method,
+    args: Vec<Value>,
+    origin: Origin,
+    asker: Option<Asker>,
+    note: Option<String>,
+) {
     let id = CONTENT.with(|c| {
         let mut c = c.borrow_mut();
         let next = |id: u32| if id >= MAX_PAGE_CALL_ID { 1 } else { id + 1 };
@@ -193,6 +208,7 @@ fn call_through_shim(method: Method, args: Vec<Value>, origin: Origin, asker: Op
                 args: args.clone(),
                 origin,
                 asker,
+                note,
             },
         );
         id
@@ -205,7 +221,7 @@ const STATE_NOTE: &str = "widget state";
 
 /// Reads one value of the real widget's state through the shim (JivoChat mode), for the popup.
 pub(crate) fn call_page_widget_for_state(read: jwi_core::jivochat::StateRead) {
-    call_through_shim(read.method(), Vec::new(), Origin::Extension, None);
+    call_through_shim(read.method(), Vec::new(), Origin::Extension, None, None);
 }
 
 fn on_channel_open(channel: PageChannel) {
@@ -322,7 +338,9 @@ fn on_page_message(text: String) {
                 args: call.args.clone(),
                 origin: call.origin,
                 outcome: outcome.clone(),
-                note: (call.origin == Origin::Extension).then(|| STATE_NOTE.to_owned()),
+                note: call
+                    .note
+                    .or_else(|| (call.origin == Origin::Extension).then(|| STATE_NOTE.to_owned())),
             });
             match (call.asker, call.origin) {
                 (Some(asker), _) => answer_console(asker, outcome),
@@ -520,16 +538,26 @@ fn on_background_message(text: &str, port_number: u32) {
             sandbox_driver::agent(action);
             sandbox_driver::flush();
         }
-        ToContent::CallApi { id, call } => match current_mode() {
+        ToContent::CallApi { id, call, anyway } => match current_mode() {
             Some(Mode::JivoChat) => jivochat_driver::console_call(
                 Asker {
                     port_number,
                     call: id,
                 },
                 call,
+                anyway,
             ),
             _ => {
-                let reply = sandbox_driver::page_call(call.method, &call.args);
+                let mut reply = sandbox_driver::page_call(call.method, &call.args);
+                if anyway {
+                    if let Some(note) = sent_anyway_note(&call) {
+                        let note = match reply.note.take() {
+                            Some(why) => format!("{note}; {why}"),
+                            None => note,
+                        };
+                        reply = reply.with_note(note);
+                    }
+                }
                 recorder::record(Event::api_call(
                     call.method,
                     call.args,

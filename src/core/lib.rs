@@ -11,6 +11,7 @@
 //! - [`storage_keys`]: every key kept in extension storage;
 //! - [`jivochat`]: JivoChat mode's decisions about the real loader;
 //! - [`checks`]: integration checks, judging a page's log against the Widget API reference;
+//! - [`session`]: a tab's session as a JSON file and an HTML report;
 //! - [`view`]: the DOM-free view models of the extension's surfaces.
 //!
 //! See `docs/architecture.md` for how the crates fit together.
@@ -22,6 +23,7 @@ pub mod jivochat;
 pub mod page_gate;
 pub mod protocol;
 pub mod sandbox;
+pub mod session;
 pub mod settings;
 pub mod site_rule;
 pub mod spa;

@@ -403,8 +403,12 @@ pub mod runtime {
         CallApi {
             /// The call's id, issued by the background.
             id: CallId,
-            /// The call (validated again by the content script).
+            /// The call (validated again by the content script, unless `anyway`).
             call: RawCall,
+            /// Sent with "send anyway" ([`popup::FromPopup::CallApi`]): made even with invalid
+            /// arguments, and logged with a note saying so.
+            #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+            anyway: bool,
         },
         /// Every event of `page` up to `upto` is stored: the content script may forget them.
         Ack {
@@ -634,8 +638,13 @@ pub mod popup {
             /// Request id, the popup's own choice: echoed in [`ToPopup::ApiResult`], sent to
             /// this popup only.
             id: u32,
-            /// The call, validated by the popup.
+            /// The call, validated by the popup unless `anyway`.
             call: RawCall,
+            /// "Send anyway": the console sends arguments it found invalid on purpose, to try
+            /// the widget's failure path; the log notes it
+            /// ([`sent_anyway_note`](crate::view::console_form::sent_anyway_note)).
+            #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+            anyway: bool,
         },
         /// "Use my widget here": add the tab's site to `siteWidget.useMineOn` (from its next
         /// load); answered with [`ToPopup::UseMine`].

@@ -1,6 +1,10 @@
 //! The API console (`#api`): a form per entry point built from
 //! [`console_form`](jwi_core::view::console_form), validated before it is sent, and the answer
 //! shown. Shared by the popup and the DevTools panel; each page gives it the way to send.
+//!
+//! When the form is refused, "send anyway" (`#api-anyway`, with `#api-anyway-hint`) appears:
+//! it sends what was typed, unchecked ([`console_form::build_unchecked`]), so a widget's
+//! failure path can be tried; the call goes out marked `anyway` and its log entry says so.
 
 use std::cell::RefCell;
 
@@ -15,8 +19,8 @@ use jwi_core::api::call::Reply;
 use jwi_core::api::Method;
 use jwi_core::view::console_form::{self, Kind};
 
-/// A page's way to send a call: its request id and the call.
-type Send = Box<dyn Fn(u32, RawCall)>;
+/// A page's way to send a call: its request id, the call, and whether it is sent anyway.
+type Send = Box<dyn Fn(u32, RawCall, bool)>;
 
 struct Console {
     send: Option<Send>,
@@ -39,8 +43,9 @@ fn clear(id: &str) -> Option<Element> {
     Some(e)
 }
 
-/// Wires the console's controls; `send` posts a validated call with its request id.
-pub fn setup(send: impl Fn(u32, RawCall) + 'static) {
+/// Wires the console's controls; `send` posts a call with its request id (validated, or sent
+/// anyway when the last argument is true).
+pub fn setup(send: impl Fn(u32, RawCall, bool) + 'static) {
     CONSOLE.with(|c| c.borrow_mut().send = Some(Box::new(send)));
     if let Some(select) = dom::by_id("api-method") {
         for m in Method::ALL {
@@ -55,6 +60,23 @@ pub fn setup(send: impl Fn(u32, RawCall) + 'static) {
         build_fields();
     });
     on("api-call", "click", |_| call_api());
+    on("api-anyway", "click", |_| send_anyway());
+}
+
+fn show_anyway(show: bool) {
+    dom::set_hidden("api-anyway", !show);
+    dom::set_hidden("api-anyway-hint", !show);
+}
+
+/// "Send anyway": the form's values as typed, unchecked.
+fn send_anyway() {
+    let method = selected_method();
+    let rows = CONSOLE.with(|c| c.borrow().rows);
+    let get = |name: &str| value_of(&format!("api-arg-{name}"));
+    let call = console_form::build_unchecked(method, &get, rows);
+    show_anyway(false);
+    dom::focus("api-call");
+    send(call, true);
 }
 
 fn selected_method() -> Method {
@@ -68,6 +90,7 @@ fn build_fields() {
         return;
     };
     clear_errors();
+    show_anyway(false);
     dom::set_text("api-result", "");
     dom::set_attr("api-result", "data-kind", "none");
     for f in console_form::fields(method) {
@@ -199,25 +222,33 @@ fn call_api() {
             }
             dom::set_text("api-result", "");
             dom::set_attr("api-result", "data-kind", "refused");
+            show_anyway(true);
         }
         Ok(call) => {
-            let id = CONSOLE.with(|c| {
-                let mut c = c.borrow_mut();
-                let id = c.next_id;
-                c.next_id += 1;
-                c.pending = Some(id);
-                id
-            });
-            dom::set_text("api-result", &t("popup_api_waiting", &[]));
-            dom::set_attr("api-result", "data-kind", "pending");
-            dom::set_attr("api-result", "data-id", &id.to_string());
-            CONSOLE.with(|c| {
-                if let Some(send) = &c.borrow().send {
-                    send(id, call);
-                }
-            });
+            show_anyway(false);
+            send(call, false);
         }
     }
+}
+
+/// Sends a call under the next request id and waits for its answer.
+fn send(call: RawCall, anyway: bool) {
+    let id = CONSOLE.with(|c| {
+        let mut c = c.borrow_mut();
+        let id = c.next_id;
+        c.next_id += 1;
+        c.pending = Some(id);
+        id
+    });
+    dom::set_text("api-result", &t("popup_api_waiting", &[]));
+    dom::set_attr("api-result", "data-kind", "pending");
+    dom::set_attr("api-result", "data-id", &id.to_string());
+    dom::set_attr("api-result", "data-anyway", &anyway.to_string());
+    CONSOLE.with(|c| {
+        if let Some(send) = &c.borrow().send {
+            send(id, call, anyway);
+        }
+    });
 }
 
 /// Shows the answer to the last call made (answers to earlier ones are ignored).

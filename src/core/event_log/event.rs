@@ -325,6 +325,15 @@ pub struct KindCounts {
 }
 
 impl KindCounts {
+    /// The counts of `entries`.
+    pub fn of(entries: &[Entry]) -> KindCounts {
+        let mut c = KindCounts::default();
+        for e in entries {
+            c.add(e.kind());
+        }
+        c
+    }
+
     /// The count for `kind`.
     pub fn get(&self, kind: Kind) -> u32 {
         match kind {

@@ -202,6 +202,111 @@ pub fn build_call(
     Ok(ApiCall::from_args(method, &args)?.to_raw())
 }
 
+/// The call the form describes *without* checking it, for "send anyway": the console's way to
+/// exercise a widget's failure paths (`{result: 'fail'}`, a thrown error) with arguments
+/// [`build_call`] refuses. Texts go as typed (trimmed only where `build_call` trims), empty
+/// optional fields are left out, a number field that is not a number goes as text, and
+/// `rules` that are not JSON go as the text typed.
+pub fn build_unchecked(method: Method, get: &dyn Fn(&str) -> String, rows: usize) -> RawCall {
+    let s = |v: &str| Value::String(v.to_owned());
+    let object = |names: &[&str]| {
+        let mut m = serde_json::Map::new();
+        for name in names {
+            let v = get(name);
+            if !v.is_empty() {
+                m.insert((*name).to_owned(), s(&v));
+            }
+        }
+        Value::Object(m)
+    };
+    let args: Vec<Value> = match method {
+        Method::Open => {
+            let mut m = serde_json::Map::new();
+            m.insert("start".into(), s(&get("start")));
+            vec![Value::Object(m)]
+        }
+        Method::ShowProactiveInvitation => {
+            let mut v = vec![s(&get("invitation_text"))];
+            let dep = get("department_id");
+            let dep = dep.trim();
+            if !dep.is_empty() {
+                v.push(dep.parse::<i64>().map_or_else(|_| s(dep), Value::from));
+            }
+            v
+        }
+        Method::SetWidgetColor => {
+            let mut v = vec![s(&get("color"))];
+            let c2 = get("color2");
+            if !c2.is_empty() {
+                v.push(s(&c2));
+            }
+            v
+        }
+        Method::StartCall => vec![s(&get("phone"))],
+        Method::SendOfflineMessage => {
+            vec![object(&[
+                "name",
+                "email",
+                "phone",
+                "description",
+                "message",
+            ])]
+        }
+        Method::SendPageTitle => {
+            let mut v = vec![s(&get("title")), Value::Bool(get("fromApi") == "true")];
+            let url = get("url");
+            if !url.trim().is_empty() {
+                v.push(s(url.trim()));
+            }
+            v
+        }
+        Method::SetContactInfo => vec![object(&["name", "email", "phone", "description"])],
+        Method::SetCustomData => {
+            let mut out = Vec::new();
+            for row in 0..rows {
+                let mut m = serde_json::Map::new();
+                for part in CUSTOM_FIELD_PARTS {
+                    let v = get(&format!("fields-{row}-{part}"));
+                    if !v.is_empty() {
+                        m.insert(part.to_owned(), s(&v));
+                    }
+                }
+                if !m.is_empty() {
+                    out.push(Value::Object(m));
+                }
+            }
+            vec![Value::Array(out)]
+        }
+        Method::SetUserToken => vec![s(&get("token"))],
+        Method::SetRules => {
+            let text = get("rules");
+            vec![serde_json::from_str(&text).unwrap_or_else(|_| s(&text))]
+        }
+        Method::GetVisitorNumber | Method::IsCallbackEnabled => vec![function_marker()],
+        _ => Vec::new(),
+    };
+    RawCall { method, args }
+}
+
+/// The start of the log note of a console call sent on purpose with invalid arguments.
+pub const SENT_ANYWAY: &str = "sent anyway with invalid arguments";
+
+/// The log note of a console call sent with "send anyway": `sent anyway with invalid
+/// arguments: <why>` when the arguments are invalid, `None` when they are valid after all
+/// (then it is an ordinary call). A callback-style method is judged with the function the shim
+/// adds.
+pub fn sent_anyway_note(call: &RawCall) -> Option<String> {
+    let mut checked = call.clone();
+    if call.method.answers_through_callback()
+        && !call.args.iter().any(crate::api::call::is_function_marker)
+    {
+        checked.args.push(function_marker());
+    }
+    ApiCall::from_raw(&checked)
+        .err()
+        .map(|e| format!("{SENT_ANYWAY}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +380,54 @@ mod tests {
             let _ = fields(m);
         }
         assert_eq!(fields(Method::SendOfflineMessage).len(), 5);
+    }
+
+    #[test]
+    fn send_anyway_sends_what_was_typed_and_says_so() {
+        let call = build_unchecked(Method::SetWidgetColor, &form(&[("color", "red")]), 0);
+        assert_eq!(call.args, vec![json!("red")]);
+        assert_eq!(
+            sent_anyway_note(&call).as_deref(),
+            Some(
+                r#"sent anyway with invalid arguments: color must be a hex colour like #1a2b3c, got "red""#
+            )
+        );
+        let call = build_unchecked(
+            Method::SetContactInfo,
+            &form(&[("name", "Ann"), ("email", "not an e-mail")]),
+            0,
+        );
+        assert_eq!(
+            call.args,
+            vec![json!({"name": "Ann", "email": "not an e-mail"})]
+        );
+        assert!(sent_anyway_note(&call).unwrap().starts_with(SENT_ANYWAY));
+        let call = build_unchecked(Method::Open, &form(&[("start", "nonsense")]), 0);
+        assert_eq!(call.args, vec![json!({"start": "nonsense"})]);
+        let call = build_unchecked(
+            Method::SetCustomData,
+            &form(&[("fields-0-title", "t"), ("fields-1-key", "")]),
+            2,
+        );
+        assert_eq!(call.args, vec![json!([{"title": "t"}])]);
+        assert!(sent_anyway_note(&call).is_some());
+        let call = build_unchecked(Method::SetRules, &form(&[("rules", "not json")]), 0);
+        assert_eq!(call.args, vec![json!("not json")]);
+        let call = build_unchecked(
+            Method::ShowProactiveInvitation,
+            &form(&[("invitation_text", ""), ("department_id", "x")]),
+            0,
+        );
+        assert_eq!(call.args, vec![json!(""), json!("x")]);
+        // Valid after all: an ordinary call, no note; the same call `build_call` makes.
+        let get = form(&[("color", "#abc")]);
+        let call = build_unchecked(Method::SetWidgetColor, &get, 0);
+        assert_eq!(sent_anyway_note(&call), None);
+        assert_eq!(build_call(Method::SetWidgetColor, &get, 0).unwrap(), call);
+        let call = build_unchecked(Method::IsCallbackEnabled, &form(&[]), 0);
+        assert_eq!(sent_anyway_note(&call), None);
+        for m in Method::ALL {
+            let _ = sent_anyway_note(&build_unchecked(m, &form(&[]), 1));
+        }
     }
 }

@@ -161,6 +161,88 @@ pub fn export_file_name(tab: i32, at: f64, offset_min: i32) -> String {
     )
 }
 
+/// A session file's name: `jivo-session-tab<id>-<yyyymmdd-hhmmss>.<ext>`, in local time
+/// (`ext` is `json` or `html`).
+pub fn session_file_name(tab: i32, at: f64, offset_min: i32, ext: &str) -> String {
+    let log = export_file_name(tab, at, offset_min);
+    let stamp = log
+        .trim_start_matches("jivo-log-")
+        .trim_end_matches(".json");
+    format!("jivo-session-{stamp}.{ext}")
+}
+
+/// `YYYY-MM-DD HH:MM:SS.mmm` of a time in ms since the epoch, shifted by `offset_min` minutes.
+pub fn date_time(at: f64, offset_min: i32) -> String {
+    let ms = local_ms(at, offset_min);
+    let (y, m, d) = civil(ms.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02} {}", clock(at, offset_min))
+}
+
+/// `YYYY-MM-DD HH:MM:SS.mmm UTC` of a time in ms since the epoch (the HTML report's times).
+pub fn utc_stamp(at: f64) -> String {
+    format!("{} UTC", date_time(at, 0))
+}
+
+/// The JavaScript a developer can paste into the page's console to make the same call again:
+/// `jivo_api.setContactInfo({"name":"Ann"});`, `jivo_destroy();`. Only for API calls. The
+/// arguments are JSON (strings JSON-escaped, U+2028/U+2029 escaped too); a function argument
+/// (`{"$function": true}`) becomes a function that logs what it is given; an argument with a
+/// `__proto__` key becomes `JSON.parse("…")`, so that key stays a property. `None` for other
+/// entries and for calls whose arguments the log cut down (`$truncated`, `$omitted`): those
+/// cannot be made again as they were.
+pub fn call_as_code(event: &Event) -> Option<String> {
+    let Event::ApiCall { method, args, .. } = event else {
+        return None;
+    };
+    let mut parts = Vec::with_capacity(args.len());
+    for a in args {
+        if crate::api::call::is_function_marker(a) {
+            parts.push("function (...args) { console.log(args); }".to_owned());
+            continue;
+        }
+        if has_marker(a) {
+            return None;
+        }
+        let mut json = serde_json::to_string(a).ok()?;
+        if has_proto_key(a) {
+            // In an object literal `"__proto__": …` sets the prototype, not a property.
+            json = format!("JSON.parse({})", serde_json::to_string(&json).ok()?);
+        }
+        parts.push(
+            json.replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029"),
+        );
+    }
+    let callee = if method.is_jivo_api_method() {
+        format!("jivo_api.{}", method.name())
+    } else {
+        method.name().to_owned()
+    };
+    Some(format!("{callee}({});", parts.join(", ")))
+}
+
+/// Whether a value has an object key `__proto__` anywhere.
+fn has_proto_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key("__proto__") || m.values().any(has_proto_key),
+        Value::Array(a) => a.iter().any(has_proto_key),
+        _ => false,
+    }
+}
+
+/// Whether a value holds a marker of the log's cutting down.
+fn has_marker(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            m.contains_key(crate::event_log::TRUNCATED_KEY)
+                || m.contains_key(crate::event_log::OMITTED_KEY)
+                || m.values().any(has_marker)
+        }
+        Value::Array(a) => a.iter().any(has_marker),
+        _ => false,
+    }
+}
+
 /// The badge a row shows for its entry.
 pub fn badge(event: &Event) -> &'static str {
     match event {
@@ -464,5 +546,86 @@ mod tests {
         let back: Entry = serde_json::from_str(&pretty(&e)).unwrap();
         assert_eq!(back, e);
         assert!(pretty(&e).contains("\n  \"kind\": \"status\""));
+    }
+
+    fn call(method: Method, args: Vec<Value>) -> Event {
+        Event::ApiCall {
+            method,
+            args,
+            origin: Origin::Page,
+            outcome: Reply::default(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn calls_copy_as_code_a_console_takes() {
+        use crate::api::call::function_marker;
+        let table: Vec<(Event, Option<&str>)> = vec![
+            (
+                call(
+                    Method::SetContactInfo,
+                    vec![json!({"name": "Ann", "email": "a@b.c"})],
+                ),
+                Some(r#"jivo_api.setContactInfo({"email":"a@b.c","name":"Ann"});"#),
+            ),
+            (call(Method::Open, vec![]), Some("jivo_api.open();")),
+            (
+                call(Method::SetWidgetColor, vec![json!("red"), json!(1.5)]),
+                Some(r#"jivo_api.setWidgetColor("red", 1.5);"#),
+            ),
+            (call(Method::JivoDestroy, vec![]), Some("jivo_destroy();")),
+            (call(Method::JivoInit, vec![]), Some("jivo_init();")),
+            (
+                call(Method::GetVisitorNumber, vec![function_marker()]),
+                Some("jivo_api.getVisitorNumber(function (...args) { console.log(args); });"),
+            ),
+            // Quotes, backslashes, line breaks and markup stay inside the string literal.
+            (
+                call(
+                    Method::SetUserToken,
+                    vec![json!("\"); alert(1); (\"\\\n</script>\u{2028}")],
+                ),
+                Some(r#"jivo_api.setUserToken("\"); alert(1); (\"\\\n</script>\u2028");"#),
+            ),
+            (
+                call(Method::SetRules, vec![json!({"__proto__": {"x": 1}})]),
+                Some(r#"jivo_api.setRules(JSON.parse("{\"__proto__\":{\"x\":1}}"));"#),
+            ),
+            // Cut down by the log: not the call that was made.
+            (
+                call(
+                    Method::SetCustomData,
+                    vec![json!([{"content": {"$truncated": 9000, "preview": "x"}}])],
+                ),
+                None,
+            ),
+            (
+                call(Method::Open, vec![json!(1), json!({"$omitted": 3})]),
+                None,
+            ),
+            (Event::Status { text: "x".into() }, None),
+            (
+                Event::Callback {
+                    name: Callback::OnOpen,
+                    args: vec![],
+                },
+                None,
+            ),
+        ];
+        for (event, want) in table {
+            assert_eq!(call_as_code(&event).as_deref(), want, "{event:?}");
+        }
+    }
+
+    #[test]
+    fn session_names_and_utc_stamps() {
+        let at = 1_718_000_000_123.0;
+        assert_eq!(
+            session_file_name(42, at, 0, "html"),
+            "jivo-session-tab42-20240610-061320.html"
+        );
+        assert_eq!(utc_stamp(at), "2024-06-10 06:13:20.123 UTC");
+        assert_eq!(date_time(at, 180), "2024-06-10 09:13:20.123");
     }
 }

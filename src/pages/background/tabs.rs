@@ -394,6 +394,7 @@ fn forward_call(
     tab: i32,
     request: u32,
     call: jwi_core::api::call::RawCall,
+    anyway: bool,
     popup: &Port,
     popup_id: u32,
 ) {
@@ -410,6 +411,7 @@ fn forward_call(
         if port.post(&jwi_core::protocol::encode(&ToContent::CallApi {
             id,
             call,
+            anyway,
         })) {
             Some(())
         } else {
@@ -460,7 +462,12 @@ pub fn on_popup_port(port: Port) {
             FromPopup::Agent { tab, action } => {
                 to_content(tab, &ToContent::Agent { action });
             }
-            FromPopup::CallApi { tab, id, call } => forward_call(tab, id, call, &keep, port_id),
+            FromPopup::CallApi {
+                tab,
+                id,
+                call,
+                anyway,
+            } => forward_call(tab, id, call, anyway, &keep, port_id),
             FromPopup::UseMineHere { tab } => {
                 let port = keep.clone();
                 spawn_local(async move {

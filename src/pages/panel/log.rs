@@ -7,6 +7,10 @@
 //! After a reconnect the background sends the newest entries again as a reset; the older ones
 //! are read from `storage.session` as the popup does, and the rows are rebuilt from the
 //! mirror: by entry id, so nothing is shown twice or left out.
+//!
+//! An expanded row shows the entry's JSON and, for an API call, "Copy as code"
+//! (`.log-code`): the call as JavaScript for the page's console
+//! ([`log_rows::call_as_code`]). An imported session ([`show_imported`]) replaces the mirror.
 
 use std::cell::RefCell;
 
@@ -92,7 +96,9 @@ pub fn setup() {
         super::post(|tab| jwi_core::protocol::popup::FromPopup::ClearLog { tab })
     });
     on("log-list", "click", |ev| {
-        if let Some(li) = row_of(&ev) {
+        if let Some(button) = code_button(&ev) {
+            copy_code(button);
+        } else if let Some(li) = row_of(&ev) {
             toggle(&li);
         }
     });
@@ -174,6 +180,21 @@ pub fn show_everything() {
     });
     show_pause();
     changed_prefs();
+}
+
+/// Shows an imported session's log instead of the live one (whose entries, still arriving,
+/// are no longer applied: see `super::session::is_imported`).
+pub fn show_imported(summary: Summary, entries: Vec<Entry>) {
+    LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        l.mirror = Mirror::new();
+        let _ = l.mirror.apply(true, summary, entries);
+        l.generation += 1;
+        l.paused = false;
+        l.waiting = 0;
+    });
+    show_pause();
+    render_all();
 }
 
 /// A `ToPopup::Log` message.
@@ -389,7 +410,7 @@ fn row(e: &Entry, previous: Option<f64>, offset_min: i32) -> Element {
 fn row_of(ev: &web_sys::Event) -> Option<Element> {
     let target = ev.target()?;
     let el = target.dyn_ref::<Element>()?;
-    if el.closest(".log-json").ok().flatten().is_some() {
+    if el.closest(".log-detail").ok().flatten().is_some() {
         return None;
     }
     el.closest("li[data-id]").ok()?
@@ -423,18 +444,80 @@ fn on_key(ev: web_sys::Event) {
 }
 
 fn toggle(li: &Element) {
-    if let Ok(Some(pre)) = li.query_selector(".log-json") {
-        pre.remove();
+    if let Ok(Some(detail)) = li.query_selector(".log-detail") {
+        detail.remove();
         let _ = li.set_attribute("aria-expanded", "false");
         return;
     }
-    let Some(id) = li.get_attribute("data-id").and_then(|s| s.parse().ok()) else {
+    let Some(id) = li
+        .get_attribute("data-id")
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
         return;
     };
-    let text = LOG.with(|l| l.borrow().mirror.get(id).map(log_rows::pretty));
-    let Some(text) = text else { return };
-    append(li, &el("pre", "log-json", &text));
+    let shown = LOG.with(|l| {
+        l.borrow()
+            .mirror
+            .get(id)
+            .map(|e| (log_rows::pretty(e), log_rows::call_as_code(&e.event)))
+    });
+    let Some((text, code)) = shown else { return };
+    let detail = el("div", "log-detail", "");
+    append(&detail, &el("pre", "log-json", &text));
+    if code.is_some() {
+        let b = el("button", "log-code", &t("panel_copy_code", &[]));
+        let _ = b.set_attribute("type", "button");
+        let _ = b.set_attribute("data-code-id", &id.to_string());
+        let _ = b.set_attribute(
+            "aria-label",
+            &t("panel_copy_code_label", &[&id.to_string()]),
+        );
+        append(&detail, &b);
+    }
+    append(li, &detail);
     let _ = li.set_attribute("aria-expanded", "true");
+}
+
+/// The "Copy as code" button a click was on, if any.
+fn code_button(ev: &web_sys::Event) -> Option<Element> {
+    let target = ev.target()?;
+    target.dyn_ref::<Element>()?.closest(".log-code").ok()?
+}
+
+/// Copies the call of the button's entry as JavaScript, and says whether it worked.
+fn copy_code(button: Element) {
+    let code = button
+        .get_attribute("data-code-id")
+        .and_then(|s| s.parse::<u64>().ok())
+        .and_then(|id| {
+            LOG.with(|l| {
+                l.borrow()
+                    .mirror
+                    .get(id)
+                    .and_then(|e| log_rows::call_as_code(&e.event))
+            })
+        });
+    let Some(code) = code else { return };
+    let said = |button: &Element, ok: bool| {
+        button.set_text_content(Some(&if ok {
+            t("popup_log_copied", &[])
+        } else {
+            t("popup_log_copy_failed", &[])
+        }));
+        let _ = button.set_attribute("data-copied", &ok.to_string());
+    };
+    let Some(promise) = jwi_browser::bindings::copy_text(&code) else {
+        said(&button, false);
+        return;
+    };
+    spawn_local(async move {
+        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        said(&button, ok);
+        jwi_browser::timers::set_timeout(1500, move || {
+            button.set_text_content(Some(&t("panel_copy_code", &[])));
+            let _ = button.remove_attribute("data-copied");
+        });
+    });
 }
 
 /// Brings the row of entry `id` into view, focused and marked; whether it is shown.

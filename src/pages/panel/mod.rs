@@ -11,6 +11,7 @@
 
 mod findings;
 mod log;
+mod session;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -27,7 +28,15 @@ pub fn start_panel() {
     i18n::localize_page();
     log::setup();
     findings::setup();
-    crate::api_console::setup(|id, call| post(|tab| FromPopup::CallApi { tab, id, call }));
+    session::setup();
+    crate::api_console::setup(|id, call, anyway| {
+        post(|tab| FromPopup::CallApi {
+            tab,
+            id,
+            call,
+            anyway,
+        })
+    });
     spawn_local(async {
         let Some(tab) = inspected_tab().or(shared::tab_param()) else {
             dom::set_text("page-status", &t("popup_no_tab", &[]));
@@ -58,8 +67,19 @@ fn inspected_tab() -> Option<i32> {
 
 /// A message from the background.
 fn on_message(msg: ToPopup) {
+    if let ToPopup::LogExport { export } = &msg {
+        session::on_export(export);
+        return;
+    }
+    if session::is_imported() {
+        // An imported session is shown: live updates are off.
+        return;
+    }
     match msg {
-        ToPopup::Tab(view) => render(&view),
+        ToPopup::Tab(view) => {
+            session::on_view(&view);
+            render(&view);
+        }
         ToPopup::Log {
             reset,
             summary,
@@ -67,6 +87,7 @@ fn on_message(msg: ToPopup) {
         } => log::on_log(reset, summary, entries),
         ToPopup::ApiResult { id, outcome } => crate::api_console::show_result(id, &outcome),
         ToPopup::Findings { findings, overflow } => {
+            session::on_findings(&findings, overflow);
             log::set_error_evidence(jwi_core::checks::error_evidence(&findings));
             findings::render(&findings, overflow);
         }

@@ -138,7 +138,14 @@ pub fn start_popup() {
     }
     log_panel::setup();
     setup_agent_console();
-    crate::api_console::setup(|id, call| post(|tab| FromPopup::CallApi { tab, id, call }));
+    crate::api_console::setup(|id, call, anyway| {
+        post(|tab| FromPopup::CallApi {
+            tab,
+            id,
+            call,
+            anyway,
+        })
+    });
     findings::setup();
     spawn_local(async {
         let Some(tab) = target_tab().await else {

@@ -77,7 +77,7 @@ fn scheme(ctx: &Browser, dark: bool) -> Result<()> {
 }
 
 /// Runs axe on the current page in the light and the dark scheme; `what` names it in errors.
-fn axe_both_schemes(ctx: &Browser, what: &str, context: Value) -> Result<()> {
+pub(super) fn axe_both_schemes(ctx: &Browser, what: &str, context: Value) -> Result<()> {
     for dark in [false, true] {
         scheme(ctx, dark)?;
         // Colours change through the pages' short CSS transitions (.12 s): axe must see the

@@ -2,7 +2,10 @@
 //! DevTools cannot be driven headless) keeps a live log across page reloads and a stopped
 //! background with nothing lost or shown twice; the integration checks find exactly the known
 //! mistakes of a page (in the panel, the popup and the badge) and nothing on a clean one; the
-//! side panel (`sidepanel.html?tab=<id>`) shows the conversation and sends a reply.
+//! side panel (`sidepanel.html?tab=<id>`) shows the conversation and sends a reply; a session
+//! exported from the panel opens again read-only with the same rows and findings, its HTML
+//! report runs nothing of the page's strings and fetches nothing; a call copies as code that
+//! makes the same call again; the console sends invalid arguments on purpose ("send anyway").
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -20,6 +23,9 @@ pub const SCENARIOS: &[Scenario] = &[
     scenario!(known_mistakes_give_exactly_their_findings),
     scenario!(clean_page_has_no_findings),
     scenario!(side_panel_shows_the_conversation_and_replies),
+    scenario!(session_export_then_import_gives_the_same_rows_and_findings),
+    scenario!(session_report_shows_hostile_strings_and_runs_nothing),
+    scenario!(row_copies_as_code_and_console_sends_anyway),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -334,6 +340,501 @@ fn side_panel_shows_the_conversation_and_replies(ctx: &mut Ctx) -> Result<()> {
     ensure!(
         log.iter().any(|e| e["name"] == "jivo_onMessageReceived"),
         "the page never received the reply"
+    );
+    Ok(())
+}
+
+/// Strings a hostile page puts in its log: each would fetch a fixture path or set
+/// `window.pwned` if any of it ran or were parsed as markup.
+const HOSTILE_NAME: &str = "</script><script src=\"/evil.js\"></script><img src=\"/pwned.png\" onerror=\"window.pwned=1\">";
+const HOSTILE_EMAIL: &str =
+    "<img src=/pwned2.png onerror=window.pwned=2><link rel=stylesheet href=/evil.css>";
+const HOSTILE_STATE: &str = "<script>window.pwned=3</script><iframe src=\"/evil.html\"></iframe>";
+/// The fixture paths the hostile strings name.
+const HOSTILE_PATHS: [&str; 5] = [
+    "/evil.js",
+    "/pwned.png",
+    "/pwned2.png",
+    "/evil.css",
+    "/evil.html",
+];
+
+/// Opens the site-integration page in sandbox mode, makes it log the hostile strings (an
+/// invalid `setContactInfo`, a callback) and a non-hex `setWidgetColor`, and opens the panel
+/// for it once both findings show; returns the tab id and the page's and panel's handles.
+fn hostile_session(ctx: &mut Ctx) -> Result<(i64, String, String)> {
+    ctx.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }))?;
+    let url = ctx.url("/site-integration.html");
+    let tab = e2e::site::open(ctx, &url, TIMEOUT)?;
+    let page = ctx.current_tab()?;
+    ctx.eval_with(
+        "jivo_api.setContactInfo({name: arguments[0], email: arguments[1]});\
+         jivo_onChangeState(arguments[2]);\
+         jivo_api.setWidgetColor('red'); return null;",
+        vec![
+            json!(HOSTILE_NAME),
+            json!(HOSTILE_EMAIL),
+            json!(HOSTILE_STATE),
+        ],
+    )?;
+    let panel = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("panel.html?tab={tab}"))?;
+    ctx.wait_for_attr("#panel", "data-connected", "true", TIMEOUT)?;
+    ctx.wait_for("both findings", TIMEOUT, |b| {
+        let checks = b.eval(
+            "return [...document.querySelectorAll('#findings-list li.finding')].map(li => li.dataset.check);",
+        )?;
+        let checks = checks.to_string();
+        Ok((checks.contains("invalid-arguments") && checks.contains("widget-color-not-hex"))
+            .then_some(()))
+    })?;
+    wait_rows(ctx, "the hostile callback", |r| {
+        r.iter().any(|r| r.2.contains("window.pwned=3"))
+    })?;
+    Ok((tab, page, panel))
+}
+
+/// Makes `<a>.click()` record downloads in `window.downloads` instead of saving files.
+fn capture_downloads(ctx: &Ctx) -> Result<()> {
+    ctx.eval(
+        "window.downloads = [];\
+         HTMLAnchorElement.prototype.click = function () {\
+           window.downloads.push({href: this.href, download: this.download});\
+         }; return null;",
+    )?;
+    Ok(())
+}
+
+/// Clicks `button` and returns the file it offers: its name and text.
+fn download(ctx: &Ctx, button: &str) -> Result<(String, String)> {
+    let before = ctx
+        .eval("return window.downloads.length;")?
+        .as_u64()
+        .unwrap_or(0);
+    ctx.click(button)?;
+    let mut dl = Value::Null;
+    ctx.wait_for("a download", TIMEOUT, |b| {
+        dl = b.eval_with(
+            "return window.downloads[arguments[0]] || null;",
+            vec![json!(before)],
+        )?;
+        Ok((!dl.is_null()).then_some(()))
+    })?;
+    let href = dl["href"].as_str().unwrap_or("");
+    ensure!(href.starts_with("blob:"), "download href {href}");
+    let text = ctx.eval_with(
+        "return fetch(arguments[0]).then(r => r.text());",
+        vec![json!(href)],
+    )?;
+    Ok((
+        dl["download"].as_str().unwrap_or("").to_owned(),
+        text.as_str().unwrap_or("").to_owned(),
+    ))
+}
+
+/// A file on disk for `#session-import`, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(ctx: &Ctx, name: &str, contents: &str) -> Result<TempFile> {
+        let path = std::env::temp_dir().join(format!(
+            "jwi-workbench-{}-{}-{name}",
+            std::process::id(),
+            ctx.kind()
+        ));
+        std::fs::write(&path, contents).with_context(|| format!("write {}", path.display()))?;
+        Ok(TempFile(path))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Chooses `file` in the panel's `#session-import`, as a person picking it would.
+fn import(ctx: &Ctx, file: &TempFile) -> Result<()> {
+    let input = ctx.find("#session-import")?;
+    ctx.session()
+        .send_keys(&input, &file.0.to_string_lossy())
+        .context("choose the session file")
+}
+
+fn session_export_then_import_gives_the_same_rows_and_findings(ctx: &mut Ctx) -> Result<()> {
+    let (tab, page, panel) = hostile_session(ctx)?;
+    capture_downloads(ctx)?;
+    let live_rows = panel_rows(ctx)?;
+    let live_findings = listed_checks(ctx, "#findings-list li.finding")?;
+    let (name, text) = download(ctx, "#session-export-json")?;
+    ensure!(
+        name.starts_with(&format!("jivo-session-tab{tab}-")) && name.ends_with(".json"),
+        "file name {name}"
+    );
+    ensure!(
+        text.starts_with("{\n  \"format\": \"jivo-widget-injector/session\",\n  \"version\": 1,"),
+        "the file does not start as documented: {}",
+        &text[..text.len().min(120)]
+    );
+    let session: Value = serde_json::from_str(&text)?;
+    for key in [
+        "browser",
+        "extension",
+        "settings",
+        "facts",
+        "findings",
+        "log",
+    ] {
+        ensure!(!session[key].is_null(), "no {key} in the session");
+    }
+    ensure!(
+        session["extension"]["version"] == ctx.manifest()["version"],
+        "extension {}",
+        session["extension"]
+    );
+    ensure!(
+        session["settings"]["mode"] == "sandbox",
+        "settings {}",
+        session["settings"]
+    );
+    let exported_ids: Vec<u64> = session["log"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_u64())
+        .collect();
+    let exported_findings: BTreeSet<String> = session["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["check"].as_str().map(str::to_owned))
+        .collect();
+    ensure!(
+        exported_findings == live_findings,
+        "exported {exported_findings:?}, shown {live_findings:?}"
+    );
+
+    // Bad files are refused, each with its reason, and change nothing.
+    let mut wrong_version = session.clone();
+    wrong_version["version"] = json!(99);
+    let bad = [
+        ("not-json.json", "this is not JSON".to_owned(), ""),
+        ("version.json", wrong_version.to_string(), "99"),
+        (
+            "shape.json",
+            json!({"format": "jivo-widget-injector/session", "version": 1}).to_string(),
+            "",
+        ),
+    ];
+    for (file_name, contents, says) in bad {
+        let file = TempFile::new(ctx, file_name, &contents)?;
+        ctx.eval("document.getElementById('session-error').textContent = ''; return null;")?;
+        import(ctx, &file)?;
+        let mut error = String::new();
+        ctx.wait_for("the refusal", TIMEOUT, |b| {
+            error = b.text("#session-error")?;
+            Ok((!error.is_empty()).then_some(()))
+        })?;
+        ensure!(
+            error.contains(file_name) && error.contains(says),
+            "{file_name}: {error}"
+        );
+        ensure!(
+            ctx.attr("#panel", "data-imported")?.is_none()
+                && ctx.attr("#session-banner", "hidden")?.is_some(),
+            "{file_name} changed the panel"
+        );
+    }
+    ensure!(
+        listed_checks(ctx, "#findings-list li.finding")? == live_findings,
+        "the findings changed after a refused file"
+    );
+
+    // The session opens in a fresh panel: the same rows and findings, read-only.
+    let file = TempFile::new(ctx, "session.json", &text)?;
+    ctx.new_tab()?;
+    ctx.open_extension_page(&format!("panel.html?tab={tab}"))?;
+    ctx.wait_for_attr("#panel", "data-connected", "true", TIMEOUT)?;
+    import(ctx, &file)?;
+    ctx.wait_for_attr("#panel", "data-imported", "true", TIMEOUT)?;
+    ensure!(
+        ctx.attr("#session-banner", "hidden")?.is_none()
+            && !ctx.text("#session-banner-text")?.is_empty(),
+        "no banner"
+    );
+    let rows = wait_rows(ctx, "the imported rows", |r| r.len() == exported_ids.len())?;
+    let ids: Vec<u64> = rows.iter().map(|r| r.0).collect();
+    ensure!(
+        ids == exported_ids,
+        "imported {ids:?}, exported {exported_ids:?}"
+    );
+    for row in &rows {
+        if let Some(live) = live_rows.iter().find(|l| l.0 == row.0) {
+            ensure!(live == row, "row {} differs: {live:?} / {row:?}", row.0);
+        }
+    }
+    ensure!(
+        listed_checks(ctx, "#findings-list li.finding")? == live_findings,
+        "the imported findings differ"
+    );
+    ensure!(
+        ctx.text("#page-site")?.contains("127.0.0.1"),
+        "the header does not name the session's site"
+    );
+    super::first_run::axe_both_schemes(ctx, "the panel's session tools", json!("header"))?;
+    // Filters work on the imported log: Errors alone shows the error findings' evidence.
+    for kind in ["callback", "api", "navigation", "status"] {
+        ctx.click(&format!("#log-filter-{kind}"))?;
+    }
+    let evidence: BTreeSet<u64> = session["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["severity"] == "error")
+        .flat_map(|f| f["evidence"].as_array().cloned().unwrap_or_default())
+        .filter_map(|id| id.as_u64())
+        .collect();
+    ensure!(!evidence.is_empty(), "no error evidence in the session");
+    let rows = wait_rows(ctx, "the evidence rows under Errors", |r| {
+        evidence.iter().all(|id| r.iter().any(|r| r.0 == *id))
+    })?;
+    ensure!(
+        rows.iter()
+            .all(|r| evidence.contains(&r.0) || r.1 == "error" || r.1 == "callbackThrew"),
+        "the Errors filter shows other rows: {rows:?}"
+    );
+    for kind in ["callback", "api", "navigation", "status"] {
+        ctx.click(&format!("#log-filter-{kind}"))?;
+    }
+    // Live updates are off: what the page does now does not show.
+    let imported = ctx.current_tab()?;
+    ctx.switch_to(&page)?;
+    ctx.eval("jivo_onChangeState('wb-after-import'); return null;")?;
+    ctx.switch_to(&panel)?;
+    wait_rows(ctx, "the live panel's new row", |r| {
+        r.iter().any(|r| r.2.contains("wb-after-import"))
+    })?;
+    ctx.switch_to(&imported)?;
+    std::thread::sleep(Duration::from_millis(300));
+    ensure!(
+        !panel_rows(ctx)?
+            .iter()
+            .any(|r| r.2.contains("wb-after-import")),
+        "a live row reached the imported session"
+    );
+    ensure!(
+        ctx.prop("#log-clear", "disabled")? == json!(true),
+        "Clear is usable on an imported session"
+    );
+    // Back to live.
+    ctx.click("#session-close")?;
+    ctx.wait_for_attr("#panel", "data-connected", "true", TIMEOUT)?;
+    wait_rows(ctx, "the live rows again", |r| {
+        r.iter().any(|r| r.2.contains("wb-after-import"))
+    })?;
+    Ok(())
+}
+
+fn session_report_shows_hostile_strings_and_runs_nothing(ctx: &mut Ctx) -> Result<()> {
+    let (tab, _page, _panel) = hostile_session(ctx)?;
+    capture_downloads(ctx)?;
+    let (name, html) = download(ctx, "#session-export-html")?;
+    ensure!(
+        name.starts_with(&format!("jivo-session-tab{tab}-")) && name.ends_with(".html"),
+        "file name {name}"
+    );
+    ensure!(
+        html.contains(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;"
+        ),
+        "no CSP in the report"
+    );
+    for path in HOSTILE_PATHS {
+        ctx.server
+            .route(path, Response::js("window.pwned = 'fetched';"));
+    }
+    ctx.server.route("/report.html", Response::html(html));
+    let report = ctx.url("/report.html");
+    ctx.new_tab()?;
+    ctx.goto(&report)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let seen = ctx.eval(
+        "return {pwned: window.pwned === undefined ? null : String(window.pwned),\
+                 scripts: document.scripts.length, images: document.images.length,\
+                 frames: document.querySelectorAll('iframe, link[rel=stylesheet]').length,\
+                 text: document.body.innerText};",
+    )?;
+    ensure!(
+        seen["pwned"].is_null(),
+        "a hostile string ran: {}",
+        seen["pwned"]
+    );
+    ensure!(
+        seen["scripts"] == 0 && seen["images"] == 0 && seen["frames"] == 0,
+        "the report has page markup: {seen}"
+    );
+    for path in HOSTILE_PATHS {
+        ensure!(
+            ctx.server.requests_for(path) == 0,
+            "the report fetched {path}"
+        );
+    }
+    let others: Vec<String> = ctx
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|p| {
+            !p.starts_with("/site-integration") && p != "/report.html" && p != "/favicon.ico"
+        })
+        .collect();
+    ensure!(others.is_empty(), "requests beyond the report: {others:?}");
+    let text = seen["text"].as_str().unwrap_or("");
+    for s in [
+        "<script>window.pwned=3</script>",
+        "<img src=/pwned2.png onerror=window.pwned=2>",
+    ] {
+        ensure!(text.contains(s), "{s} is not shown as text");
+    }
+    // The filters work without a script: Errors alone hides a callback row.
+    let display = "return getComputedStyle(document.querySelector('.log .k-callback')).display;";
+    ensure!(ctx.eval(display)? != "none", "a callback row is hidden");
+    ctx.click("label[for=f-callback]")?;
+    ensure!(
+        ctx.eval(display)? == "none",
+        "the Callbacks filter does nothing"
+    );
+    ensure!(
+        ctx.find_all(".finding[data-check='invalid-arguments']")?
+            .len()
+            == 1,
+        "the report lacks a finding"
+    );
+    ctx.click("label[for=f-callback]")?;
+    super::first_run::axe_both_schemes(ctx, "the HTML report", Value::Null)?;
+    Ok(())
+}
+
+fn row_copies_as_code_and_console_sends_anyway(ctx: &mut Ctx) -> Result<()> {
+    ctx.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }))?;
+    let url = ctx.url("/site-integration.html");
+    let tab = e2e::site::open(ctx, &url, TIMEOUT)?;
+    let page = ctx.current_tab()?;
+    let name = "Ann \"the\" </script>\n\u{2028}";
+    ctx.eval_with(
+        "jivo_api.setContactInfo({name: arguments[0], email: 'ann@example.com'}); return null;",
+        vec![json!(name)],
+    )?;
+    let panel = ctx.new_tab()?;
+    ctx.open_extension_page(&format!("panel.html?tab={tab}"))?;
+    ctx.wait_for_attr("#panel", "data-connected", "true", TIMEOUT)?;
+    let rows = wait_rows(ctx, "the setContactInfo row", |r| {
+        r.iter().any(|r| r.2.contains("setContactInfo"))
+    })?;
+    let id = rows
+        .iter()
+        .find(|r| r.2.contains("setContactInfo"))
+        .map(|r| r.0)
+        .unwrap_or(0);
+    ctx.eval(
+        "window.copied = null; navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); };\
+         return null;",
+    )?;
+    // By keyboard: focus the row, Enter expands it, the button is the next Tab stop.
+    ctx.eval_with(
+        "document.querySelector(`#log-list li[data-id='${arguments[0]}']`).focus(); return null;",
+        vec![json!(id)],
+    )?;
+    ctx.press_keys(&[e2e::browser::keys::ENTER])?;
+    ctx.wait_for_element(&format!("#log-list li[data-id='{id}'] .log-code"), TIMEOUT)?;
+    ctx.press_keys(&[e2e::browser::keys::TAB, e2e::browser::keys::ENTER])?;
+    let code = ctx.wait_for_js("return window.copied;", TIMEOUT)?;
+    let code = code.as_str().unwrap_or("").to_owned();
+    ensure!(
+        code.starts_with("jivo_api.setContactInfo({") && code.ends_with("});"),
+        "copied {code:?}"
+    );
+    ensure!(
+        ctx.attr(
+            &format!("#log-list li[data-id='{id}'] .log-code"),
+            "data-copied"
+        )?
+        .as_deref()
+            == Some("true"),
+        "the button does not say it copied"
+    );
+    // Pasted into the page's console, it makes the same call again.
+    ctx.switch_to(&page)?;
+    ctx.eval(&format!("{code} return null;"))?;
+    ctx.switch_to(&panel)?;
+    let rows = wait_rows(ctx, "the call made again", |r| {
+        r.iter().filter(|r| r.2.contains("setContactInfo")).count() == 2
+    })?;
+    let calls = ctx.eval(
+        "return [...document.querySelectorAll('#log-list li[data-kind=apiCall] .log-line')]\
+         .filter(l => l.textContent.includes('setContactInfo'))\
+         .map(l => l.querySelector('.log-origin').textContent + l.querySelector('.log-sum').textContent);",
+    )?;
+    ensure!(
+        calls
+            .as_array()
+            .is_some_and(|c| c.len() == 2 && c[0] == c[1]),
+        "the pasted call differs: {calls}"
+    );
+    // A callback row has no "Copy as code".
+    let callback = rows.iter().find(|r| r.1 == "callback").map(|r| r.0);
+    if let Some(cb) = callback {
+        ctx.click(&format!("#log-list li[data-id='{cb}'] .log-line"))?;
+        ctx.wait_for_element(&format!("#log-list li[data-id='{cb}'] .log-json"), TIMEOUT)?;
+        ensure!(
+            ctx.find_all(&format!("#log-list li[data-id='{cb}'] .log-code"))?
+                .is_empty(),
+            "a callback copies as code"
+        );
+    }
+
+    // The console refuses an invalid phone number, then sends it anyway: the widget's failure
+    // answer comes back, and the log says the call was sent invalid on purpose.
+    ctx.wait_for_element("#api-method option[value='startCall']", TIMEOUT)?;
+    ctx.eval(
+        "const s = document.getElementById('api-method'); s.value = 'startCall';\
+         s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
+    )?;
+    ctx.wait_for_element("#api-arg-phone", TIMEOUT)?;
+    ensure!(
+        ctx.attr("#api-anyway", "hidden")?.is_some(),
+        "send anyway shows before a refusal"
+    );
+    ctx.type_into("#api-arg-phone", "12")?;
+    ctx.click("#api-call")?;
+    ctx.wait_for_attr("#api-result", "data-kind", "refused", TIMEOUT)?;
+    ensure!(
+        ctx.attr("#api-anyway", "hidden")?.is_none(),
+        "no send anyway after a refusal"
+    );
+    ctx.click("#api-anyway")?;
+    ctx.wait_for("the answer", TIMEOUT, |b| {
+        Ok(b.attr("#api-result", "data-kind")?
+            .filter(|k| k != "pending" && k != "refused")
+            .map(|_| ()))
+    })?;
+    ensure!(
+        ctx.attr("#api-result", "data-anyway")?.as_deref() == Some("true"),
+        "the call did not go out as sent anyway"
+    );
+    let value = ctx.attr("#api-result", "data-value")?.unwrap_or_default();
+    ensure!(value.contains("\"fail\""), "the widget answered {value}");
+    let rows = wait_rows(ctx, "the call sent anyway", |r| {
+        r.iter().any(|r| r.2.contains("sent anyway"))
+    })?;
+    let row = rows
+        .iter()
+        .find(|r| r.2.contains("sent anyway"))
+        .map(|r| r.2.clone())
+        .unwrap_or_default();
+    ensure!(
+        row.contains("startCall") && row.contains("popup") && row.contains("\"12\""),
+        "row {row}"
     );
     Ok(())
 }
