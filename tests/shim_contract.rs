@@ -67,6 +67,13 @@ fn every_from_page() -> Vec<FromPage> {
         },
         FromPage::SiteApi {},
         FromPage::LoadUnheard {},
+        FromPage::HandlerDefined {
+            name: Callback::OnOpen,
+            script: None,
+        },
+        FromPage::WidgetRemoved {
+            how: jwi_core::checks::Removal::Globals,
+        },
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -79,7 +86,9 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::SandboxCall { .. }
             | FromPage::ApiResult { .. }
             | FromPage::SiteApi { .. }
-            | FromPage::LoadUnheard { .. } => {}
+            | FromPage::LoadUnheard { .. }
+            | FromPage::HandlerDefined { .. }
+            | FromPage::WidgetRemoved { .. } => {}
         }
     }
     all

@@ -236,7 +236,7 @@ pub fn row_summary(event: &Event) -> String {
             }
             s
         }
-        Event::Status { text } => text.clone(),
+        Event::Status { text, .. } => text.clone(),
         Event::Error { message } => message.clone(),
     };
     one_line(&text, SUMMARY_CHARS)
@@ -272,9 +272,7 @@ mod tests {
         Entry {
             id,
             at: 1_718_000_000_000.0 + id as f64,
-            event: Event::Status {
-                text: format!("s{id}"),
-            },
+            event: Event::status(format!("s{id}")),
         }
     }
 
