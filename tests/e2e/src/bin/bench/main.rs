@@ -7,6 +7,7 @@ use anyhow::Result;
 mod hostile;
 mod jivochat;
 mod log;
+mod panel;
 mod sandbox;
 mod spa;
 
@@ -19,6 +20,7 @@ const TABLES: &[(&str, Table)] = &[
     ("spa", spa::table),
     ("jivochat", jivochat::table),
     ("log", log::table),
+    ("panel", panel::table),
     ("hostile", hostile::table),
 ];
 
