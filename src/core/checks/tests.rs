@@ -1166,3 +1166,44 @@ fn facts_travel_in_status_entries_so_a_whole_log_is_judged_alike() {
     let plain = serde_json::to_value(Event::status("connected")).unwrap();
     assert_eq!(plain, json!({"kind": "status", "text": "connected"}));
 }
+
+#[test]
+fn a_fact_says_in_plain_words_what_the_page_did() {
+    let said = |fact: PageFact| fact.describe();
+    assert_eq!(
+        said(PageFact::HandlerDefined {
+            name: Callback::OnOpen,
+            script: Some("https://shop.example/app.js".into()),
+        }),
+        "the page defined jivo_onOpen (script https://shop.example/app.js)"
+    );
+    assert_eq!(
+        said(PageFact::HandlerDefined {
+            name: Callback::OnClose,
+            script: None,
+        }),
+        "the page defined jivo_onClose (script unknown)"
+    );
+    assert_eq!(
+        said(PageFact::WidgetRemoved {
+            how: Removal::Globals
+        }),
+        "window.jivo_api was deleted or overwritten"
+    );
+    assert_eq!(
+        said(PageFact::WidgetRemoved {
+            how: Removal::Nodes
+        }),
+        "the widget's element was removed from the document"
+    );
+    assert_eq!(
+        said(PageFact::Loaders {
+            srcs: vec![LOADER_A.into(), LOADER_B.into()],
+        }),
+        format!("2 JivoChat loaders on the page: {LOADER_A}, {LOADER_B}")
+    );
+    assert_eq!(
+        said(PageFact::SpaTracking { enabled: false }),
+        "SPA tracking is off"
+    );
+}
