@@ -43,6 +43,9 @@
   const appendChild = Node.prototype.appendChild;
   const headOf = getOwnPropertyDescriptor(Document.prototype, 'head').get;
   const rootOf = getOwnPropertyDescriptor(Document.prototype, 'documentElement').get;
+  const currentScriptOf = getOwnPropertyDescriptor(Document.prototype, 'currentScript').get;
+  const urlOf = getOwnPropertyDescriptor(Document.prototype, 'URL').get;
+  const scriptSrcOf = getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src').get;
   const setTimeout_ = setTimeout;
   const Proxy_ = Proxy;
   const WeakMap_ = WeakMap;
@@ -173,6 +176,7 @@
   const node = apply(createElement, doc, ['span']);
   let connected = false;
   let reply = null;
+  let handling = 0; // > 0 while a message from the content script is being handled
 
   // Until the content script connects (it starts once the document is parsed, off the page's
   // critical path: docs/architecture.md, "What a matched page pays"), messages wait here, oldest
@@ -256,6 +260,7 @@
   // that alone.
   // to-page: {"type":"connected"}
   apply(addListener, node, [TO_PAGE, (e) => {
+    handling++;
     try {
       let msg;
       try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
@@ -263,7 +268,7 @@
       if (own(msg, 'type') === 'claimed') return onClaimed();
       onConnected();
       onMessage(msg);
-    } catch (_) { /* never into page code */ }
+    } catch (_) { /* never into page code */ } finally { handling--; }
   }]);
   apply(addListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
   apply(addListener, W, ['error', (e) => { onUncaught(e); onScriptError(e); }, true]);
@@ -385,20 +390,73 @@
       if (own(d, 'writable') && typeof value === 'function' &&
           apply(wmGet, ourWrappers, [value]) === undefined) {
         W[name] = wrapperFor(name, value);
+        noteDefined(name, value, false);
       }
       return;
     }
     // No property at all: the page deleted its handler (or never had one); an old one must not
     // come back.
-    handlers[name] = d ? (get ? apply(get, W, []) : own(d, 'value')) : undefined;
+    const value = d ? (get ? apply(get, W, []) : own(d, 'value')) : undefined;
+    noteDefined(name, value, false);
+    handlers[name] = value;
     const getter = function () { return wrapperFor(name, handlers[name]); };
     apply(wmSet, ourWrappers, [getter, null]);
     defineProperty(W, name, descriptor({
       configurable: true,
       enumerable: true,
       get: getter,
-      set(v) { handlers[name] = v; },
+      set(v) {
+        noteDefined(name, v, true);
+        handlers[name] = v;
+      },
     }));
+  }
+
+  // ---- handler definitions: which script gave a callback its handler (integration checks) ------
+  let definitionsLeft = 200; // messages per page: a page assigning in a loop is not a flood
+  const later = { __proto__: null, head: 0, tail: 0 }; // facts waiting for `handling` to end
+
+  // Sends a fact now, or in a task of its own when the shim noticed it while handling a
+  // message from the content script (whose listener must not be re-entered), in order.
+  function sendFact(json) {
+    if (!handling) { send(json); return; }
+    if (later.head === later.tail) setTimeout_(flushFacts, 0);
+    later[later.tail++] = json;
+  }
+
+  function flushFacts() {
+    try {
+      while (later.head < later.tail) {
+        const json = later[later.head];
+        delete later[later.head++];
+        send(json);
+      }
+    } catch (_) { /* ignore */ }
+  }
+
+  // Tells the content script that the page gave `name` the handler `v`: a function of the
+  // page's (not our wrapper, not the handler it already has). `atTop` when the page's own
+  // assignment runs now, so the executing script (if any) is the one that assigned it.
+  function noteDefined(name, v, atTop) {
+    try {
+      if (typeof v !== 'function' || v === handlers[name] || definitionsLeft <= 0 ||
+          apply(wmGet, ourWrappers, [v]) !== undefined) return;
+      definitionsLeft--;
+      const script = atTop ? currentScriptUrl() : '';
+      // from-page: {"type":"handlerDefined","name":"jivo_onOpen","script":"https://shop.example/app.js"}
+      // from-page: {"type":"handlerDefined","name":"jivo_onOpen"}
+      sendFact('{"type":"handlerDefined","name":' + stringify(name) + (script ? ',"script":' + str(script) : '') + '}');
+    } catch (_) { /* never into page code */ }
+  }
+
+  // The URL of the classic script whose top level runs now (the page's URL for an inline one),
+  // '' when none does (a timer, an event handler, a module) or it cannot be read.
+  function currentScriptUrl() {
+    const el = apply(currentScriptOf, doc, []);
+    if (!el) return '';
+    let src = '';
+    try { src = apply(scriptSrcOf, el, []); } catch (_) { return ''; } // an SVG <script>
+    return src || apply(urlOf, doc, []);
   }
 
   // ---- jivo_api, jivo_init, jivo_destroy: record the page's calls to a real widget ---------------
@@ -480,6 +538,7 @@
       // The page may put back what it read (`const a = jivo_api; … jivo_api = a;`): the
       // sandbox's own API stays ours, so its calls are not recorded twice.
       set(v) {
+        if (slot === apiSlot) noteApiReplaced(v);
         slot.value = v;
         slot.ours = v !== undefined && v === slot.mine;
         // The page's own widget (a loader, not the sandbox) defined its API: say so once.
@@ -490,6 +549,40 @@
         }
       },
     }));
+  }
+
+  // ---- the widget removed by its globals: jivo_api deleted or overwritten (integration checks) --
+  let removalsLeft = 20; // messages per page
+  let apiGetter = null; // our accessor's getter, to tell a deletion
+
+  function sendRemoved() {
+    if (removalsLeft <= 0) return;
+    removalsLeft--;
+    // from-page: {"type":"widgetRemoved","how":"globals"}
+    sendFact('{"type":"widgetRemoved","how":"globals"}');
+  }
+
+  // The page assigns `v` to window.jivo_api: a removal when the slot held a widget's API and `v`
+  // is neither it nor the recording view the page read of it (`jivo_api = jivo_api`).
+  function noteApiReplaced(v) {
+    try {
+      const old = apiSlot.value;
+      if (old === null || (typeof old !== 'object' && typeof old !== 'function') || v === old) return;
+      if (apply(wmGet, views, [v]) && apply(wmGet, apiViews, [old]) === v) return;
+      sendRemoved();
+    } catch (_) { /* never into page code */ }
+  }
+
+  // `delete window.jivo_api` takes our accessor away unseen: looked for with the other hooks.
+  // The page's deletion stands (no accessor is put back); the API it held is forgotten.
+  function checkApiDeleted() {
+    const old = apiSlot.value;
+    if (apiGetter === null || old === null || (typeof old !== 'object' && typeof old !== 'function')) return;
+    if (own(getOwnPropertyDescriptor(W, 'jivo_api'), 'get') === apiGetter) return;
+    apiGetter = null;
+    apiSlot.value = undefined;
+    apiSlot.ours = false;
+    sendRemoved();
   }
 
   // ---- the sandbox widget's API: every call answered synchronously by the content script --------
@@ -647,11 +740,13 @@
     for (let i = 0; i < CALLBACKS.length; i++) {
       try { hookCallback(CALLBACKS[i]); } catch (_) { /* leave the page's property alone */ }
     }
+    try { checkApiDeleted(); } catch (_) { /* never into page code */ }
   }
 
   try {
     ensureHooks();
     hookSlot('jivo_api', apiSlot, apiView);
+    apiGetter = own(getOwnPropertyDescriptor(W, 'jivo_api'), 'get') || null;
     hookSlot('jivo_init', globalSlots.jivo_init, () => {
       const s = globalSlots.jivo_init;
       return typeof s.value === 'function' && !s.ours ? recordingFunction('jivo_init', s.value) : s.value;

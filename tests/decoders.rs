@@ -254,7 +254,7 @@ fn event() -> impl Strategy<Value = Event> {
             reported,
             reason: (!reported).then_some(UnreportedReason::RateLimited),
         }),
-        text().prop_map(|text| Event::Status { text }),
+        text().prop_map(Event::status),
         text().prop_map(|message| Event::Error { message }),
     ]
 }

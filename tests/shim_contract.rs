@@ -69,6 +69,13 @@ fn every_from_page() -> Vec<FromPage> {
         FromPage::LoadUnheard {},
         FromPage::ScriptFailed { src: String::new() },
         FromPage::EarlyLost { count: 0 },
+        FromPage::HandlerDefined {
+            name: Callback::OnOpen,
+            script: None,
+        },
+        FromPage::WidgetRemoved {
+            how: jwi_core::checks::Removal::Globals,
+        },
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -83,7 +90,9 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::SiteApi { .. }
             | FromPage::LoadUnheard { .. }
             | FromPage::ScriptFailed { .. }
-            | FromPage::EarlyLost { .. } => {}
+            | FromPage::EarlyLost { .. }
+            | FromPage::HandlerDefined { .. }
+            | FromPage::WidgetRemoved { .. } => {}
         }
     }
     all

@@ -223,7 +223,11 @@ fn seen(what: Seen) {
                     }
                 });
             }
-            EmbedEvent::SiteLoaderSeen(site)
+            // Listed once the embedding decided: a loader it holds back never runs.
+            let url = site.url.clone();
+            feed(EmbedEvent::SiteLoaderSeen(site));
+            super::loader_seen(&url);
+            return;
         }
         Seen::DomContentLoaded => EmbedEvent::DomContentLoaded,
         Seen::WindowLoad => EmbedEvent::WindowLoad,
@@ -319,10 +323,8 @@ fn perform(action: EmbedAction) {
         }
         // The background's session rules block the site's loader request (see the module
         // documentation); the log says it was held back.
-        EmbedAction::HoldBack { .. }
-        | EmbedAction::StandDown
-        | EmbedAction::FireLoad
-        | EmbedAction::Notice(_) => {}
+        EmbedAction::HoldBack { site } => super::loader_held_back(&site.url),
+        EmbedAction::StandDown | EmbedAction::FireLoad | EmbedAction::Notice(_) => {}
         EmbedAction::Status { attached, state } => match state {
             WidgetState::Loading => set_status(if attached {
                 PageStatus::Attached

@@ -24,6 +24,7 @@ use serde_json::Value;
 use jwi_browser::ext::{self, Port};
 use jwi_core::api::call::Reply;
 use jwi_core::api::Method;
+use jwi_core::checks::PageFact;
 use jwi_core::event_log::{Event, Origin};
 use jwi_core::page_gate::{Limits, PageGate};
 use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
@@ -309,6 +310,10 @@ fn on_page_message(text: String) {
         }
         FromPage::ScriptFailed { src } => jivochat_driver::failed_before_start(src),
         FromPage::EarlyLost { count } => recorder::skip(u64::from(count)),
+        FromPage::HandlerDefined { name, script } => {
+            record_fact(PageFact::HandlerDefined { name, script });
+        }
+        FromPage::WidgetRemoved { how } => record_fact(PageFact::WidgetRemoved { how }),
         FromPage::CallbackThrew { name, message } => {
             recorder::record(Event::CallbackThrew { name, message });
         }
@@ -439,12 +444,57 @@ fn set_status(status: PageStatus) {
             PageStatus::Failed { reason } => Event::Error {
                 message: reason.clone(),
             },
-            other => Event::Status {
-                text: other.id().replace('-', " "),
-            },
+            other => Event::status(other.id().replace('-', " ")),
         });
         send_to_background(&FromContent::Status { status });
     }
+}
+
+/// Logs something the page did that the integration checks judge (`docs/checks.md`): a status
+/// entry that carries the fact, so the background's checker sees it in order with the calls
+/// and callbacks, after a restart and in an exported log alike.
+pub(crate) fn record_fact(fact: PageFact) {
+    recorder::record(Event::fact(fact.describe(), fact));
+}
+
+/// The most loader URLs one page's `loaders` fact lists: more says no more to the checks.
+const MAX_LOADERS: usize = 16;
+
+thread_local! {
+    /// The JivoChat loader scripts seen on this page, in order (the extension's own included).
+    static LOADERS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Site loaders JivoChat mode held back for the configured widget: they never run.
+    static HELD_BACK: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A JivoChat loader `<script>` was seen on the page ([`jwi_core::jivochat::site_loader`]):
+/// when it is a new one, logs the page's loaders as a `loaders` fact.
+pub(crate) fn loader_seen(url: &str) {
+    if HELD_BACK.with(|h| h.borrow().iter().any(|u| u == url)) {
+        return;
+    }
+    let srcs = LOADERS.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.len() >= MAX_LOADERS || l.iter().any(|u| u == url) {
+            return None;
+        }
+        l.push(url.to_owned());
+        Some(l.clone())
+    });
+    if let Some(srcs) = srcs {
+        record_fact(PageFact::Loaders { srcs });
+    }
+}
+
+/// JivoChat mode held back the site's loader `url` ("use my widget here"): it is not one of
+/// the page's widgets.
+pub(crate) fn loader_held_back(url: &str) {
+    HELD_BACK.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.len() < MAX_LOADERS {
+            h.push(url.to_owned());
+        }
+    });
 }
 
 fn hello() -> FromContent {

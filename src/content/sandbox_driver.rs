@@ -49,7 +49,7 @@ pub fn start(seed: SandboxSeed) {
         now_ms: now(),
     };
     let sandbox = Sandbox::new(site, seed.record, seed.visitor_number).with_agent_state(seed.agent);
-    let ui = WidgetUi::new(on_visitor_action);
+    let ui = WidgetUi::new(on_visitor_action, on_widget_removed);
     DRIVER.with(|d| {
         *d.borrow_mut() = Some(Driver {
             sandbox,
@@ -70,6 +70,13 @@ pub fn start(seed: SandboxSeed) {
     } else {
         load();
     }
+}
+
+/// The page took the widget's element off the document without `jivo_destroy()`.
+fn on_widget_removed() {
+    super::record_fact(jwi_core::checks::PageFact::WidgetRemoved {
+        how: jwi_core::checks::Removal::Nodes,
+    });
 }
 
 /// The visitor's language: the page's `<html lang>` (read once the document is parsed), else

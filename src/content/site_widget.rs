@@ -102,6 +102,7 @@ fn seen(el: &Element) {
     let Some(site) = site_loader(&script, "") else {
         return;
     };
+    super::loader_seen(&site.url);
     let loader = site.clone();
     let actions = WATCH.with(|w| {
         w.borrow_mut()
@@ -112,9 +113,7 @@ fn seen(el: &Element) {
     for action in actions {
         match action {
             EmbedAction::HoldBack { site } => {
-                super::recorder::record(Event::Status {
-                    text: held_back_text(&site),
-                });
+                super::recorder::record(Event::status(held_back_text(&site)));
                 super::send_to_background(&FromContent::SiteWidget {
                     notice: SiteWidgetNotice::HeldBack {
                         widget_id: site.widget_id,
@@ -123,9 +122,7 @@ fn seen(el: &Element) {
                 });
             }
             EmbedAction::StandDown => {
-                super::recorder::record(Event::Status {
-                    text: stood_down_text(&loader),
-                });
+                super::recorder::record(Event::status(stood_down_text(&loader)));
                 super::send_to_background(&FromContent::SiteWidget {
                     notice: SiteWidgetNotice::StoodDown {
                         widget_id: loader.widget_id.clone(),

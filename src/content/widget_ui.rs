@@ -13,8 +13,8 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent, MouseEvent, Node, ShadowRoot,
-    ShadowRootInit, ShadowRootMode,
+    Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent, MouseEvent, MutationObserver,
+    MutationObserverInit, Node, ShadowRoot, ShadowRootInit, ShadowRootMode,
 };
 
 use jwi_core::sandbox::{
@@ -34,6 +34,28 @@ const FIELDS: [&str; 9] = [
     "offline.message",
     "callback.phone",
 ];
+/// Watches `<html>`'s children (where the host lives) for the page removing the mounted host.
+fn watch_removal(doc: &web_sys::Document, s: &Rc<Shared>, on_removed: fn()) {
+    let Some(html) = doc.document_element() else {
+        return;
+    };
+    let shared = s.clone();
+    let callback = Closure::<dyn Fn()>::new(move || {
+        if shared.mounted.get() && !shared.gone.get() && !shared.host.is_connected() {
+            shared.gone.set(true);
+            on_removed();
+        }
+    });
+    let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else {
+        return;
+    };
+    // Both live as long as the page.
+    callback.forget();
+    let options = MutationObserverInit::new();
+    options.set_child_list(true);
+    let _ = observer.observe_with_options(&html, &options);
+}
+
 /// The one stylesheet of the shadow root (light and dark, narrow viewports).
 const CSS: &str = include_str!("widget_ui/style.css");
 /// Distance of the widget from the viewport's bottom-right corner at drag offset 0, in px.
@@ -66,6 +88,11 @@ struct Shared {
     /// The visitor clicked, typed or submitted since the last render: focus may follow them
     /// into the widget even where a click does not focus the button (Safari, macOS Firefox).
     acted: Cell<bool>,
+    /// The host is meant to be on the page (the last view was mounted).
+    mounted: Cell<bool>,
+    /// The page took the mounted host off the document and `on_removed` was told (until the
+    /// next render attaches it again).
+    gone: Cell<bool>,
 }
 
 /// A pointer drag in progress: moving the widget by its header or resizing by the grip.
@@ -80,7 +107,10 @@ impl WidgetUi {
     /// Creates the host element (not yet attached) with a closed shadow root; `on_action`
     /// receives every visitor action. `None` without a document or when the host cannot get a
     /// shadow root (for instance, a page that defined the element name itself).
-    pub fn new(on_action: fn(VisitorAction)) -> Option<WidgetUi> {
+    ///
+    /// `on_removed` is told when the page removes the mounted host from the document (the
+    /// widget removed by its nodes rather than `jivo_destroy()`), once per removal.
+    pub fn new(on_action: fn(VisitorAction), on_removed: fn()) -> Option<WidgetUi> {
         let doc = web_sys::window()?.document()?;
         let host: HtmlElement = doc
             .create_element("jivo-sandbox-widget")
@@ -106,7 +136,10 @@ impl WidgetUi {
             drag: Cell::new(None),
             submitted: Cell::new(None),
             acted: Cell::new(false),
+            mounted: Cell::new(false),
+            gone: Cell::new(false),
         });
+        watch_removal(&doc, &s, on_removed);
         let shared = s.clone();
         let listener = Closure::<dyn Fn(Event)>::new(move |e: Event| {
             if let Some(action) = action_of(&shared, &e) {
@@ -151,6 +184,7 @@ impl WidgetUi {
     pub fn render(&mut self, view: &WidgetView) {
         let s = &self.s;
         let acted = s.acted.replace(false);
+        s.mounted.set(view.mounted);
         if !view.mounted {
             s.host.remove();
             return;
@@ -167,6 +201,7 @@ impl WidgetUi {
             .is_some_and(|p| p.is_same_node(Some(&html)));
         if !attached {
             let _ = html.append_child(&s.host);
+            s.gone.set(false);
         }
         if attached && self.root.is_some() && self.last.as_ref() == Some(view) {
             return;

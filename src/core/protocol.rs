@@ -134,6 +134,7 @@ pub mod page {
 
     use crate::api::call::Reply;
     use crate::api::{Callback, Method};
+    use crate::checks::Removal;
 
     /// A URL change the shim saw the page make.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +223,25 @@ pub mod page {
         EarlyLost {
             /// How many messages were left out.
             count: u32,
+        },
+        /// The page gave a `jivo_on…` callback a new handler: assigned a function to it, or
+        /// declared it (`function jivo_onOpen() {}`); sent for each one, the first included
+        /// (the shim sends a bounded number per page).
+        HandlerDefined {
+            /// Which callback.
+            name: Callback,
+            /// The URL of the script whose top level assigned it (the page's URL for an inline
+            /// script), when the shim can tell (`document.currentScript`): not for a
+            /// declaration, nor from a timer, event handler or module.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            script: Option<String>,
+        },
+        /// `window.jivo_api` lost the widget's API: the page deleted it or assigned something
+        /// else. The shim notices an assignment at once and a deletion at its next look (a
+        /// widget callback or a DOM change while the page loads).
+        WidgetRemoved {
+            /// Always [`Removal::Globals`] from the shim (the content script sees the nodes).
+            how: Removal,
         },
     }
 

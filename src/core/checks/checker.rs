@@ -20,8 +20,9 @@ pub const MIN_TOKEN_CHARS: usize = 8;
 
 /// Something the shell saw on the page that the event log has no entry kind for.
 ///
-/// Feed each with [`Checker::observe`] in order with the log's entries, after the `pageLoad`
-/// entry of the page it is about. Serialises with a `fact` tag and camelCase fields, e.g.
+/// Log it as a `status` entry that carries it ([`Event::fact`]), which [`Checker::push`]
+/// observes, or feed it with [`Checker::observe`] in order with the log's entries; either way
+/// after the `pageLoad` entry of the page it is about. Serialises with a `fact` tag and camelCase fields, e.g.
 /// `{"fact":"handlerDefined","name":"jivo_onOpen","script":"https://shop.example/app.js"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
@@ -58,6 +59,36 @@ pub enum PageFact {
         /// `spa.enabled`.
         enabled: bool,
     },
+}
+
+impl PageFact {
+    /// What the log's status entry for this fact says, in plain words.
+    pub fn describe(&self) -> String {
+        match self {
+            PageFact::Loaders { srcs } => match srcs.len() {
+                0 => "no JivoChat loader on the page".into(),
+                1 => format!("1 JivoChat loader on the page: {}", srcs[0]),
+                n => format!("{n} JivoChat loaders on the page: {}", srcs.join(", ")),
+            },
+            PageFact::HandlerDefined { name, script } => format!(
+                "the page defined {} ({})",
+                name.name(),
+                match script {
+                    Some(s) => format!("script {s}"),
+                    None => "script unknown".into(),
+                }
+            ),
+            PageFact::WidgetRemoved {
+                how: Removal::Nodes,
+            } => "the widget's element was removed from the document".into(),
+            PageFact::WidgetRemoved {
+                how: Removal::Globals,
+            } => "window.jivo_api was deleted or overwritten".into(),
+            PageFact::SpaTracking { enabled } => {
+                format!("SPA tracking is {}", if *enabled { "on" } else { "off" })
+            }
+        }
+    }
 }
 
 /// How a widget was removed without `jivo_destroy()`.
@@ -186,6 +217,9 @@ impl Checker {
                 page.unreported.push(id);
                 self.spa_check()
             }
+            Event::Status {
+                fact: Some(fact), ..
+            } => self.observe(fact, Some(id)),
             Event::Status { .. } | Event::Error { .. } => false,
         }
     }
@@ -248,7 +282,9 @@ impl Checker {
                 changed
             }
             PageFact::WidgetRemoved { how } => {
-                let legit = page.destroyed;
+                // A widget that never loaded on this page was not removed: a loader may
+                // define and redefine its globals while it starts.
+                let legit = page.destroyed || !page.ever_loaded;
                 page.loaded = None;
                 if legit {
                     return false;

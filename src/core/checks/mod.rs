@@ -42,14 +42,16 @@
 //! | `widget-color-not-hex` | error | a page `setWidgetColor` refused (`color` or `color2` not a hex code) | the error |
 //! | `start-call-unchecked` | note | a page `startCall` with no page `isCallbackEnabled` before it on the page | `startCall` |
 //! | `spa-not-reported` | warning | on a page whose [`PageFact::SpaTracking`] says off, a `navigation` entry with a `cause` (the URL changed) and `reported: false`, while the page has not called `sendPageTitle`; a page `sendPageTitle` later on the same page takes that page's occurrences back | `url-change` |
-//! | `removed-without-destroy` | warning | a [`PageFact::WidgetRemoved`] when neither `jivo_destroy()` was called nor `jivo_onWidgetDestroy` fired since the widget last loaded | `nodes` / `globals` |
+//! | `removed-without-destroy` | warning | a [`PageFact::WidgetRemoved`] after the widget loaded on the page, when neither `jivo_destroy()` was called nor `jivo_onWidgetDestroy` fired since it last loaded | `nodes` / `globals` |
 //!
 //! # What the shell must feed besides the log
 //!
 //! The log carries calls, callbacks, throws, page loads and reported navigations. The shell
 //! adds, after the page's `pageLoad` entry: [`PageFact`]s (loader scripts, handler
 //! definitions, widget removal, whether SPA tracking is on), and records URL changes the SPA
-//! tracker did not report as `navigation` entries with `reported: false`.
+//! tracker did not report as `navigation` entries with `reported: false`. A fact logged as a
+//! `status` entry that carries it ([`Event::fact`]) is observed by [`Checker::push`] itself,
+//! so [`check`] judges a stored or imported log as it was judged live.
 //!
 //! ```
 //! use jwi_core::api::{Callback, Method};
@@ -83,6 +85,7 @@
 //! ```
 //!
 //! [`Entry`]: crate::event_log::Entry
+//! [`Event::fact`]: crate::event_log::Event::fact
 //! [`Entry::id`]: crate::event_log::Entry::id
 //! [`ApiCall::from_args`]: crate::api::call::ApiCall::from_args
 //! [`Email::parse`]: crate::api::call::Email::parse

@@ -37,16 +37,13 @@ fn run(steps: Vec<Step>) -> Checker {
                 checker.observe(&fact, None);
             }
             LoggedFact(fact) => {
-                let id = next();
-                let status = Event::Status {
-                    text: format!("{fact:?}"),
-                };
+                // The shell logs a fact as a status entry that carries it; the checker
+                // observes it from there (so a replayed or imported log has it too).
                 checker.push(&Entry {
-                    id,
+                    id: next(),
                     at: 0.0,
-                    event: status,
+                    event: Event::fact(format!("{fact:?}"), fact),
                 });
-                checker.observe(&fact, Some(id));
             }
         }
     }
@@ -720,6 +717,11 @@ fn cases() -> Vec<Case> {
             vec![load(), onload(), removed(Removal::Globals)],
         ),
         quiet(
+            "globals replaced before the widget loaded",
+            C::RemovedWithoutDestroy,
+            vec![load(), removed(Removal::Globals), onload()],
+        ),
+        quiet(
             "removed by jivo_destroy",
             C::RemovedWithoutDestroy,
             vec![
@@ -932,12 +934,7 @@ fn push_says_whether_the_findings_changed() {
         note: None,
     };
     assert!(checker.push(&entry(2, early)));
-    assert!(!checker.push(&entry(
-        3,
-        Event::Status {
-            text: "connected".into()
-        }
-    )));
+    assert!(!checker.push(&entry(3, Event::status("connected"))));
     assert!(!checker.observe(&PageFact::SpaTracking { enabled: true }, None));
 }
 
@@ -1090,4 +1087,123 @@ fn findings_and_facts_serialise_with_stable_names() {
         assert_eq!(serde_json::to_value(&fact).unwrap(), json);
         assert_eq!(serde_json::from_value::<PageFact>(json).unwrap(), fact);
     }
+}
+
+#[test]
+fn facts_travel_in_status_entries_so_a_whole_log_is_judged_alike() {
+    let entry = |id, event| Entry { id, at: 0.0, event };
+    let fact = |fact| Event::fact("seen", fact);
+    let log = vec![
+        entry(
+            1,
+            Event::PageLoad {
+                url: "https://shop.example/".into(),
+                title: "Shop".into(),
+            },
+        ),
+        entry(
+            2,
+            fact(PageFact::HandlerDefined {
+                name: Callback::OnOpen,
+                script: Some("https://shop.example/".into()),
+            }),
+        ),
+        entry(
+            3,
+            fact(PageFact::HandlerDefined {
+                name: Callback::OnOpen,
+                script: Some("https://shop.example/replace.js".into()),
+            }),
+        ),
+        entry(
+            4,
+            Event::Callback {
+                name: Callback::OnLoadCallback,
+                args: vec![],
+            },
+        ),
+        entry(
+            5,
+            fact(PageFact::HandlerDefined {
+                name: Callback::OnClose,
+                script: None,
+            }),
+        ),
+        entry(
+            6,
+            fact(PageFact::WidgetRemoved {
+                how: Removal::Globals,
+            }),
+        ),
+        entry(
+            7,
+            fact(PageFact::WidgetRemoved {
+                how: Removal::Nodes,
+            }),
+        ),
+    ];
+    let findings = check(&log);
+    let found: Vec<(CheckId, &str, Vec<u64>)> = findings
+        .iter()
+        .map(|f| (f.check, f.subject.as_str(), f.evidence.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (CheckId::HandlerReplaced, "jivo_onOpen", vec![3]),
+            (CheckId::HandlerDefinedLate, "jivo_onClose", vec![4, 5]),
+            (CheckId::RemovedWithoutDestroy, "globals", vec![6]),
+            (CheckId::RemovedWithoutDestroy, "nodes", vec![7]),
+        ]
+    );
+    // The entry keeps its fact through the log format.
+    let json = serde_json::to_value(&log[5].event).unwrap();
+    assert_eq!(
+        json,
+        json!({"kind": "status", "text": "seen", "fact": {"fact": "widgetRemoved", "how": "globals"}})
+    );
+    assert_eq!(serde_json::from_value::<Event>(json).unwrap(), log[5].event);
+    let plain = serde_json::to_value(Event::status("connected")).unwrap();
+    assert_eq!(plain, json!({"kind": "status", "text": "connected"}));
+}
+
+#[test]
+fn a_fact_says_in_plain_words_what_the_page_did() {
+    let said = |fact: PageFact| fact.describe();
+    assert_eq!(
+        said(PageFact::HandlerDefined {
+            name: Callback::OnOpen,
+            script: Some("https://shop.example/app.js".into()),
+        }),
+        "the page defined jivo_onOpen (script https://shop.example/app.js)"
+    );
+    assert_eq!(
+        said(PageFact::HandlerDefined {
+            name: Callback::OnClose,
+            script: None,
+        }),
+        "the page defined jivo_onClose (script unknown)"
+    );
+    assert_eq!(
+        said(PageFact::WidgetRemoved {
+            how: Removal::Globals
+        }),
+        "window.jivo_api was deleted or overwritten"
+    );
+    assert_eq!(
+        said(PageFact::WidgetRemoved {
+            how: Removal::Nodes
+        }),
+        "the widget's element was removed from the document"
+    );
+    assert_eq!(
+        said(PageFact::Loaders {
+            srcs: vec![LOADER_A.into(), LOADER_B.into()],
+        }),
+        format!("2 JivoChat loaders on the page: {LOADER_A}, {LOADER_B}")
+    );
+    assert_eq!(
+        said(PageFact::SpaTracking { enabled: false }),
+        "SPA tracking is off"
+    );
 }

@@ -15,6 +15,7 @@
 use serde_json::{json, Value};
 
 use super::event::{Entry, Event};
+use crate::checks::PageFact;
 
 /// The largest serialised size of one entry, in bytes of compact JSON (8 KiB).
 pub const MAX_ENTRY_BYTES: usize = 8 * 1024;
@@ -134,7 +135,17 @@ fn slots(event: &mut Event) -> Vec<Slot<'_>> {
             out.push(Slot::Text(url));
             out.push(Slot::Text(title));
         }
-        Event::Status { text } => out.push(Slot::Text(text)),
+        Event::Status { text, fact } => {
+            out.push(Slot::Text(text));
+            match fact {
+                Some(PageFact::Loaders { srcs }) => out.extend(srcs.iter_mut().map(Slot::Text)),
+                Some(PageFact::HandlerDefined {
+                    script: Some(script),
+                    ..
+                }) => out.push(Slot::Text(script)),
+                _ => {}
+            }
+        }
         Event::Error { message } => out.push(Slot::Text(message)),
     }
     out

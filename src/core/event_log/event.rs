@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::api::call::Reply;
 use crate::api::{Callback, Method};
+use crate::checks::PageFact;
 use crate::spa::{PageReport, ReportReason, Unreported, UnreportedReason, UrlCause};
 
 /// Who made an API call.
@@ -112,10 +113,16 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<UnreportedReason>,
     },
-    /// The extension's own progress: injection, loader and connection state changes.
+    /// The extension's own progress: injection, loader and connection state changes; and
+    /// what the extension saw the page do that the checks need and no other kind records
+    /// (a handler defined, the widget removed, the loaders on the page: `fact`).
     Status {
         /// What changed, in plain words.
         text: String,
+        /// The fact this entry shows, for the integration checks ([`PageFact`]); absent in a
+        /// plain progress entry. An entry with a fact is the fact's evidence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fact: Option<PageFact>,
     },
     /// Something went wrong (a loader failure, a refused message, an internal error).
     Error {
@@ -125,6 +132,22 @@ pub enum Event {
 }
 
 impl Event {
+    /// A progress entry in plain words, with no fact.
+    pub fn status(text: impl Into<String>) -> Event {
+        Event::Status {
+            text: text.into(),
+            fact: None,
+        }
+    }
+
+    /// An entry that shows a fact the page gave away ([`PageFact`]), described by `text`.
+    pub fn fact(text: impl Into<String>, fact: PageFact) -> Event {
+        Event::Status {
+            text: text.into(),
+            fact: Some(fact),
+        }
+    }
+
     /// An API call answered with a [`Reply`] (the sandbox and the popup console): the reply
     /// becomes the outcome, its note the entry's note.
     pub fn api_call(method: Method, args: Vec<Value>, origin: Origin, reply: &Reply) -> Event {

@@ -143,7 +143,7 @@ fn any_piece(event: &Event, hit: &mut dyn FnMut(&str) -> bool) -> bool {
         Event::Navigation {
             url, title, cause, ..
         } => hit(url) || hit(title) || cause.is_some_and(|c| hit(c.name())),
-        Event::Status { text } => hit(text),
+        Event::Status { text, .. } => hit(text),
         Event::Error { message } => hit(message),
     }
 }
@@ -185,7 +185,7 @@ mod tests {
         let entry = Entry {
             id: 7,
             at: 0.0,
-            event: Event::Status { text: "ok".into() },
+            event: Event::status("ok"),
         };
         let mut filter = Filter {
             kinds: [Kind::Error].into_iter().collect(),

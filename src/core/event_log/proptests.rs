@@ -135,7 +135,7 @@ fn event(short: u32) -> impl Strategy<Value = Event> {
                 reported,
                 reason,
             }),
-        text_with(short).prop_map(|text| Event::Status { text }),
+        text_with(short).prop_map(Event::status),
         text_with(short).prop_map(|message| Event::Error { message }),
     ]
 }

@@ -150,9 +150,10 @@ impl<A> Saver<A> {
         let acks = match result {
             Ok(()) => {
                 if let Some(why) = self.failing.take() {
-                    record = Some(Event::Status {
-                        text: format!("{} is saved again (writes had failed: {why})", self.what),
-                    });
+                    record = Some(Event::status(format!(
+                        "{} is saved again (writes had failed: {why})",
+                        self.what
+                    )));
                 }
                 std::mem::take(&mut self.in_flight)
             }
@@ -262,7 +263,7 @@ mod tests {
         let ok = s.finished(Ok(()));
         assert_eq!(ok.acks, [1, 2, 3]);
         match &ok.record {
-            Some(Event::Status { text }) => {
+            Some(Event::Status { text, .. }) => {
                 assert!(
                     text.contains("saved again") && text.contains("still full"),
                     "{text}"

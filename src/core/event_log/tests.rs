@@ -22,7 +22,7 @@ pub(super) fn seq(n: u64) -> NonZeroU64 {
 }
 
 fn status(text: &str) -> Event {
-    Event::Status { text: text.into() }
+    Event::status(text)
 }
 
 fn callback(name: Callback, args: Vec<Value>) -> Event {
@@ -1021,7 +1021,7 @@ fn truncation_markers_say_what_was_cut() {
     );
 
     let id = log.record(0.0, status(&"é".repeat(10_000)));
-    let Event::Status { text } = &log.get(id).unwrap().event else {
+    let Event::Status { text, .. } = &log.get(id).unwrap().event else {
         panic!("a status");
     };
     assert!(text.starts_with("éé") && text.ends_with("… [truncated from 10000 characters]"));

@@ -214,7 +214,7 @@ impl EmbedNotice {
         let text = self.to_string();
         match self {
             EmbedNotice::SiteLoaderAfterInjection { .. } => Event::Error { message: text },
-            _ => Event::Status { text },
+            _ => Event::status(text),
         }
     }
 }
@@ -273,7 +273,7 @@ impl EmbedAction {
             EmbedAction::Notice(notice) => return Some(notice.to_event()),
             EmbedAction::ArmGrace { .. } | EmbedAction::Status { .. } => return None,
         };
-        Some(Event::Status { text })
+        Some(Event::status(text))
     }
 }
 
@@ -868,10 +868,9 @@ mod tests {
         };
         assert_eq!(
             differ.to_event(),
-            Event::Status {
-                text: "the site's widget ID Theirs differs from the configured widget ID Mine1"
-                    .into()
-            }
+            Event::status(
+                "the site's widget ID Theirs differs from the configured widget ID Mine1"
+            )
         );
         let after = EmbedNotice::SiteLoaderAfterInjection {
             site: site("Theirs"),
@@ -882,7 +881,7 @@ mod tests {
         );
         assert_eq!(A::ArmGrace { ms: 1 }.log_event(), None);
         assert!(
-            matches!(attach("Theirs").log_event(), Some(Event::Status { text }) if text.contains("Theirs"))
+            matches!(attach("Theirs").log_event(), Some(Event::Status { text, .. }) if text.contains("Theirs"))
         );
     }
 

@@ -68,6 +68,7 @@ fn sample() -> Session {
             6,
             Event::Status {
                 text: "connected".into(),
+                fact: None,
             },
         ),
     ];

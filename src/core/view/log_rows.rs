@@ -10,10 +10,23 @@ pub const SUMMARY_CHARS: usize = 160;
 
 /// The popup's copy of one tab's log: the background sends the whole log (`reset`) and then
 /// each batch of new entries; the copy keeps what the background keeps.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Entries leave the front in O(1) amortised: the held ones are `entries[start..]`, and the
+/// vector is compacted once more than half of it has gone. (Moving a full 20,000-entry log
+/// down on every batch of a 1,000-events-a-second burst kept the panel busy for whole
+/// seconds.)
+#[derive(Clone, Debug, Default)]
 pub struct Mirror {
     entries: Vec<Entry>,
+    /// How many entries at the front of `entries` are gone.
+    start: usize,
     summary: Summary,
+}
+
+impl PartialEq for Mirror {
+    fn eq(&self, other: &Mirror) -> bool {
+        self.entries() == other.entries() && self.summary == other.summary
+    }
 }
 
 /// What [`Mirror::apply`] changed, for the view.
@@ -42,18 +55,23 @@ impl Mirror {
         self.summary = summary;
         let kept = if reset {
             self.entries = entries;
+            self.start = 0;
             None
         } else {
-            let before = self.entries.len();
-            let last = self.entries.last().map_or(0, |e| e.id);
+            let before = self.entries().len();
+            let last = self.entries().last().map_or(0, |e| e.id);
             self.entries
                 .extend(entries.into_iter().filter(|e| e.id > last));
             Some(before)
         };
-        let below = self.entries.partition_point(|e| e.id < summary.first_id);
-        let over = (self.entries.len() - below).saturating_sub(summary.cap.max(1) as usize);
+        let held = self.entries();
+        let below = held.partition_point(|e| e.id < summary.first_id);
+        let over = (held.len() - below).saturating_sub(summary.cap.max(1) as usize);
         let cut = below + over;
-        self.entries.drain(..cut);
+        self.start += cut;
+        if self.start > self.entries.len() / 2 {
+            self.compact();
+        }
         match kept {
             None => Applied::Reset,
             Some(before) => Applied::Appended {
@@ -66,7 +84,10 @@ impl Mirror {
     /// a popup given only the newest entries on `watch` still has to read. `None` when the
     /// mirror holds the whole log.
     pub fn missing_before(&self) -> Option<std::ops::Range<u64>> {
-        let first_held = self.entries.first().map_or(self.summary.next_id, |e| e.id);
+        let first_held = self
+            .entries()
+            .first()
+            .map_or(self.summary.next_id, |e| e.id);
         (self.summary.first_id < first_held).then_some(self.summary.first_id..first_held)
     }
 
@@ -77,6 +98,7 @@ impl Mirror {
         let Some(missing) = self.missing_before() else {
             return 0;
         };
+        self.compact();
         let mut older: Vec<Entry> = older
             .into_iter()
             .filter(|e| missing.contains(&e.id))
@@ -95,7 +117,13 @@ impl Mirror {
 
     /// The entries held, oldest first.
     pub fn entries(&self) -> &[Entry] {
-        &self.entries
+        &self.entries[self.start..]
+    }
+
+    /// Forgets the entries that are gone from the front.
+    fn compact(&mut self) {
+        self.entries.drain(..self.start);
+        self.start = 0;
     }
 
     /// The last summary received.
@@ -105,13 +133,16 @@ impl Mirror {
 
     /// The id of the oldest entry held (the summary's `first_id` when empty).
     pub fn first_id(&self) -> u64 {
-        self.entries.first().map_or(self.summary.first_id, |e| e.id)
+        self.entries()
+            .first()
+            .map_or(self.summary.first_id, |e| e.id)
     }
 
     /// The entry with this id, if held.
     pub fn get(&self, id: u64) -> Option<&Entry> {
-        let i = self.entries.partition_point(|e| e.id < id);
-        self.entries.get(i).filter(|e| e.id == id)
+        let held = self.entries();
+        let i = held.partition_point(|e| e.id < id);
+        held.get(i).filter(|e| e.id == id)
     }
 }
 
@@ -318,7 +349,7 @@ pub fn row_summary(event: &Event) -> String {
             }
             s
         }
-        Event::Status { text } => text.clone(),
+        Event::Status { text, .. } => text.clone(),
         Event::Error { message } => message.clone(),
     };
     one_line(&text, SUMMARY_CHARS)
@@ -354,9 +385,7 @@ mod tests {
         Entry {
             id,
             at: 1_718_000_000_000.0 + id as f64,
-            event: Event::Status {
-                text: format!("s{id}"),
-            },
+            event: Event::status(format!("s{id}")),
         }
     }
 
@@ -374,6 +403,31 @@ mod tests {
 
     fn ids(m: &Mirror) -> Vec<u64> {
         m.entries().iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn a_full_mirror_keeps_the_newest_through_a_long_stream() {
+        // At its cap, every batch drops as many from the front as it adds: the held entries,
+        // the index of the new ones, lookups and a later prepend stay right across the
+        // compactions.
+        let mut m = Mirror::new();
+        m.apply(true, summary(1, 11, 10), (1..11).map(entry).collect());
+        for next in 11..200u64 {
+            let applied = m.apply(false, summary(next - 9, next + 1, 10), vec![entry(next)]);
+            assert_eq!(applied, Applied::Appended { from: 9 }, "entry {next}");
+            assert_eq!(ids(&m), ((next - 9)..=next).collect::<Vec<_>>());
+            assert_eq!(m.first_id(), next - 9);
+            assert_eq!(m.get(next - 9).map(|e| e.id), Some(next - 9));
+            assert_eq!(m.get(next - 10), None);
+        }
+        let mut other = Mirror::new();
+        other.apply(true, summary(190, 200, 10), (190..200).map(entry).collect());
+        assert_eq!(m, other);
+        // A reset with the newest only, then the older ones read back.
+        m.apply(true, summary(190, 200, 10), (195..200).map(entry).collect());
+        assert_eq!(m.missing_before(), Some(190..195));
+        assert_eq!(m.prepend((185..197).map(entry).collect()), 5);
+        assert_eq!(ids(&m), (190..200).collect::<Vec<_>>());
     }
 
     #[test]
@@ -604,7 +658,7 @@ mod tests {
                 call(Method::Open, vec![json!(1), json!({"$omitted": 3})]),
                 None,
             ),
-            (Event::Status { text: "x".into() }, None),
+            (Event::status("x"), None),
             (
                 Event::Callback {
                     name: Callback::OnOpen,

@@ -213,7 +213,7 @@ mod tests {
                 },
             )
         };
-        let status = |id| entry(id, Event::Status { text: "x".into() });
+        let status = |id| entry(id, Event::status("x"));
         let log = [status(1), load(2), status(3), load(4), status(5)];
         assert_eq!(view_start(&log, true), 0);
         assert_eq!(view_start(&log, false), 4);

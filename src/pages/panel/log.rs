@@ -29,6 +29,10 @@ use crate::shared::log::{self as rows, FILTERS};
 
 /// The most rows shown (the newest that match).
 const MAX_ROWS: usize = 1000;
+/// The rows kept while new entries arrive and the list follows the newest (as the popup does):
+/// a busy page costs a short list's layout each frame, not a long one's. A full render (a
+/// filter, the search, a reveal) shows [`MAX_ROWS`] again.
+const FOLLOW_ROWS: usize = 200;
 
 struct Log {
     mirror: Mirror,
@@ -42,6 +46,8 @@ struct Log {
     offset_min: i32,
     /// Counts resets, so entries read for one are not added after the next.
     generation: u32,
+    /// Which of the `jwi:open` / `jwi:full` marks are on the timeline.
+    marked: (bool, bool),
 }
 
 thread_local! {
@@ -54,6 +60,7 @@ thread_local! {
         waiting: 0,
         offset_min: 0,
         generation: 0,
+        marked: (false, false),
     });
 }
 
@@ -211,8 +218,10 @@ pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
         Applied::Reset => {
             render_all();
             let missing = LOG.with(|l| l.borrow().mirror.missing_before());
-            if let Some(ids) = missing {
-                spawn_local(load_earlier(ids, generation));
+            mark_once(Mark::Open);
+            match missing {
+                Some(ids) => spawn_local(load_earlier(ids, generation)),
+                None => mark_once(Mark::Full),
             }
         }
         Applied::Appended { from } => {
@@ -225,13 +234,36 @@ pub fn on_log(reset: bool, summary: Summary, entries: Vec<Entry>) {
             });
             if paused {
                 show_pause();
-            } else if cut_moved() {
-                render_all();
             } else {
-                append_new();
+                append_next_frame();
             }
         }
     }
+}
+
+thread_local! {
+    /// Whether new rows wait for the next animation frame.
+    static FRAME_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Shows the entries that arrived, once per animation frame: a burst of messages (1,000
+/// events a second come as hundreds of small batches) costs one append and one layout of the
+/// list a frame, not one per message. A hidden panel draws no frames and catches up when shown.
+fn append_next_frame() {
+    if FRAME_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    jwi_browser::timers::request_animation_frame(|| {
+        FRAME_PENDING.with(|p| p.set(false));
+        if LOG.with(|l| l.borrow().paused) {
+            return;
+        }
+        if cut_moved() {
+            render_all();
+        } else {
+            append_new();
+        }
+    });
 }
 
 /// Reads the entries older than the ones sent on `watch` from `storage.session` (as the
@@ -259,7 +291,42 @@ async fn load_earlier(ids: std::ops::Range<u64>, generation: u32) {
     });
     if current {
         render_all();
+        mark_once(Mark::Full);
     }
+}
+
+/// The panel's opening steps on its performance timeline (read by `./build.sh bench panel`).
+#[derive(Clone, Copy)]
+enum Mark {
+    /// `jwi:open`: the rows of the newest entries (sent on `Watch`) painted.
+    Open,
+    /// `jwi:full`: the rows of the whole log (older entries read from storage) painted.
+    Full,
+}
+
+/// Puts the mark on the timeline once the frame showing what the DOM holds now is painted
+/// (the first time only).
+fn mark_once(mark: Mark) {
+    let first = LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        let done = match mark {
+            Mark::Open => &mut l.marked.0,
+            Mark::Full => &mut l.marked.1,
+        };
+        !std::mem::replace(done, true)
+    });
+    if !first {
+        return;
+    }
+    jwi_browser::timers::after_next_paint(move || {
+        let name = match mark {
+            Mark::Open => "jwi:open",
+            Mark::Full => "jwi:full",
+        };
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark(name);
+        }
+    });
 }
 
 /// The first id the view shows ("keep across reloads" off: the current page's).
@@ -309,9 +376,10 @@ fn append_new() {
     append_rows(false);
 }
 
-/// Appends the rows of the mirror's entries after `shown_to` that the view shows; a full
-/// render (`all`) keeps the newest [`MAX_ROWS`]. While paused a full render stops at
-/// `shown_to` as it was.
+/// Appends the rows of the mirror's entries after `shown_to` that the view shows, keeping the
+/// newest [`MAX_ROWS`] in the list, or [`FOLLOW_ROWS`] when new rows arrive while it follows
+/// the newest (older rows go: the list's layout stays as cheap with 20,000 entries in the log
+/// as with 200). While paused a full render stops at `shown_to` as it was.
 fn append_rows(all: bool) {
     let Some(list) = dom::by_id("log-list") else {
         return;
@@ -327,7 +395,7 @@ fn append_rows(all: bool) {
         let mut picked: Vec<usize> = (from..entries.len())
             .filter(|&i| entries[i].id >= start && matcher.matches(&entries[i]))
             .collect();
-        if all && picked.len() > MAX_ROWS {
+        if picked.len() > MAX_ROWS {
             picked.drain(..picked.len() - MAX_ROWS);
         }
         for &i in &picked {
@@ -342,6 +410,13 @@ fn append_rows(all: bool) {
     });
     if rows > 0 {
         let _ = list.append_child(&frag);
+        let limit = if stick && !all { FOLLOW_ROWS } else { MAX_ROWS };
+        let extra = (list.child_element_count() as usize).saturating_sub(limit);
+        for _ in 0..extra {
+            if let Some(oldest) = list.first_element_child() {
+                oldest.remove();
+            }
+        }
         if stick || all {
             list.set_scroll_top(list.scroll_height());
         }

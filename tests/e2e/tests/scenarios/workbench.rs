@@ -167,7 +167,7 @@ fn panel_log_survives_reload_and_background_stop(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// The `data-check` ids of the findings listed under `css`.
-fn listed_checks(ctx: &Ctx, css: &str) -> Result<BTreeSet<String>> {
+fn listed_checks(ctx: &Browser, css: &str) -> Result<BTreeSet<String>> {
     let ids = ctx.eval_with(
         "return [...document.querySelectorAll(arguments[0])].map(li => li.dataset.check);",
         vec![json!(css)],
@@ -193,15 +193,20 @@ fn known_mistakes_give_exactly_their_findings(ctx: &mut Ctx) -> Result<()> {
         }
         .delay(Duration::from_millis(1500)),
     );
+    // Another script replaces the page's jivo_onOpen.
+    ctx.server.route(
+        "/checks-replace.js",
+        Response::js("window.jivo_onOpen = function () { checksLog.push('opened again'); };"),
+    );
     ctx.configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/checks-*"] }))?;
     let url = ctx.url("/checks-mistakes.html");
     ctx.goto(&url)?;
     let mut seen = Value::Null;
-    ctx.wait_for("the widget to load", TIMEOUT, |b| {
+    ctx.wait_for("the widget to load and be removed", TIMEOUT, |b| {
         seen = b.eval("return window.checksLog || [];")?;
         Ok(seen
             .as_array()
-            .is_some_and(|l| l.iter().any(|e| e == "loaded"))
+            .is_some_and(|l| l.iter().any(|e| e == "removed"))
             .then_some(()))
     })
     .with_context(|| format!("checksLog: {seen}"))?;
@@ -211,7 +216,7 @@ fn known_mistakes_give_exactly_their_findings(ctx: &mut Ctx) -> Result<()> {
         "the page made no call before load: {seen}"
     );
     let tab = ctx.tab_id_of(&url)?;
-    let expected: BTreeSet<String> = [
+    let errors: BTreeSet<String> = [
         "api-before-load",
         "invalid-arguments",
         "widget-color-not-hex",
@@ -219,16 +224,58 @@ fn known_mistakes_give_exactly_their_findings(ctx: &mut Ctx) -> Result<()> {
     .into_iter()
     .map(str::to_owned)
     .collect();
+    // The facts the shim and the content script feed (docs/checks.md): warnings, one finding
+    // per callback, and one per way the widget was removed (its globals, its element).
+    let mut expected = errors.clone();
+    expected.extend(
+        [
+            "handler-defined-late",
+            "handler-replaced",
+            "removed-without-destroy",
+        ]
+        .map(str::to_owned),
+    );
 
     ctx.new_tab()?;
     ctx.open_extension_page(&format!("panel.html?tab={tab}"))?;
-    ctx.wait_for_attr("#findings", "data-count", "3", TIMEOUT)?;
+    let mut count = Value::Null;
+    ctx.wait_for("the seven findings", TIMEOUT, |b| {
+        // The panel may still be loading: a failed read is tried again.
+        count = b
+            .eval("return document.getElementById('findings')?.dataset.count ?? null;")
+            .unwrap_or_default();
+        Ok((count == json!("7")).then_some(()))
+    })
+    .with_context(|| format!("the panel counts {count} findings"))?;
     let listed = listed_checks(ctx, "#findings-list li.finding")?;
     ensure!(listed == expected, "the panel lists {listed:?}");
     ensure!(
-        ctx.find_all("#findings-list .finding-advice")?.len() == 3
-            && ctx.find_all("#findings-list .finding-quote")?.len() == 3,
+        ctx.find_all("#findings-list .finding-advice")?.len() == 7
+            && ctx.find_all("#findings-list .finding-quote")?.len() == 7,
         "a finding without its advice or the reference's words"
+    );
+    let finding = |check: &str| -> Result<String> {
+        let text = ctx.eval_with(
+            "return [...document.querySelectorAll(`#findings-list li[data-check='${arguments[0]}']`)]\
+             .map(li => li.textContent).join(' | ');",
+            vec![json!(check)],
+        )?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
+    };
+    let late = finding("handler-defined-late")?;
+    ensure!(
+        late.contains("jivo_onClose") && !late.contains("jivo_onOpen"),
+        "handler-defined-late: {late}"
+    );
+    let replaced = finding("handler-replaced")?;
+    ensure!(
+        replaced.contains("jivo_onOpen") && replaced.contains("/checks-replace.js"),
+        "handler-replaced: {replaced}"
+    );
+    let removed = finding("removed-without-destroy")?;
+    ensure!(
+        removed.contains("window.jivo_api") && removed.contains("elements were removed"),
+        "removed-without-destroy (globals and nodes): {removed}"
     );
     // An evidence link brings its row into view.
     ctx.click("#findings-list li[data-check='widget-color-not-hex'] [data-evidence]")?;
@@ -254,8 +301,10 @@ fn known_mistakes_give_exactly_their_findings(ctx: &mut Ctx) -> Result<()> {
     ctx.new_tab()?;
     ctx.open_extension_page(&format!("popup.html?tab={tab}"))?;
     ctx.wait_for_attr("#findings", "data-errors", "3", TIMEOUT)?;
+    ctx.wait_for_attr("#findings", "data-count", "7", TIMEOUT)?;
+    // The three most severe: the errors.
     let top = listed_checks(ctx, "#findings-top li.finding")?;
-    ensure!(top == expected, "the popup lists {top:?}");
+    ensure!(top == errors, "the popup lists {top:?}");
     ensure!(
         ctx.find_all("#findings-top .finding-advice")?.len() == 3,
         "the popup's findings have no advice"

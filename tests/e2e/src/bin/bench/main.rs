@@ -9,6 +9,7 @@ mod hostile;
 mod jivochat;
 mod log;
 mod page;
+mod panel;
 mod sandbox;
 mod spa;
 
@@ -22,6 +23,7 @@ const TABLES: &[(&str, Table)] = &[
     ("spa", spa::table),
     ("jivochat", jivochat::table),
     ("log", log::table),
+    ("panel", panel::table),
     ("hostile", hostile::table),
 ];
 
