@@ -14,7 +14,7 @@
 //!     exported_at: 1_718_000_000_000.0,
 //!     dropped: 0,
 //!     missed: 0,
-//!     entries: vec![Entry { id: 1, at: 1_718_000_000_000.0, event: Event::Status { text: "ok".into() } }],
+//!     entries: vec![Entry { id: 1, at: 1_718_000_000_000.0, event: Event::status("ok") }],
 //! };
 //! let session = Session {
 //!     exported_at: 1_718_000_000_000.0,
