@@ -221,6 +221,10 @@ build_bundles() {
 }
 
 assemble() {
+  # A script that does not parse fails on every page, silently for the page: catch it here.
+  for f in extension/*.js; do
+    node --check "$f" || die "$f does not parse"
+  done
   step "Assembling $DIST/chrome and $DIST/firefox"
   rm -rf "$EXT" "${BROWSERS[@]/#/$DIST/}"
   for b in "${BROWSERS[@]}"; do

@@ -329,7 +329,6 @@
   // answering 404, say): the content script watches for itself once it runs. Only the element's
   // `src` is read, through the captured getter (which throws for anything but a script).
   const targetOf = getOwnPropertyDescriptor(Event.prototype, 'target').get;
-  const scriptSrcOf = getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src').get;
 
   function onScriptError(e) {
     if (connected) return;
