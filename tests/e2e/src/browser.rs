@@ -524,6 +524,14 @@ impl Browser {
             .map(drop)
     }
 
+    /// Chooses `file` in the file input at `css`, as a person picking it would.
+    pub fn choose_file(&self, css: &str, file: &TempFile) -> Result<()> {
+        let input = self.find(css)?;
+        self.session()
+            .send_keys(&input, &file.path().to_string_lossy())
+            .with_context(|| format!("choose {} in {css}", file.path().display()))
+    }
+
     /// Saves a PNG screenshot of the current tab to `path` (parent directories are created).
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         if let Some(parent) = path.parent() {
@@ -1381,6 +1389,34 @@ fn truthy(value: &Value) -> bool {
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::String(s) => !s.is_empty(),
         Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// A file for a page's file input ([`Browser::choose_file`]): written to the temporary
+/// directory under a name unique to this run and browser, removed when dropped.
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    /// Writes `bytes` as `name`.
+    pub fn new(browser: &Browser, name: &str, bytes: impl AsRef<[u8]>) -> Result<TempFile> {
+        let path = std::env::temp_dir().join(format!(
+            "jwi-e2e-{}-{}-{name}",
+            std::process::id(),
+            browser.kind()
+        ));
+        fs::write(&path, bytes).with_context(|| format!("write {}", path.display()))?;
+        Ok(TempFile(path))
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
     }
 }
 

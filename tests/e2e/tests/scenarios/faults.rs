@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context as _, Result};
-use e2e::browser::{Browser, BrowserKind};
+use e2e::browser::{Browser, BrowserKind, TempFile};
 use e2e::popup_port::{self, clip, entries, wait_log};
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
@@ -718,27 +718,6 @@ fn local_storage_full_steps(ctx: &Ctx) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Garbage settings imports
 
-/// Writes `bytes` to a temporary file, removed when dropped.
-struct TempFile(std::path::PathBuf);
-
-impl TempFile {
-    fn new(ctx: &Ctx, name: &str, bytes: &[u8]) -> Result<TempFile> {
-        let path = std::env::temp_dir().join(format!(
-            "jwi-faults-{}-{}-{name}",
-            std::process::id(),
-            ctx.kind()
-        ));
-        std::fs::write(&path, bytes).with_context(|| format!("write {}", path.display()))?;
-        Ok(TempFile(path))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 fn garbage_imports_are_refused(ctx: &mut Ctx) -> Result<()> {
     let initial = json!({ "sites": ["https://a.example/*"], "log": { "maxEntries": 3000 } });
     ctx.set_settings(initial.clone())?;
@@ -779,10 +758,7 @@ fn garbage_imports_are_refused(ctx: &mut Ctx) -> Result<()> {
     for (name, bytes, needles) in cases {
         let file = TempFile::new(ctx, name, &bytes)?;
         ctx.eval("const s = document.getElementById('import-status'); if (s) s.removeAttribute('data-state'); return null;")?;
-        let input = ctx.find("#import-file")?;
-        ctx.session()
-            .send_keys(&input, &file.0.to_string_lossy())
-            .with_context(|| format!("choose {name}"))?;
+        ctx.choose_file("#import-file", &file)?;
         ctx.wait_for_attr("#import-status", "data-state", "error", TIMEOUT)
             .with_context(|| format!("{name} was not refused"))?;
         let shown = ctx.text("#import-status")?;

@@ -22,11 +22,10 @@
 //!   `#status-user-errors li`. `#permission-banner` + `#grant-permission` when host permission
 //!   for the sites is missing.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::browser::{Browser, BrowserKind};
+use e2e::browser::{Browser, BrowserKind, TempFile};
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use serde_json::{json, Value};
@@ -162,35 +161,6 @@ fn click(b: &Browser, css: &str) -> Result<()> {
         vec![json!(css)],
     )?;
     b.click(css)
-}
-
-/// A file for `#import-file`, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(ctx: &Ctx, name: &str, contents: &str) -> Result<TempFile> {
-        let path = std::env::temp_dir().join(format!(
-            "jwi-options-{}-{}-{name}",
-            std::process::id(),
-            ctx.kind()
-        ));
-        std::fs::write(&path, contents).with_context(|| format!("write {}", path.display()))?;
-        Ok(TempFile(path))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Chooses `file` in `#import-file`, as a user picking it would.
-fn choose_import_file(b: &Browser, file: &TempFile) -> Result<()> {
-    let input = b.find("#import-file")?;
-    b.session()
-        .send_keys(&input, &file.0.to_string_lossy())
-        .context("choose the import file")
 }
 
 fn shows_stored_settings(ctx: &mut Ctx) -> Result<()> {
@@ -471,7 +441,7 @@ fn bad_import_is_refused(ctx: &mut Ctx) -> Result<()> {
     open_options(ctx)?;
 
     let garbage = TempFile::new(ctx, "garbage.json", "this is not { json")?;
-    choose_import_file(ctx, &garbage)?;
+    ctx.choose_file("#import-file", &garbage)?;
     ctx.wait_for_attr("#import-status", "data-state", "error", TIMEOUT)?;
     let reasons = ctx.eval(
         "return [...document.querySelectorAll('#import-errors li')].map(e => e.textContent);",
@@ -487,7 +457,7 @@ fn bad_import_is_refused(ctx: &mut Ctx) -> Result<()> {
         "bad.json",
         r#"{"mode": "live", "spa": {"settleMs": 20000}, "widgetID": "x"}"#,
     )?;
-    choose_import_file(ctx, &bad)?;
+    ctx.choose_file("#import-file", &bad)?;
     ctx.wait_for_js(
         "return document.querySelectorAll('#import-errors li').length === 3",
         TIMEOUT,
@@ -516,7 +486,7 @@ fn good_import_applies(ctx: &mut Ctx) -> Result<()> {
         "good.json",
         r#"{"sites": ["HTTP://127.0.0.1/plain*"], "spa": {"hash": "ignore"}}"#,
     )?;
-    choose_import_file(ctx, &file)?;
+    ctx.choose_file("#import-file", &file)?;
     ctx.wait_for_attr("#import-status", "data-state", "ok", TIMEOUT)?;
     let mut expected = defaults();
     expected["sites"] = json!(["http://127.0.0.1/plain*"]);

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::browser::Browser;
+use e2e::browser::{Browser, TempFile};
 use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
@@ -481,33 +481,9 @@ fn download(ctx: &Ctx, button: &str) -> Result<(String, String)> {
     ))
 }
 
-/// A file on disk for `#session-import`, removed when dropped.
-struct TempFile(std::path::PathBuf);
-
-impl TempFile {
-    fn new(ctx: &Ctx, name: &str, contents: &str) -> Result<TempFile> {
-        let path = std::env::temp_dir().join(format!(
-            "jwi-workbench-{}-{}-{name}",
-            std::process::id(),
-            ctx.kind()
-        ));
-        std::fs::write(&path, contents).with_context(|| format!("write {}", path.display()))?;
-        Ok(TempFile(path))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// Chooses `file` in the panel's `#session-import`, as a person picking it would.
 fn import(ctx: &Ctx, file: &TempFile) -> Result<()> {
-    let input = ctx.find("#session-import")?;
-    ctx.session()
-        .send_keys(&input, &file.0.to_string_lossy())
-        .context("choose the session file")
+    ctx.choose_file("#session-import", file)
 }
 
 fn session_export_then_import_gives_the_same_rows_and_findings(ctx: &mut Ctx) -> Result<()> {

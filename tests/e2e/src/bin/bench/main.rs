@@ -12,6 +12,7 @@ mod page;
 mod panel;
 mod sandbox;
 mod spa;
+mod surface;
 
 /// Prints one benchmark table.
 type Table = fn() -> Result<()>;

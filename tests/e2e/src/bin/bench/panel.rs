@@ -29,6 +29,7 @@ use e2e::server::Server;
 use serde_json::{json, Value};
 
 use crate::percentile;
+use crate::surface::{new_window, OBSERVE_ROWS};
 
 /// Entries in the tab's log when the panel opens (the largest `log.maxEntries`).
 const LOG_ENTRIES: u64 = 20_000;
@@ -63,42 +64,11 @@ struct Round {
     rows: u64,
 }
 
-/// Opens a new top-level window (not a tab), switches to it and returns its handle.
-fn new_window(browser: &Browser) -> Result<String> {
-    let value = browser.session().cmd(
-        "POST",
-        "/window/new",
-        Some(json!({"type": "window"})),
-        "new window",
-    )?;
-    let handle = value["handle"]
-        .as_str()
-        .with_context(|| format!("new window: no handle in {value}"))?
-        .to_string();
-    browser.switch_to(&handle)?;
-    Ok(handle)
-}
-
 /// The tab's stored log length (`storage.session["log:<tab>"].len`).
 fn log_len(browser: &Browser, tab: i64) -> Result<u64> {
     let head = browser.storage_get("session", &format!("log:{tab}"))?;
     Ok(head["len"].as_u64().unwrap_or(0))
 }
-
-/// Starts recording, in the panel, when each `"<prefix>-<i>"` row is added to the log list.
-const OBSERVE_ROWS: &str = "\
-  const prefix = arguments[0];\
-  window.jwiSeen = {};\
-  const re = new RegExp('\"' + prefix + '-(\\\\d+)\"');\
-  new MutationObserver(records => {\
-    const now = Date.now();\
-    for (const r of records) for (const n of r.addedNodes) {\
-      if (n.nodeType !== 1) continue;\
-      const m = re.exec(n.textContent);\
-      if (m && !(m[1] in window.jwiSeen)) window.jwiSeen[m[1]] = now;\
-    }\
-  }).observe(document.getElementById('log-list'), {childList: true});\
-  return null;";
 
 /// Starts the panel's responsiveness probes: longest task (where `longtask` is supported),
 /// longest gap between animation frames, and of a 4 ms timer loop.
