@@ -43,8 +43,8 @@ pub enum PageFact {
     HandlerDefined {
         /// Which callback.
         name: Callback,
-        /// The URL of the script that assigned it, when the shim could tell (from the stack);
-        /// an inline script is the page's URL.
+        /// The URL of the script that assigned it, when the shim could tell
+        /// (`document.currentScript`); an inline script is the page's URL.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         script: Option<String>,
     },
