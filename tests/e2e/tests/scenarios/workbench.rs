@@ -22,6 +22,7 @@ pub const SCENARIOS: &[Scenario] = &[
     scenario!(panel_log_survives_reload_and_background_stop),
     scenario!(known_mistakes_give_exactly_their_findings),
     scenario!(clean_page_has_no_findings),
+    scenario!(two_loaders_give_the_duplicate_widget_finding),
     scenario!(side_panel_shows_the_conversation_and_replies),
     scenario!(session_export_then_import_gives_the_same_rows_and_findings),
     scenario!(session_report_shows_hostile_strings_and_runs_nothing),
@@ -191,7 +192,9 @@ fn known_mistakes_give_exactly_their_findings(ctx: &mut Ctx) -> Result<()> {
             content_type: "image/svg+xml".into(),
             ..Response::js(r#"<svg xmlns="http://www.w3.org/2000/svg" width="300" height="60"/>"#)
         }
-        .delay(Duration::from_millis(1500)),
+        // The preload scanner asks for it while the slow script holds the parser: it must
+        // outlast that script by long enough for the content bundle to start (document_idle).
+        .delay(Duration::from_millis(3000)),
     );
     // Another script replaces the page's jivo_onOpen.
     ctx.server.route(
@@ -350,6 +353,36 @@ fn clean_page_has_no_findings(ctx: &mut Ctx) -> Result<()> {
         vec![json!(tab)],
     )?;
     ensure!(badge == json!(""), "badge {badge}");
+    Ok(())
+}
+
+/// A page that embeds JivoChat twice (a theme's snippet and a plugin's, two widget ids) in
+/// JivoChat mode: the panel shows the duplicate-widget finding, naming both loaders.
+fn two_loaders_give_the_duplicate_widget_finding(ctx: &mut Ctx) -> Result<()> {
+    ctx.configure(json!({
+        "mode": "jivochat",
+        "widgetId": "OurWidget3",
+        "loaderUrl": "http://code.jivosite.com/widget/{id}",
+        "sites": ["http://127.0.0.1/checks-*"],
+    }))?;
+    let url = ctx.url("/checks-two-loaders.html");
+    ctx.goto(&url)?;
+    ctx.wait_for_js("return (window.fakeJivoRuns || 0) >= 2;", TIMEOUT)?;
+    let tab = ctx.tab_id_of(&url)?;
+    ctx.new_tab()?;
+    ctx.open_extension_page(&format!("panel.html?tab={tab}"))?;
+    ctx.wait_for_attr("#panel", "data-connected", "true", TIMEOUT)?;
+    let mut listed = BTreeSet::new();
+    ctx.wait_for("the duplicate-widget finding", TIMEOUT, |b| {
+        listed = listed_checks(b, "#findings-list li.finding")?;
+        Ok(listed.contains("duplicate-widget").then_some(()))
+    })
+    .with_context(|| format!("the panel lists {listed:?}"))?;
+    let text = ctx.text("#findings-list")?;
+    ensure!(
+        text.contains("ThemeWidget1") && text.contains("PluginWidget2"),
+        "the finding does not name both loaders: {text:?}"
+    );
     Ok(())
 }
 
