@@ -29,3 +29,16 @@ pub mod site_rule;
 pub mod spa;
 pub mod storage_keys;
 pub mod view;
+
+/// What the core's tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// The extension's English and Russian messages (`extension/_locales`), parsed.
+    pub fn locales() -> (serde_json::Value, serde_json::Value) {
+        let parse = |text: &str| serde_json::from_str(text).expect("a locale file parses");
+        (
+            parse(include_str!("../../extension/_locales/en/messages.json")),
+            parse(include_str!("../../extension/_locales/ru/messages.json")),
+        )
+    }
+}

@@ -449,10 +449,7 @@ fn the_report_speaks_the_readers_language() {
 
 #[test]
 fn every_word_is_in_both_locales_and_the_english_is_the_cores() {
-    let en: Value =
-        serde_json::from_str(include_str!("../../../extension/_locales/en/messages.json")).unwrap();
-    let ru: Value =
-        serde_json::from_str(include_str!("../../../extension/_locales/ru/messages.json")).unwrap();
+    let (en, ru) = crate::test_support::locales();
     for w in Word::ALL {
         assert_eq!(en[w.key()]["message"], w.english(), "{}", w.key());
         assert!(

@@ -331,12 +331,7 @@ mod tests {
     /// Every message key this module hands the popup is in both locales.
     #[test]
     fn message_keys_are_in_both_locales() {
-        let en: serde_json::Value =
-            serde_json::from_str(include_str!("../../../extension/_locales/en/messages.json"))
-                .unwrap();
-        let ru: serde_json::Value =
-            serde_json::from_str(include_str!("../../../extension/_locales/ru/messages.json"))
-                .unwrap();
+        let (en, ru) = crate::test_support::locales();
         use NotInjectable::*;
         let mut keys: Vec<&str> = [NoUrl, BrowserPage, ExtensionPage, Store, NotWeb]
             .iter()

@@ -265,12 +265,7 @@ mod tests {
 
     #[test]
     fn every_check_is_translated_and_the_english_is_the_cores() {
-        let en: serde_json::Value =
-            serde_json::from_str(include_str!("../../../extension/_locales/en/messages.json"))
-                .unwrap();
-        let ru: serde_json::Value =
-            serde_json::from_str(include_str!("../../../extension/_locales/ru/messages.json"))
-                .unwrap();
+        let (en, ru) = crate::test_support::locales();
         for check in CheckId::ALL {
             let id = check.id().replace('-', "_");
             for (part, english) in [("title", check.title()), ("advice", check.advice())] {

@@ -524,6 +524,20 @@ impl Browser {
             .map(drop)
     }
 
+    /// Opens the popup for the tab showing `url` in a new tab, runs `f` in it, closes it and
+    /// switches back (also when `f` fails).
+    pub fn with_popup<T>(&self, url: &str, f: impl FnOnce(&Browser) -> Result<T>) -> Result<T> {
+        let page = self.current_tab()?;
+        let tab = self.tab_id_of(url)?;
+        self.new_tab()?;
+        let result = self
+            .open_extension_page(&format!("popup.html?tab={tab}"))
+            .and_then(|_| f(self));
+        self.close_tab()?;
+        self.switch_to(&page)?;
+        result
+    }
+
     /// Chooses `file` in the file input at `css`, as a person picking it would.
     pub fn choose_file(&self, css: &str, file: &TempFile) -> Result<()> {
         let input = self.find(css)?;

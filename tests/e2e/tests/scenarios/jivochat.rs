@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::browser::Browser;
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
@@ -78,23 +79,9 @@ fn wait_loaded(ctx: &Ctx) -> Result<()> {
     })
 }
 
-/// Opens the popup for the tab showing `url` in a new tab, runs `f` in it, closes it and
-/// switches back to the page's tab (also when `f` fails).
-fn with_popup<T>(ctx: &Ctx, url: &str, f: impl FnOnce(&Ctx) -> Result<T>) -> Result<T> {
-    let page = ctx.current_tab()?;
-    let tab = ctx.tab_id_of(url)?;
-    ctx.new_tab()?;
-    let result = ctx
-        .open_extension_page(&format!("popup.html?tab={tab}"))
-        .and_then(|_| f(ctx));
-    ctx.close_tab()?;
-    ctx.switch_to(&page)?;
-    result
-}
-
 /// Opens the popup for the tab showing `url`, waits for `expected` and returns the status text.
 fn popup_status(ctx: &Ctx, url: &str, expected: &str) -> Result<String> {
-    with_popup(ctx, url, |ctx| {
+    ctx.with_popup(url, |ctx| {
         ctx.wait_for_attr(
             "#page-status",
             "data-state",
@@ -187,7 +174,7 @@ fn inject_into_an_unmatched_tab_from_the_popup(ctx: &mut Ctx) -> Result<()> {
         ctx.server.requests_for(&format!("/loader/{WIDGET_ID}.js")) == 0,
         "the loader was requested on an unmatched page"
     );
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         ctx.wait_for_attr("#page-status", "data-state", "not-matched", LOG_TIMEOUT)?;
         ctx.click("#inject")?;
         ctx.wait_for_attr("#page-status", "data-state", "loaded", LOG_TIMEOUT)
@@ -299,7 +286,7 @@ struct Row {
 }
 
 /// The rows the popup (the current tab) shows in its event log.
-fn log_rows(ctx: &Ctx) -> Result<Vec<Row>> {
+fn log_rows(ctx: &Browser) -> Result<Vec<Row>> {
     let rows = ctx.eval(
         "return [...document.querySelectorAll('#log-list li[data-id]')].map(li => [\
            li.dataset.kind,\
@@ -327,7 +314,7 @@ fn log_rows(ctx: &Ctx) -> Result<Vec<Row>> {
 fn check_log(ctx: &Ctx, url: &str, round: u32, throws: bool) -> Result<()> {
     let calls_of = |name: &str| round as usize + usize::from(name == "jivo_onLoadCallback");
     let this_round = |name: &str| format!("(\"arg-{name}\", {round})");
-    with_popup(ctx, url, |ctx| {
+    ctx.with_popup(url, |ctx| {
         let mut rows = Vec::new();
         let all_there = |rows: &[Row]| {
             callbacks().into_iter().all(|name| {
@@ -1303,13 +1290,13 @@ fn popup_shows_the_real_widgets_state(ctx: &mut Ctx) -> Result<()> {
         "jivo_api.setContactInfo({name: 'Ann', email: 'ann@example.com'});\
          fakeJivo.fire('jivo_onIntroduction'); return null;",
     )?;
-    let fact = |ctx: &Ctx, id: &str, want: &str| -> Result<()> {
+    let fact = |ctx: &Browser, id: &str, want: &str| -> Result<()> {
         ctx.wait_for_noting(&format!("#{id} to say {want:?}"), LOG_TIMEOUT, |b, seen| {
             *seen = b.text(&format!("#{id}"))?;
             Ok(seen.contains(want).then_some(()))
         })
     };
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         fact(ctx, "fact-loaded", "es")?; // "Yes" / "Да" is localised: "es" is in the English
         fact(ctx, "fact-chat-mode", "online")?;
         fact(ctx, "fact-visitor-number", "1")?;
@@ -1321,7 +1308,7 @@ fn popup_shows_the_real_widgets_state(ctx: &mut Ctx) -> Result<()> {
     // read again after jivo_onOpen, and the badge clears.
     ctx.eval("jivo_api.open(); return null;")?;
     wait_badge(ctx, "")?;
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         fact(ctx, "fact-state", "chat")?;
         fact(ctx, "fact-unread", "0")?;
         Ok(())

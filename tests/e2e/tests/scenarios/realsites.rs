@@ -84,23 +84,9 @@ fn runs(ctx: &Ctx) -> Result<(u64, Vec<String>)> {
     Ok((n, sources))
 }
 
-/// Opens the popup for the tab showing `url` in a new tab, runs `f` in it, closes it and
-/// switches back (also when `f` fails).
-fn with_popup<T>(ctx: &Ctx, url: &str, f: impl FnOnce(&Ctx) -> Result<T>) -> Result<T> {
-    let page = ctx.current_tab()?;
-    let tab = ctx.tab_id_of(url)?;
-    ctx.new_tab()?;
-    let result = ctx
-        .open_extension_page(&format!("popup.html?tab={tab}"))
-        .and_then(|_| f(ctx));
-    ctx.close_tab()?;
-    ctx.switch_to(&page)?;
-    result
-}
-
 /// The popup shows the page attached to the site's widget `site_id`.
 fn popup_attached(ctx: &Ctx, url: &str, site_id: &str) -> Result<()> {
-    with_popup(ctx, url, |ctx| {
+    ctx.with_popup(url, |ctx| {
         ctx.wait_for_attr("#page-status", "data-state", "attached", TIMEOUT)?;
         ctx.wait_for_attr("#embed-whose", "data-whose", "site", TIMEOUT)?;
         let shown = ctx.text("#embed-site-id")?;
@@ -258,7 +244,7 @@ fn other_widget_id_shows_both_ids(ctx: &mut Ctx) -> Result<()> {
         n == 1 && sources == ["http://code.jivosite.com/widget/OtherWidget9"],
         "expected one run of the site's loader, got {n}: {sources:?}"
     );
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         ctx.wait_for_attr("#page-status", "data-state", "attached", TIMEOUT)?;
         ctx.wait_for_js(
             "return document.getElementById('embed-site-id').textContent === 'OtherWidget9' && \
@@ -287,7 +273,7 @@ fn use_my_widget_here_holds_the_site_loader_back(ctx: &mut Ctx) -> Result<()> {
         ctx.server.requests_for(theirs) == 1,
         "the site's loader ran"
     );
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         ctx.wait_for_js(
             "return !document.getElementById('use-mine').hidden;",
             TIMEOUT,
@@ -344,7 +330,7 @@ fn use_my_widget_here_holds_the_site_loader_back(ctx: &mut Ctx) -> Result<()> {
         ctx.server.requests_for(theirs) == 1,
         "the site's loader was requested again after the reload"
     );
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         ctx.wait_for_attr("#page-status", "data-state", "loaded", TIMEOUT)?;
         ctx.wait_for_js(
             "return document.getElementById('log-list').textContent.includes('held back');",
@@ -363,7 +349,7 @@ fn site_loader_404_shows_the_failure(ctx: &mut Ctx) -> Result<()> {
     use_jivochat(ctx, json!({}))?;
     let url = ctx.url("/realsite-missing.html");
     ctx.goto(&url)?;
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         ctx.wait_for_attr("#page-status", "data-state", "failed", TIMEOUT)?;
         let text = ctx.text("#page-status")?;
         ensure!(text.contains("404"), "status: {text}");
@@ -405,7 +391,7 @@ fn page_without_a_widget_gets_ours_after_the_grace(ctx: &mut Ctx) -> Result<()> 
         n == 1 && sources == [OUR_LOADER],
         "expected one run of our loader, got {n}: {sources:?}"
     );
-    with_popup(ctx, &url, |ctx| {
+    ctx.with_popup(&url, |ctx| {
         ctx.wait_for_attr("#page-status", "data-state", "loaded", TIMEOUT)?;
         Ok(())
     })

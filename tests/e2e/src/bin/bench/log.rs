@@ -24,7 +24,7 @@ use e2e::server::Server;
 use serde_json::{json, Value};
 
 use crate::percentile;
-use crate::surface::{new_window, OBSERVE_ROWS};
+use crate::surface::{new_window, row_latencies};
 
 /// Callbacks timed from the page to the popup.
 const LATENCY_EVENTS: usize = 50;
@@ -85,14 +85,7 @@ const PROBE_RESPONSIVENESS: &str = "\
   return null;";
 
 fn measure(browser: &Browser, server: &Server) -> Result<Figures> {
-    browser.set_settings(json!({ "mode": "sandbox", "sites": SITES }))?;
-    browser.wait_for("content scripts registered", WAIT, |b| {
-        let n = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.length);",
-            vec![],
-        )?;
-        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
-    })?;
+    browser.configure(json!({ "mode": "sandbox", "sites": SITES }))?;
     let url = server.url("/site-integration.html");
     browser.goto(&url)?;
     e2e::site::site_log_with(browser, "getVisitorNumber", WAIT)?;
@@ -107,37 +100,7 @@ fn measure(browser: &Browser, server: &Server) -> Result<Figures> {
     )?;
 
     // Callback → row.
-    browser.eval_with(OBSERVE_ROWS, vec![json!("lat")])?;
-    browser.switch_to(&page)?;
-    browser.eval_with(
-        "const n = arguments[0]; window.jwiSent = []; let i = 0;\
-         const id = setInterval(() => {\
-           window.jwiSent[i] = Date.now(); jivo_onChangeState('lat-' + i);\
-           if (++i >= n) clearInterval(id);\
-         }, 100);\
-         return null;",
-        vec![json!(LATENCY_EVENTS)],
-    )?;
-    browser.wait_for_js(
-        &format!("return (window.jwiSent || []).length >= {LATENCY_EVENTS}"),
-        WAIT,
-    )?;
-    let sent = browser.eval("return window.jwiSent;")?;
-    browser.switch_to(&popup)?;
-    let last = (LATENCY_EVENTS - 1).to_string();
-    let seen = browser.wait_for("the last latency row in the popup", WAIT, |b| {
-        let seen = b.eval("return window.jwiSeen;")?;
-        Ok(seen.get(&last).is_some().then_some(seen))
-    })?;
-    let mut latency: Vec<f64> = (0..LATENCY_EVENTS)
-        .filter_map(|i| Some(seen.get(i.to_string())?.as_f64()? - sent.get(i)?.as_f64()?))
-        .collect();
-    ensure!(
-        latency.len() == LATENCY_EVENTS,
-        "only {} of {LATENCY_EVENTS} latency rows were seen in the popup",
-        latency.len()
-    );
-    latency.sort_by(f64::total_cmp);
+    let latency = row_latencies(browser, &page, &popup, "lat", LATENCY_EVENTS, "popup")?;
 
     // Open with a full log.
     browser.switch_to(&page)?;

@@ -16,16 +16,8 @@ const LOADS: usize = 20;
 
 /// Milliseconds from DOMContentLoaded to `jivo_onLoadCallback` for each of `LOADS` loads.
 fn sandbox_load_times(browser: &Browser, server: &Server) -> Result<Vec<f64>> {
-    browser.set_settings(
-        json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }),
-    )?;
-    browser.wait_for("content scripts registered", Duration::from_secs(10), |b| {
-        let n = b.ext_eval(
-            "return api.scripting.getRegisteredContentScripts().then(l => l.length);",
-            vec![],
-        )?;
-        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
-    })?;
+    browser
+        .configure(json!({ "mode": "sandbox", "sites": ["http://127.0.0.1/site-integration*"] }))?;
     let mut times = Vec::with_capacity(LOADS);
     for i in 0..LOADS {
         browser.goto(&server.url(&format!("/site-integration.html?load={i}")))?;
