@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::api::call::{
     function_marker, ApiCall, ArgError, ContactInfo, CustomDataField, HexColor, NonEmptyText,
-    OfflineMessage, OpenStart, Phone, RawCall,
+    OfflineMessage, OpenStart, Phone, Problem, RawCall,
 };
 use crate::api::Method;
 
@@ -128,7 +128,7 @@ pub fn build_call(
                 let n: u64 = dep.parse().map_err(|_| {
                     ArgError::new(
                         "department_id",
-                        format!("must be a whole number of 0 or more, got \"{dep}\""),
+                        Problem::NotWholeNumber(format!("\"{dep}\"")),
                     )
                 })?;
                 v.push(Value::from(n));
@@ -193,7 +193,7 @@ pub fn build_call(
         Method::SetRules => {
             let text = get("rules");
             let v: Value = serde_json::from_str(&text)
-                .map_err(|e| ArgError::new("rules", format!("must be a JSON object: {e}")))?;
+                .map_err(|e| ArgError::new("rules", Problem::NotJson(e.to_string())))?;
             vec![v]
         }
         Method::GetVisitorNumber | Method::IsCallbackEnabled => vec![function_marker()],

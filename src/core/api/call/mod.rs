@@ -40,16 +40,16 @@ pub(crate) mod tests;
 pub use result::{failure_field, ApiResult, FailureField, Reply, CALLBACK_DISABLED};
 pub use values::{
     function_marker, is_function_marker, parse_custom_data, ArgError, ContactInfo, CustomDataField,
-    Email, HexColor, NonEmptyText, OfflineMessage, OpenStart, Phone, FUNCTION_MARKER_KEY,
-    MAX_CUSTOM_FIELDS, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PHONE_DIGITS, MAX_TEXT_CHARS,
-    MIN_PHONE_DIGITS,
+    Email, Got, HexColor, NonEmptyText, OfflineMessage, OpenStart, Phone, Problem,
+    FUNCTION_MARKER_KEY, MAX_CUSTOM_FIELDS, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PHONE_DIGITS,
+    MAX_TEXT_CHARS, MIN_PHONE_DIGITS,
 };
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::Method;
-use values::{describe, object_arg, optional_text, required_str};
+use values::{object_arg, optional_text, required_str};
 
 /// One validated call of an entry point: the 18 `jivo_api` methods, `jivo_init` and
 /// `jivo_destroy`.
@@ -134,17 +134,17 @@ impl ApiCall {
             },
             Method::Close => ApiCall::Close,
             Method::ShowProactiveInvitation => ApiCall::ShowProactiveInvitation {
-                text: NonEmptyText::parse_field("invitation_text", required_str("invitation_text", a(0))?)?,
+                text: NonEmptyText::parse_field(
+                    "invitation_text",
+                    required_str("invitation_text", a(0))?,
+                )?,
                 department_id: parse_department(a(1))?,
             },
             Method::SetWidgetColor => ApiCall::SetWidgetColor {
                 color: match a(0) {
                     Some(Value::String(s)) => HexColor::parse_field("color", s)?,
                     other => {
-                        return Err(ArgError::new(
-                            "color",
-                            format!("must be a hex colour like #1a2b3c, got {}", describe(other)),
-                        ))
+                        return Err(ArgError::new("color", Problem::NotHexColor(Got::of(other))))
                     }
                 },
                 color2: match a(1) {
@@ -154,7 +154,7 @@ impl ApiCall {
                     other => {
                         return Err(ArgError::new(
                             "color2",
-                            format!("must be a hex colour like #1a2b3c, got {}", describe(other)),
+                            Problem::NotHexColor(Got::of(other)),
                         ))
                     }
                 },
@@ -163,15 +163,7 @@ impl ApiCall {
             Method::StartCall => ApiCall::StartCall {
                 phone: match a(0) {
                     Some(Value::String(s)) => Phone::parse_field("phone", s)?,
-                    other => {
-                        return Err(ArgError::new(
-                            "phone",
-                            format!(
-                                "must be {MIN_PHONE_DIGITS}–{MAX_PHONE_DIGITS} digits with an optional leading +, got {}",
-                                describe(other)
-                            ),
-                        ))
-                    }
+                    other => return Err(ArgError::new("phone", Problem::NotPhone(Got::of(other)))),
                 },
             },
             Method::SendOfflineMessage => {
@@ -182,7 +174,10 @@ impl ApiCall {
                 if title.chars().count() > MAX_TEXT_CHARS {
                     return Err(ArgError::new(
                         "title",
-                        format!("must be at most {MAX_TEXT_CHARS} characters"),
+                        Problem::TooLong {
+                            max: MAX_TEXT_CHARS,
+                            got: None,
+                        },
                     ));
                 }
                 ApiCall::SendPageTitle {
@@ -195,11 +190,13 @@ impl ApiCall {
             Method::SetCustomData => ApiCall::SetCustomData(parse_custom_data(a(0))?),
             Method::SetUserToken => ApiCall::SetUserToken(parse_token(a(0))?),
             Method::SetRules => match a(0) {
-                Some(v @ Value::Object(m)) if !is_function_marker(v) => ApiCall::SetRules(m.clone()),
+                Some(v @ Value::Object(m)) if !is_function_marker(v) => {
+                    ApiCall::SetRules(m.clone())
+                }
                 other => {
                     return Err(ArgError::new(
                         "rules",
-                        format!("must be a JSON object, got {}", describe(other)),
+                        Problem::NotJsonObject(Got::of(other)),
                     ))
                 }
             },
@@ -352,10 +349,7 @@ fn parse_open(v: Option<&Value>) -> Result<OpenStart, ArgError> {
                 Some(Value::String(s)) => OpenStart::parse(s),
                 other => Err(ArgError::new(
                     "start",
-                    format!(
-                        "must be one of \"chat\", \"call\", \"menu\", got {}",
-                        describe(other)
-                    ),
+                    Problem::NotOpenStart(Got::of(other)),
                 )),
             }
         }
@@ -377,13 +371,13 @@ fn parse_department(v: Option<&Value>) -> Result<Option<u64>, ArgError> {
                 }
                 _ => Err(ArgError::new(
                     "department_id",
-                    format!("must be a whole number of 0 or more, got {n}"),
+                    Problem::NotWholeNumber(n.to_string()),
                 )),
             }
         }
         other => Err(ArgError::new(
             "department_id",
-            format!("must be a number, got {}", describe(other)),
+            Problem::NotNumber(Got::of(other)),
         )),
     }
 }
@@ -393,10 +387,7 @@ fn parse_token(v: Option<&Value>) -> Result<String, ArgError> {
     match v {
         Some(Value::String(s)) => Ok(NonEmptyText::parse_field("token", s)?.as_str().to_string()),
         Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
-        other => Err(ArgError::new(
-            "token",
-            format!("must be a string, got {}", describe(other)),
-        )),
+        other => Err(ArgError::new("token", Problem::NotString(Got::of(other)))),
     }
 }
 
@@ -405,7 +396,7 @@ fn require_callback(v: Option<&Value>) -> Result<(), ArgError> {
         Some(v) if is_function_marker(v) => Ok(()),
         other => Err(ArgError::new(
             "callback",
-            format!("must be a function, got {}", describe(other)),
+            Problem::NotFunction(Got::of(other)),
         )),
     }
 }

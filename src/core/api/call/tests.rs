@@ -516,10 +516,66 @@ fn errors_quote_long_values_briefly() {
     let e = HexColor::parse(&"z".repeat(100)).unwrap_err().to_string();
     assert!(e.ends_with(&format!("\"{}…\"", "z".repeat(40))), "{e}");
     assert_eq!(
-        ArgError::new("content", "is required")
+        ArgError::new("content", Problem::Required)
             .within("fields[3]")
             .field(),
         "fields[3].content"
+    );
+}
+
+/// Every problem and every kind of value is said in both locales with the core's English, and
+/// the English is the sentence the page gets.
+#[test]
+fn every_problem_is_said_in_both_locales() {
+    let gots = [
+        Got::Nothing,
+        Got::Null,
+        Got::Bool(true),
+        Got::Number("1.5".into()),
+        Got::text("red"),
+        Got::Array,
+        Got::Function,
+        Got::Object,
+    ];
+    let mut problems = vec![
+        Problem::Required,
+        Problem::Empty,
+        Problem::NotWholeNumber("1.5".into()),
+        Problem::NotJson("expected value at line 1 column 1".into()),
+        Problem::TooLong { max: 10, got: None },
+        Problem::TooLong {
+            max: 10,
+            got: Some(11),
+        },
+        Problem::EmailTooLong,
+        Problem::TooManyFields(101),
+        Problem::NoWayToAnswer,
+    ];
+    for got in gots {
+        problems.extend([
+            Problem::NotString(got.clone()),
+            Problem::NotNumber(got.clone()),
+            Problem::NotFunction(got.clone()),
+            Problem::NotObjectLike("{start}", got.clone()),
+            Problem::NotJsonObject(got.clone()),
+            Problem::NotHexColor(got.clone()),
+            Problem::NotPhone(got.clone()),
+            Problem::NotEmail(got.clone()),
+            Problem::NotOpenStart(got.clone()),
+            Problem::NotLink(got.clone()),
+            Problem::NotFieldList(got),
+        ]);
+    }
+    for p in problems {
+        crate::phrase::assert_in_locales(&ArgError::new("field", p).phrase());
+    }
+    assert_eq!(
+        ArgError::new("color", Problem::NotHexColor(Got::text("red"))).to_string(),
+        "color must be a hex colour like #1a2b3c, got \"red\""
+    );
+    assert_eq!(
+        ArgError::new("phone", Problem::NotPhone(Got::of(None))).to_string(),
+        "phone must be 5–20 digits with an optional leading +, got nothing"
     );
 }
 
@@ -812,7 +868,8 @@ proptest! {
             }
             Err(e) => {
                 prop_assert!(!e.field().is_empty());
-                prop_assert!(!e.problem().is_empty());
+                prop_assert!(e.to_string().len() > e.field().len() + 1);
+                crate::phrase::assert_in_locales(&e.phrase());
                 let r = Reply::invalid(method, &e);
                 prop_assert_eq!(r.note, Some(e.to_string()));
             }

@@ -12,6 +12,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::phrase::{Part, Phrase};
+
 /// The longest free text accepted (invitation text, messages, descriptions, custom data, titles,
 /// URLs, tokens), in characters.
 pub const MAX_TEXT_CHARS: usize = 10_000;
@@ -45,21 +47,21 @@ pub fn is_function_marker(v: &Value) -> bool {
 /// Why arguments were refused: which argument (or field of one) and what was wrong with it.
 ///
 /// Displayed as one sentence, e.g. `color must be a hex colour like #1a2b3c, got "red"` or
-/// `fields[1].content is required`. The popup console shows it as is; the page gets it as the
-/// `reason`/`error` of the documented failure shape where the method has one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `fields[1].content is required`: the English of its [`ArgError::phrase`]. The page gets that
+/// as the `reason`/`error` of the documented failure shape where the method has one; the
+/// extension's surfaces say the phrase in their reader's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArgError {
     field: String,
-    problem: String,
+    problem: Problem,
 }
 
 impl ArgError {
-    /// An error about `field` (`"color"`, `"fields[1].content"`, `"callback"`…); `problem`
-    /// continues the sentence (`"must not be empty"`).
-    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> ArgError {
+    /// An error about `field` (`"color"`, `"fields[1].content"`, `"callback"`…).
+    pub fn new(field: impl Into<String>, problem: Problem) -> ArgError {
         ArgError {
             field: field.into(),
-            problem: problem.into(),
+            problem,
         }
     }
 
@@ -68,14 +70,19 @@ impl ArgError {
         &self.field
     }
 
-    /// What is wrong with it, as the rest of the sentence.
-    pub fn problem(&self) -> &str {
+    /// What is wrong with it.
+    pub fn problem(&self) -> &Problem {
         &self.problem
     }
 
-    /// The whole sentence: `"{field} {problem}"`.
+    /// The whole sentence in English: `"{field} {problem}"`.
     pub fn message(&self) -> String {
-        format!("{} {}", self.field, self.problem)
+        self.phrase().english()
+    }
+
+    /// The sentence, for a surface to say in its reader's language.
+    pub fn phrase(&self) -> Phrase {
+        self.problem.phrase(&self.field)
     }
 
     /// The same error about a field nested in `outer` (`fields[1]` + `content` →
@@ -86,47 +93,251 @@ impl ArgError {
             problem: self.problem,
         }
     }
+
+    /// The same problem, said of `field` instead.
+    pub fn about(self, field: impl Into<String>) -> ArgError {
+        ArgError {
+            field: field.into(),
+            problem: self.problem,
+        }
+    }
 }
 
 impl fmt::Display for ArgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.field, self.problem)
+        f.write_str(&self.message())
     }
 }
 
-/// A short human description of a JSON value for error messages: `"red"`, `null`, `a number (5)`,
+/// What was wrong with an argument: the rest of the sentence that starts with its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// It is missing (`content is required`).
+    Required,
+    /// It is blank.
+    Empty,
+    /// It is not a string.
+    NotString(Got),
+    /// It is not a number.
+    NotNumber(Got),
+    /// It is a number, but not a whole one of 0 or more (the number as the page gave it).
+    NotWholeNumber(String),
+    /// It is not a function.
+    NotFunction(Got),
+    /// It is not an object of the shape shown (`{start: 'chat' | 'call' | 'menu'}`).
+    NotObjectLike(&'static str, Got),
+    /// It is not a JSON object.
+    NotJsonObject(Got),
+    /// The text typed is not JSON (the parser's reason).
+    NotJson(String),
+    /// Longer than this many characters (and how many it had, where it is said).
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+        /// How many it had.
+        got: Option<usize>,
+    },
+    /// Not a hex colour.
+    NotHexColor(Got),
+    /// Not a phone number.
+    NotPhone(Got),
+    /// Not an e-mail address.
+    NotEmail(Got),
+    /// An e-mail address longer than [`MAX_EMAIL_CHARS`].
+    EmailTooLong,
+    /// Not one of `open`'s starts.
+    NotOpenStart(Got),
+    /// Not a link the widget shows.
+    NotLink(Got),
+    /// Not an array of custom-data fields.
+    NotFieldList(Got),
+    /// More custom-data fields than [`MAX_CUSTOM_FIELDS`] (how many it had).
+    TooManyFields(usize),
+    /// Neither an e-mail address nor a phone was given.
+    NoWayToAnswer,
+}
+
+impl Problem {
+    /// The sentence about `field`.
+    pub fn phrase(&self, field: &str) -> Phrase {
+        let f = Part::from(field);
+        let (key, english, mut parts): (_, _, Vec<Part>) = match self {
+            Problem::Required => ("arg_required", "$1 is required", vec![]),
+            Problem::Empty => ("arg_empty", "$1 must not be empty", vec![]),
+            Problem::NotString(got) => (
+                "arg_not_string",
+                "$1 must be a string, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotNumber(got) => (
+                "arg_not_number",
+                "$1 must be a number, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotWholeNumber(n) => (
+                "arg_not_whole_number",
+                "$1 must be a whole number of 0 or more, got $2",
+                vec![n.as_str().into()],
+            ),
+            Problem::NotFunction(got) => (
+                "arg_not_function",
+                "$1 must be a function, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotObjectLike(shape, got) => (
+                "arg_not_object_like",
+                "$1 must be an object like $2, got $3",
+                vec![(*shape).into(), got.phrase().into()],
+            ),
+            Problem::NotJsonObject(got) => (
+                "arg_not_json_object",
+                "$1 must be a JSON object, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotJson(why) => (
+                "arg_not_json",
+                "$1 must be a JSON object: $2",
+                vec![why.as_str().into()],
+            ),
+            Problem::TooLong { max, got: None } => (
+                "arg_too_long",
+                "$1 must be at most $2 characters",
+                vec![max.to_string().into()],
+            ),
+            Problem::TooLong { max, got: Some(n) } => (
+                "arg_too_long_got",
+                "$1 must be at most $2 characters, got $3",
+                vec![max.to_string().into(), n.to_string().into()],
+            ),
+            Problem::NotHexColor(got) => (
+                "arg_not_hex_color",
+                "$1 must be a hex colour like #1a2b3c, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotPhone(got) => (
+                "arg_not_phone",
+                "$1 must be $2–$3 digits with an optional leading +, got $4",
+                vec![
+                    MIN_PHONE_DIGITS.to_string().into(),
+                    MAX_PHONE_DIGITS.to_string().into(),
+                    got.phrase().into(),
+                ],
+            ),
+            Problem::NotEmail(got) => (
+                "arg_not_email",
+                "$1 is not a valid address, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::EmailTooLong => (
+                "arg_email_too_long",
+                "$1 is not a valid address: longer than $2 characters",
+                vec![MAX_EMAIL_CHARS.to_string().into()],
+            ),
+            Problem::NotOpenStart(got) => (
+                "arg_not_open_start",
+                "$1 must be one of \"chat\", \"call\", \"menu\", got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotLink(got) => (
+                "arg_not_link",
+                "$1 must be an http(s), mailto: or tel: URL or a relative one, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::NotFieldList(got) => (
+                "arg_not_field_list",
+                "$1 must be an array of {content, title, link, key} objects, got $2",
+                vec![got.phrase().into()],
+            ),
+            Problem::TooManyFields(n) => (
+                "arg_too_many_fields",
+                "$1 must have at most $2 entries, got $3",
+                vec![MAX_CUSTOM_FIELDS.to_string().into(), n.to_string().into()],
+            ),
+            Problem::NoWayToAnswer => (
+                "arg_no_way_to_answer",
+                "$1 is required so that an agent can answer",
+                vec![],
+            ),
+        };
+        parts.insert(0, f);
+        Phrase::new(key, english, parts)
+    }
+}
+
+/// What the page gave instead, as an error message says it: `"red"`, `null`, `the number 5`,
 /// `an array`, `a function`…
-pub(crate) fn describe(v: Option<&Value>) -> String {
-    match v {
-        None => "nothing".into(),
-        Some(Value::Null) => "null".into(),
-        Some(Value::Bool(b)) => format!("{b}"),
-        Some(Value::Number(n)) => format!("the number {n}"),
-        Some(Value::String(s)) => quote(s),
-        Some(Value::Array(_)) => "an array".into(),
-        Some(v) if is_function_marker(v) => "a function".into(),
-        Some(Value::Object(_)) => "an object".into(),
-    }
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Got {
+    /// No argument at all.
+    Nothing,
+    /// `null` (or `undefined`, which the shim sends as `null`).
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as JSON writes it.
+    Number(String),
+    /// A string, cut to 40 characters.
+    Text(String),
+    /// An array.
+    Array,
+    /// A function.
+    Function,
+    /// Another object.
+    Object,
 }
 
-/// `s` as a JSON string literal, cut to 40 characters.
-pub(crate) fn quote(s: &str) -> String {
-    const MAX: usize = 40;
-    let mut cut: String = s.chars().take(MAX).collect();
-    if s.chars().nth(MAX).is_some() {
-        cut.push('…');
+impl Got {
+    /// What `v` is.
+    pub fn of(v: Option<&Value>) -> Got {
+        match v {
+            None => Got::Nothing,
+            Some(Value::Null) => Got::Null,
+            Some(Value::Bool(b)) => Got::Bool(*b),
+            Some(Value::Number(n)) => Got::Number(n.to_string()),
+            Some(Value::String(s)) => Got::text(s),
+            Some(Value::Array(_)) => Got::Array,
+            Some(v) if is_function_marker(v) => Got::Function,
+            Some(Value::Object(_)) => Got::Object,
+        }
     }
-    serde_json::to_string(&cut).unwrap_or_else(|_| "a string".into())
+
+    /// The string `s`, cut to 40 characters.
+    pub fn text(s: &str) -> Got {
+        const MAX: usize = 40;
+        let mut cut: String = s.chars().take(MAX).collect();
+        if s.chars().nth(MAX).is_some() {
+            cut.push('…');
+        }
+        Got::Text(cut)
+    }
+
+    /// How an error message says it.
+    pub fn phrase(&self) -> Phrase {
+        let (key, english, parts): (_, _, Vec<Part>) = match self {
+            Got::Nothing => ("got_nothing", "nothing", vec![]),
+            Got::Null => ("got_null", "null", vec![]),
+            Got::Bool(b) => ("got_value", "$1", vec![b.to_string().into()]),
+            Got::Number(n) => ("got_number", "the number $1", vec![n.as_str().into()]),
+            Got::Text(s) => (
+                "got_value",
+                "$1",
+                vec![serde_json::to_string(s)
+                    .unwrap_or_else(|_| "a string".into())
+                    .into()],
+            ),
+            Got::Array => ("got_array", "an array", vec![]),
+            Got::Function => ("got_function", "a function", vec![]),
+            Got::Object => ("got_object", "an object", vec![]),
+        };
+        Phrase::new(key, english, parts)
+    }
 }
 
 /// Checks a string's length in characters.
 fn check_len(field: &str, s: &str, max: usize) -> Result<(), ArgError> {
     let n = s.chars().count();
     if n > max {
-        Err(ArgError::new(
-            field,
-            format!("must be at most {max} characters, got {n}"),
-        ))
+        Err(ArgError::new(field, Problem::TooLong { max, got: Some(n) }))
     } else {
         Ok(())
     }
@@ -136,10 +347,7 @@ fn check_len(field: &str, s: &str, max: usize) -> Result<(), ArgError> {
 pub(crate) fn required_str<'a>(field: &str, v: Option<&'a Value>) -> Result<&'a str, ArgError> {
     match v {
         Some(Value::String(s)) => Ok(s),
-        other => Err(ArgError::new(
-            field,
-            format!("must be a string, got {}", describe(other)),
-        )),
+        other => Err(ArgError::new(field, Problem::NotString(Got::of(other)))),
     }
 }
 
@@ -153,10 +361,7 @@ pub(crate) fn optional_text(
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => optional_text_str(field, s, max),
-        other => Err(ArgError::new(
-            field,
-            format!("must be a string, got {}", describe(other)),
-        )),
+        other => Err(ArgError::new(field, Problem::NotString(Got::of(other)))),
     }
 }
 
@@ -220,10 +425,7 @@ impl HexColor {
         if ok {
             Ok(HexColor(t.to_ascii_lowercase()))
         } else {
-            Err(ArgError::new(
-                field,
-                format!("must be a hex colour like #1a2b3c, got {}", quote(s)),
-            ))
+            Err(ArgError::new(field, Problem::NotHexColor(Got::text(s))))
         }
     }
 
@@ -264,15 +466,7 @@ impl Phone {
 
     /// Parses a phone number; errors name `field`.
     pub fn parse_field(field: &str, s: &str) -> Result<Phone, ArgError> {
-        let err = || {
-            ArgError::new(
-                field,
-                format!(
-                    "must be {MIN_PHONE_DIGITS}–{MAX_PHONE_DIGITS} digits with an optional leading +, got {}",
-                    quote(s)
-                ),
-            )
-        };
+        let err = || ArgError::new(field, Problem::NotPhone(Got::text(s)));
         let t = s.trim();
         let (plus, rest) = match t.strip_prefix('+') {
             Some(r) => (true, r),
@@ -323,18 +517,12 @@ impl Email {
     pub fn parse_field(field: &str, s: &str) -> Result<Email, ArgError> {
         let t = s.trim();
         if t.chars().count() > MAX_EMAIL_CHARS {
-            return Err(ArgError::new(
-                field,
-                format!("is not a valid address: longer than {MAX_EMAIL_CHARS} characters"),
-            ));
+            return Err(ArgError::new(field, Problem::EmailTooLong));
         }
         if Email::looks_valid(t) {
             Ok(Email(t.to_string()))
         } else {
-            Err(ArgError::new(
-                field,
-                format!("is not a valid address, got {}", quote(s)),
-            ))
+            Err(ArgError::new(field, Problem::NotEmail(Got::text(s))))
         }
     }
 
@@ -386,7 +574,7 @@ impl NonEmptyText {
     pub fn parse_field(field: &str, s: &str) -> Result<NonEmptyText, ArgError> {
         let t = s.trim();
         if t.is_empty() {
-            return Err(ArgError::new(field, "must not be empty"));
+            return Err(ArgError::new(field, Problem::Empty));
         }
         check_len(field, t, MAX_TEXT_CHARS)?;
         Ok(NonEmptyText(t.to_string()))
@@ -428,13 +616,7 @@ impl OpenStart {
             "chat" => Ok(OpenStart::Chat),
             "call" => Ok(OpenStart::Call),
             "menu" => Ok(OpenStart::Menu),
-            _ => Err(ArgError::new(
-                "start",
-                format!(
-                    "must be one of \"chat\", \"call\", \"menu\", got {}",
-                    quote(s)
-                ),
-            )),
+            _ => Err(ArgError::new("start", Problem::NotOpenStart(Got::text(s)))),
         }
     }
 }
@@ -442,13 +624,13 @@ impl OpenStart {
 /// The object argument of a method, or an error showing the expected shape.
 pub(crate) fn object_arg<'a>(
     v: Option<&'a Value>,
-    shape: &str,
+    shape: &'static str,
 ) -> Result<&'a Map<String, Value>, ArgError> {
     match v {
         Some(Value::Object(m)) if m.get(FUNCTION_MARKER_KEY) != Some(&Value::Bool(true)) => Ok(m),
         other => Err(ArgError::new(
             "argument",
-            format!("must be an object like {shape}, got {}", describe(other)),
+            Problem::NotObjectLike(shape, Got::of(other)),
         )),
     }
 }
@@ -514,14 +696,9 @@ impl OfflineMessage {
         let phone = optional_phone("phone", m.get("phone"))?;
         let description = optional_text("description", m.get("description"), MAX_TEXT_CHARS)?;
         let message = match m.get("message") {
-            None | Some(Value::Null) => return Err(ArgError::new("message", "is required")),
+            None | Some(Value::Null) => return Err(ArgError::new("message", Problem::Required)),
             Some(Value::String(s)) => NonEmptyText::parse_field("message", s)?,
-            other => {
-                return Err(ArgError::new(
-                    "message",
-                    format!("must be a string, got {}", describe(other)),
-                ))
-            }
+            other => return Err(ArgError::new("message", Problem::NotString(Got::of(other)))),
         };
         OfflineMessage::finish(name, email, phone, description, message)
     }
@@ -551,10 +728,7 @@ impl OfflineMessage {
         message: NonEmptyText,
     ) -> Result<OfflineMessage, ArgError> {
         if email.is_none() && phone.is_none() {
-            return Err(ArgError::new(
-                "email or phone",
-                "is required so that an agent can answer",
-            ));
+            return Err(ArgError::new("email or phone", Problem::NoWayToAnswer));
         }
         Ok(OfflineMessage {
             name,
@@ -701,15 +875,12 @@ impl CustomDataField {
         let Value::Object(m) = v else {
             return Err(ArgError::new(
                 "field",
-                format!(
-                    "must be an object like {{content, title, link, key}}, got {}",
-                    describe(Some(v))
-                ),
+                Problem::NotObjectLike("{content, title, link, key}", Got::of(Some(v))),
             ));
         };
         let content = match optional_text("content", m.get("content"), MAX_TEXT_CHARS)? {
             Some(c) => c,
-            None => return Err(ArgError::new("content", "is required")),
+            None => return Err(ArgError::new("content", Problem::Required)),
         };
         let title = optional_text("title", m.get("title"), MAX_TEXT_CHARS)?;
         let link = optional_text("link", m.get("link"), MAX_TEXT_CHARS)?;
@@ -733,7 +904,7 @@ impl CustomDataField {
         key: &str,
     ) -> Result<CustomDataField, ArgError> {
         let Some(content) = optional_text_str("content", content, MAX_TEXT_CHARS)? else {
-            return Err(ArgError::new("content", "is required"));
+            return Err(ArgError::new("content", Problem::Required));
         };
         let link = optional_text_str("link", link, MAX_TEXT_CHARS)?;
         if let Some(l) = &link {
@@ -767,13 +938,7 @@ fn check_link(field: &str, l: &str) -> Result<(), ArgError> {
         .filter(|s| !s.contains(['/', '?', '#']));
     match scheme.map(str::to_ascii_lowercase).as_deref() {
         None | Some("http" | "https" | "mailto" | "tel") => Ok(()),
-        Some(_) => Err(ArgError::new(
-            field,
-            format!(
-                "must be an http(s), mailto: or tel: URL or a relative one, got {}",
-                quote(l)
-            ),
-        )),
+        Some(_) => Err(ArgError::new(field, Problem::NotLink(Got::text(l)))),
     }
 }
 
@@ -781,22 +946,10 @@ fn check_link(field: &str, l: &str) -> Result<(), ArgError> {
 /// kept. Errors name the field, e.g. `fields[1].content is required`.
 pub fn parse_custom_data(v: Option<&Value>) -> Result<Vec<CustomDataField>, ArgError> {
     let Some(Value::Array(items)) = v else {
-        return Err(ArgError::new(
-            "fields",
-            format!(
-                "must be an array of {{content, title, link, key}} objects, got {}",
-                describe(v)
-            ),
-        ));
+        return Err(ArgError::new("fields", Problem::NotFieldList(Got::of(v))));
     };
     if items.len() > MAX_CUSTOM_FIELDS {
-        return Err(ArgError::new(
-            "fields",
-            format!(
-                "must have at most {MAX_CUSTOM_FIELDS} entries, got {}",
-                items.len()
-            ),
-        ));
+        return Err(ArgError::new("fields", Problem::TooManyFields(items.len())));
     }
     items
         .iter()
@@ -805,7 +958,7 @@ pub fn parse_custom_data(v: Option<&Value>) -> Result<Vec<CustomDataField>, ArgE
             CustomDataField::from_value(item).map_err(|e| {
                 let outer = format!("fields[{i}]");
                 if e.field() == "field" {
-                    ArgError::new(outer, e.problem().to_string())
+                    e.about(outer)
                 } else {
                     e.within(&outer)
                 }
