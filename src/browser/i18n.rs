@@ -8,6 +8,8 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use jwi_core::phrase::{fill, Phrase};
+
 use crate::dom;
 
 #[wasm_bindgen]
@@ -28,6 +30,15 @@ pub fn message(name: &str, subs: &[&str]) -> Option<String> {
 /// The message `key` with `$1`… replaced by `subs`, or the key itself if no locale has it.
 pub fn t(key: &str, subs: &[&str]) -> String {
     message(key, subs).unwrap_or_else(|| key.to_owned())
+}
+
+/// A sentence of the core ([`Phrase`]) in the UI language: each phrase among its parts first,
+/// then its own message with the parts; the core's English where no locale has the key.
+pub fn say(phrase: &Phrase) -> String {
+    phrase.say(&|p: &Phrase, parts: &[String]| {
+        let subs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        message(p.key, &subs).unwrap_or_else(|| fill(p.english, parts))
+    })
 }
 
 /// The browser's UI language as a BCP 47 tag (`en`, `ru`, `pt-BR`).

@@ -79,9 +79,8 @@ impl Phrase {
 
 /// `template` with `$1`…`$9` replaced by `parts` (a `$` not followed by the number of a part
 /// stays as it is), as `i18n.getMessage` substitutes.
-pub fn fill(template: &str, parts: &[String]) -> String {
-    let mut out =
-        String::with_capacity(template.len() + parts.iter().map(String::len).sum::<usize>());
+pub fn fill<S: AsRef<str>>(template: &str, parts: &[S]) -> String {
+    let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
@@ -94,7 +93,7 @@ pub fn fill(template: &str, parts: &[String]) -> String {
             .and_then(|d| parts.get(d as usize - 1));
         match part {
             Some(p) => {
-                out.push_str(p);
+                out.push_str(p.as_ref());
                 rest = &after[1..];
             }
             None => {
@@ -159,7 +158,7 @@ mod tests {
         assert_eq!(fill("$2$1", &parts), "ba");
         assert_eq!(fill("costs $5 or $", &parts), "costs $5 or $");
         assert_eq!(fill("$0$1", &parts), "$0a");
-        assert_eq!(fill("no parts", &[]), "no parts");
+        assert_eq!(fill::<&str>("no parts", &[]), "no parts");
     }
 
     #[test]

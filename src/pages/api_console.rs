@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use jwi_browser::dom::{self, append, el, on, set_value, value_of};
-use jwi_browser::i18n::t;
+use jwi_browser::i18n::{self, t};
 use jwi_core::api::call::RawCall;
 use jwi_core::api::call::Reply;
 use jwi_core::api::Method;
@@ -214,11 +214,12 @@ fn call_api() {
         Err(e) => {
             let slot = console_form::error_slot(e.field());
             let target = format!("api-err-{slot}");
+            let why = i18n::say(&e.phrase());
             if dom::by_id(&target).is_some() {
-                dom::set_text(&target, &e.to_string());
+                dom::set_text(&target, &why);
                 dom::set_attr(&format!("api-arg-{slot}"), "aria-invalid", "true");
             } else {
-                dom::set_text("api-error", &e.to_string());
+                dom::set_text("api-error", &why);
             }
             dom::set_text("api-result", "");
             dom::set_attr("api-result", "data-kind", "refused");

@@ -1,10 +1,11 @@
 //! A finding's words as a person reads them: the check's title and advice from `_locales`
 //! (`check_<id>_title`, `check_<id>_advice`, the id with `_` for `-`), falling back to the
-//! core's English. The detail and the reference's words are shown as they are: the detail
-//! quotes the page's own values, and the quote is the Widget API reference's English text.
+//! core's English. The detail is its cause's phrase in the UI language, with the page's own
+//! values as they are (a finding imported from an older file without a cause shows its English
+//! detail); the quote is the Widget API reference's English text.
 
 use jwi_browser::i18n;
-use jwi_core::checks::{CheckId, Severity};
+use jwi_core::checks::{CheckId, Finding, Severity};
 
 fn key(check: CheckId, part: &str) -> String {
     format!("check_{}_{part}", check.id().replace('-', "_"))
@@ -23,4 +24,12 @@ pub fn advice(check: CheckId) -> String {
 /// The severity's name in the UI language.
 pub fn severity(s: Severity) -> String {
     i18n::t(&format!("severity_{}", s.name()), &[])
+}
+
+/// What exactly happened, in the UI language.
+pub fn detail(f: &Finding) -> String {
+    match &f.cause {
+        Some(cause) => i18n::say(&cause.phrase()),
+        None => f.detail.clone(),
+    }
 }

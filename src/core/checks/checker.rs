@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::cause::{Cause, Guess};
 use super::finding::{error_count, error_evidence, CheckId, Finding};
 use crate::api::call::Reply;
 use crate::api::call::{ApiCall, ApiResult, ArgError, CustomDataField, Email};
@@ -195,7 +196,10 @@ impl Checker {
             Event::CallbackThrew { name, message } => self.report(
                 CheckId::HandlerThrew,
                 format!("{}: {message}", name.name()),
-                || format!("{} threw: {message}", name.name()),
+                || Cause::HandlerThrew {
+                    callback: *name,
+                    message: message.clone(),
+                },
                 &[id],
             ),
             Event::ApiCall {
@@ -240,7 +244,7 @@ impl Checker {
                 self.report(
                     CheckId::DuplicateWidget,
                     "loaders",
-                    || describe_loaders(srcs),
+                    || loaders_cause(srcs),
                     &ids,
                 )
             }
@@ -260,7 +264,10 @@ impl Checker {
                     changed |= self.report(
                         CheckId::HandlerDefinedLate,
                         name.name(),
-                        || late_handler(*name, load),
+                        || Cause::DefinedLate {
+                            callback: *name,
+                            load,
+                        },
                         &evidence,
                     );
                 }
@@ -268,13 +275,10 @@ impl Checker {
                     changed |= self.report(
                         CheckId::HandlerReplaced,
                         name.name(),
-                        || {
-                            format!(
-                                "{} defined by {} was replaced by {}",
-                                name.name(),
-                                describe_script(&previous),
-                                describe_script(script)
-                            )
+                        || Cause::Replaced {
+                            callback: *name,
+                            before: previous.clone(),
+                            after: script.clone(),
                         },
                         &ids,
                     );
@@ -292,15 +296,7 @@ impl Checker {
                 self.report(
                     CheckId::RemovedWithoutDestroy,
                     how.name(),
-                    || match how {
-                        Removal::Nodes => "the widget's elements were removed from the document \
-                                           without jivo_destroy()"
-                            .into(),
-                        Removal::Globals => {
-                            "window.jivo_api was deleted or overwritten without jivo_destroy()"
-                                .into()
-                        }
-                    },
+                    || Cause::Removed { how: *how },
                     &ids,
                 )
             }
@@ -324,12 +320,7 @@ impl Checker {
                     Some(first) => self.report(
                         CheckId::DuplicateWidget,
                         "jivo_onLoadCallback",
-                        || {
-                            format!(
-                                "jivo_onLoadCallback fired twice (entries {first} and {id}) with \
-                                 no jivo_destroy() between: two widgets run on the page"
-                            )
-                        },
+                        || Cause::LoadedTwice { first, second: id },
                         &[first, id],
                     ),
                     None => false,
@@ -374,11 +365,8 @@ impl Checker {
                 CheckId::ApiBeforeLoad,
                 m,
                 || match after_destroy {
-                    false => format!("jivo_api.{m} was called before jivo_onLoadCallback fired"),
-                    true => format!(
-                        "jivo_api.{m} was called after jivo_destroy(), before the widget loaded \
-                         again"
-                    ),
+                    false => Cause::CalledBeforeLoad { method },
+                    true => Cause::CalledAfterDestroy { method },
                 },
                 &[id],
             );
@@ -390,10 +378,7 @@ impl Checker {
                     changed |= self.report(
                         CheckId::StartCallUnchecked,
                         m,
-                        || {
-                            "startCall was called with no isCallbackEnabled before it on the page"
-                                .into()
-                        },
+                        || Cause::StartCallUnchecked,
                         &[id],
                     );
                 }
@@ -414,7 +399,10 @@ impl Checker {
             changed |= self.report(
                 CheckId::CallFailed,
                 format!("{m}: threw {threw}"),
-                || format!("{m} threw: {threw}"),
+                || Cause::CallThrew {
+                    method,
+                    threw: threw.clone(),
+                },
                 &[id],
             );
         } else if let Some(returned) = &outcome.returned {
@@ -422,7 +410,10 @@ impl Checker {
                 changed |= self.report(
                     CheckId::CallFailed,
                     format!("{m}: {why}"),
-                    || format!("{m} returned {returned}"),
+                    || Cause::CallReturned {
+                        method,
+                        returned: returned.to_string(),
+                    },
                     &[id],
                 );
             }
@@ -433,7 +424,10 @@ impl Checker {
                     changed |= self.report(
                         CheckId::GuessableUserToken,
                         guess.name(),
-                        || format!("setUserToken({token:?}): {}", guess.describe()),
+                        || Cause::GuessableToken {
+                            token: token.clone(),
+                            guess,
+                        },
                         &[id],
                     );
                 }
@@ -443,12 +437,9 @@ impl Checker {
                     changed |= self.report(
                         CheckId::CustomDataMarkup,
                         "content",
-                        || {
-                            format!(
-                                "fields[{i}].content contains markup, which the agent sees as \
-                                 text: {:?}",
-                                field.content
-                            )
+                        || Cause::CustomDataMarkup {
+                            index: i,
+                            content: field.content.clone(),
                         },
                         &[id],
                     );
@@ -469,7 +460,11 @@ impl Checker {
             }
             _ => (CheckId::InvalidArguments, format!("{m}: {e}")),
         };
-        self.report(check, subject, || format!("{m}: {e}"), &[id])
+        let cause = || Cause::InvalidArguments {
+            method,
+            error: e.clone(),
+        };
+        self.report(check, subject, cause, &[id])
     }
 
     /// Counts the current page's unreported URL changes when the rule holds.
@@ -492,12 +487,7 @@ impl Checker {
             changed |= self.report(
                 CheckId::SpaNotReported,
                 SPA_SUBJECT,
-                || {
-                    format!(
-                        "the URL changed without a page load (entry {id}) and the widget was not \
-                         told: the page never called sendPageTitle and SPA tracking is off"
-                    )
-                },
+                || Cause::UrlChangeUnreported { entry: id },
                 &[id],
             );
         }
@@ -509,7 +499,7 @@ impl Checker {
         &mut self,
         check: CheckId,
         subject: impl Into<String>,
-        detail: impl FnOnce() -> String,
+        cause: impl FnOnce() -> Cause,
         ids: &[u64],
     ) -> bool {
         let subject = subject.into();
@@ -524,7 +514,7 @@ impl Checker {
                 return false;
             }
             None => {
-                self.findings.push(Finding::new(check, subject, detail()));
+                self.findings.push(Finding::new(check, subject, cause()));
                 self.findings.last_mut().expect("just pushed")
             }
         };
@@ -564,42 +554,6 @@ pub fn check<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<Finding> {
         checker.push(entry);
     }
     checker.findings
-}
-
-/// Why a user token is guessable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Guess {
-    /// Only digits: a visitor or account number.
-    Number,
-    /// A short word and a number: `user42`, `id-1007`.
-    SequentialId,
-    /// An e-mail address.
-    Email,
-    /// Fewer than [`MIN_TOKEN_CHARS`] characters.
-    Short,
-}
-
-impl Guess {
-    /// The finding's subject: `number`, `sequential-id`, `email`, `short`.
-    fn name(self) -> &'static str {
-        match self {
-            Guess::Number => "number",
-            Guess::SequentialId => "sequential-id",
-            Guess::Email => "email",
-            Guess::Short => "short",
-        }
-    }
-
-    fn describe(self) -> String {
-        match self {
-            Guess::Number => "a number, like a visitor or account id, is easy to guess".into(),
-            Guess::SequentialId => "a word and a number make a sequential id, easy to guess".into(),
-            Guess::Email => "an e-mail address is known to others and easy to guess".into(),
-            Guess::Short => {
-                format!("shorter than {MIN_TOKEN_CHARS} characters, it is easy to guess")
-            }
-        }
-    }
 }
 
 /// Whether a token (as [`ApiCall::SetUserToken`] holds it: trimmed, not empty) is guessable.
@@ -653,39 +607,16 @@ fn lacks_content(e: &ArgError, args: &[Value]) -> bool {
     }
 }
 
-fn late_handler(name: Callback, load: u64) -> String {
-    match name {
-        Callback::OnLoadCallback => format!(
-            "jivo_onLoadCallback was defined after it had fired (entry {load}): it does not run \
-             on this page"
-        ),
-        _ => format!(
-            "{} was defined after the widget loaded (entry {load}): events before it were not \
-             handled",
-            name.name()
-        ),
-    }
-}
-
-fn describe_script(script: &Option<String>) -> String {
-    match script {
-        Some(s) => s.clone(),
-        None => "an unknown script".into(),
-    }
-}
-
-fn describe_loaders(srcs: &[String]) -> String {
-    let mut ids: Vec<&str> = srcs.iter().filter_map(|s| loader_widget_id(s)).collect();
+fn loaders_cause(srcs: &[String]) -> Cause {
+    let mut ids: Vec<String> = srcs
+        .iter()
+        .filter_map(|s| loader_widget_id(s))
+        .map(str::to_owned)
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let which = match ids.as_slice() {
-        [] => String::new(),
-        [one] => format!(" (widget id {one} each time)"),
-        many => format!(" (widget ids {})", many.join(", ")),
-    };
-    format!(
-        "{} JivoChat loaders on the page: {}{which}",
-        srcs.len(),
-        srcs.join(", ")
-    )
+    Cause::Loaders {
+        srcs: srcs.to_vec(),
+        widget_ids: ids,
+    }
 }

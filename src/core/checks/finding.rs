@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::cause::Cause;
+
 /// How bad a finding is. Ordered from least to most severe: `Note < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -292,20 +294,26 @@ pub struct Finding {
     pub evidence: Vec<u64>,
     /// How many times it was seen (each call, each throw, each page that repeats it).
     pub occurrences: u64,
-    /// What exactly happened, from the first occurrence, with reasons and values whole.
+    /// What exactly happened, from the first occurrence, with reasons and values whole: the
+    /// English of [`Finding::cause`].
     pub detail: String,
+    /// The same, typed, for a surface to say in its reader's language; absent in files
+    /// exported before it existed (their detail is shown as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 impl Finding {
     /// A finding of `check` with its severity, no evidence and no occurrences yet.
-    pub fn new(check: CheckId, subject: impl Into<String>, detail: impl Into<String>) -> Finding {
+    pub fn new(check: CheckId, subject: impl Into<String>, cause: Cause) -> Finding {
         Finding {
             check,
             severity: check.severity(),
             subject: subject.into(),
             evidence: Vec::new(),
             occurrences: 0,
-            detail: detail.into(),
+            detail: cause.to_string(),
+            cause: Some(cause),
         }
     }
 

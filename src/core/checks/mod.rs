@@ -90,11 +90,13 @@
 //! [`ApiCall::from_args`]: crate::api::call::ApiCall::from_args
 //! [`Email::parse`]: crate::api::call::Email::parse
 
+mod cause;
 mod checker;
 mod finding;
 
 #[cfg(test)]
 mod tests;
 
+pub use cause::{Cause, Guess};
 pub use checker::{check, Checker, PageFact, Removal, MAX_FINDINGS, MIN_TOKEN_CHARS};
 pub use finding::{error_count, error_evidence, CheckId, Finding, Severity, MAX_EVIDENCE};

@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
-use super::checker::{guessable_token, Guess};
+use super::cause::Guess;
+use super::checker::guessable_token;
 use super::*;
 use crate::api::call::Reply;
 use crate::api::{Callback, Method};
@@ -1036,7 +1037,9 @@ fn findings_and_facts_serialise_with_stable_names() {
     let mut finding = Finding::new(
         CheckId::ApiBeforeLoad,
         "open",
-        "jivo_api.open was called before jivo_onLoadCallback fired",
+        Cause::CalledBeforeLoad {
+            method: Method::Open,
+        },
     );
     finding.evidence = vec![2, 5];
     finding.occurrences = 2;
@@ -1050,9 +1053,18 @@ fn findings_and_facts_serialise_with_stable_names() {
             "evidence": [2, 5],
             "occurrences": 2,
             "detail": "jivo_api.open was called before jivo_onLoadCallback fired",
+            "cause": {"calledBeforeLoad": {"method": "open"}},
         })
     );
-    assert_eq!(serde_json::from_value::<Finding>(v).unwrap(), finding);
+    assert_eq!(
+        serde_json::from_value::<Finding>(v.clone()).unwrap(),
+        finding
+    );
+    // A file exported before causes existed: the detail is all there is.
+    let mut old = v;
+    old.as_object_mut().unwrap().remove("cause");
+    let old: Finding = serde_json::from_value(old).unwrap();
+    assert_eq!((old.cause, old.detail), (None, finding.detail.clone()));
     assert!(serde_json::from_value::<Finding>(json!({
         "check": "api-before-load", "severity": "error", "subject": "", "evidence": [],
         "occurrences": 0, "detail": "", "extra": 1,
@@ -1206,4 +1218,93 @@ fn a_fact_says_in_plain_words_what_the_page_did() {
         said(PageFact::SpaTracking { enabled: false }),
         "SPA tracking is off"
     );
+}
+
+/// Every cause is said in both locales with the core's English, which is the finding's detail.
+#[test]
+fn every_cause_is_said_in_both_locales() {
+    use crate::api::call::{ArgError, Got, Problem};
+    let causes = [
+        Cause::HandlerThrew {
+            callback: Callback::OnOpen,
+            message: "boom".into(),
+        },
+        Cause::CalledBeforeLoad {
+            method: Method::Open,
+        },
+        Cause::CalledAfterDestroy {
+            method: Method::Open,
+        },
+        Cause::LoadedTwice {
+            first: 1,
+            second: 4,
+        },
+        Cause::StartCallUnchecked,
+        Cause::CallThrew {
+            method: Method::Open,
+            threw: "boom".into(),
+        },
+        Cause::CallReturned {
+            method: Method::StartCall,
+            returned: r#"{"result":"fail"}"#.into(),
+        },
+        Cause::InvalidArguments {
+            method: Method::SetWidgetColor,
+            error: ArgError::new("color", Problem::NotHexColor(Got::text("red"))),
+        },
+        Cause::CustomDataMarkup {
+            index: 0,
+            content: "<b>x</b>".into(),
+        },
+        Cause::UrlChangeUnreported { entry: 9 },
+        Cause::DefinedLate {
+            callback: Callback::OnLoadCallback,
+            load: 3,
+        },
+        Cause::DefinedLate {
+            callback: Callback::OnOpen,
+            load: 3,
+        },
+        Cause::Replaced {
+            callback: Callback::OnOpen,
+            before: Some("https://shop.example/a.js".into()),
+            after: None,
+        },
+        Cause::Removed {
+            how: Removal::Nodes,
+        },
+        Cause::Removed {
+            how: Removal::Globals,
+        },
+    ];
+    let guesses = [
+        Guess::Number,
+        Guess::SequentialId,
+        Guess::Email,
+        Guess::Short,
+    ]
+    .map(|guess| Cause::GuessableToken {
+        token: "42".into(),
+        guess,
+    });
+    let loaders = [
+        vec![],
+        vec!["abc".to_owned()],
+        vec!["abc".into(), "def".into()],
+    ]
+    .map(|widget_ids| Cause::Loaders {
+        srcs: vec![LOADER_A.into(), LOADER_A.into()],
+        widget_ids,
+    });
+    // The example of docs/checks.md.
+    assert_eq!(
+        serde_json::to_value(&causes[7]).unwrap(),
+        json!({"invalidArguments": {"method": "setWidgetColor", "error": {
+            "field": "color", "problem": {"notHexColor": {"text": "red"}}}}})
+    );
+    for cause in causes.into_iter().chain(guesses).chain(loaders) {
+        crate::phrase::assert_in_locales(&cause.phrase());
+        let json = serde_json::to_value(&cause).unwrap();
+        assert_eq!(serde_json::from_value::<Cause>(json).unwrap(), cause);
+    }
 }

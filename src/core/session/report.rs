@@ -203,6 +203,10 @@ pub trait Words {
     fn check_advice(&self, c: CheckId) -> String {
         c.advice().to_owned()
     }
+    /// What exactly a finding saw.
+    fn detail(&self, f: &Finding) -> String {
+        f.detail.clone()
+    }
     /// A severity's name.
     fn severity(&self, s: Severity) -> String {
         s.name().to_owned()
@@ -383,7 +387,7 @@ fn findings(h: &mut String, list: &[Finding], words: &dyn Words, w: &dyn Fn(Word
             title = escape(&words.check_title(f.check)),
             seen = w(Word::Seen),
             n = f.occurrences,
-            detail = escape(&f.detail),
+            detail = escape(&words.detail(f)),
             quote = escape(f.check.quote()),
             advice = escape(&words.check_advice(f.check)),
         );

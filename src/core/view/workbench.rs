@@ -175,7 +175,7 @@ pub fn by_severity(findings: &[Finding]) -> Vec<&Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CheckId;
+    use crate::checks::{Cause, CheckId};
     use crate::event_log::Kind;
 
     fn entry(id: u64, event: Event) -> Entry {
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn findings_are_counted_and_sorted_by_severity() {
-        let f = |check: CheckId| Finding::new(check, "s", "d");
+        let f = |check: CheckId| Finding::new(check, "s", Cause::StartCallUnchecked);
         let list = [
             f(CheckId::StartCallUnchecked),
             f(CheckId::CallFailed),

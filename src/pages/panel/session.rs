@@ -206,6 +206,9 @@ impl Words for LocalWords {
     fn check_advice(&self, c: CheckId) -> String {
         check_text::advice(c)
     }
+    fn detail(&self, f: &Finding) -> String {
+        check_text::detail(f)
+    }
     fn severity(&self, s: Severity) -> String {
         check_text::severity(s)
     }

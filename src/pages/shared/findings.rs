@@ -67,7 +67,7 @@ pub fn item(f: &Finding, detail: Detail) -> Element {
         }
     }
     append(&li, &head);
-    append(&li, &el("div", "finding-detail", &f.detail));
+    append(&li, &el("div", "finding-detail", &check_text::detail(f)));
     if full {
         let quote = el("blockquote", "finding-quote", f.check.quote());
         let _ = quote.set_attribute("lang", "en");

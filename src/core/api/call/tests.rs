@@ -556,7 +556,7 @@ fn every_problem_is_said_in_both_locales() {
             Problem::NotString(got.clone()),
             Problem::NotNumber(got.clone()),
             Problem::NotFunction(got.clone()),
-            Problem::NotObjectLike("{start}", got.clone()),
+            Problem::NotObjectLike("{start}".into(), got.clone()),
             Problem::NotJsonObject(got.clone()),
             Problem::NotHexColor(got.clone()),
             Problem::NotPhone(got.clone()),

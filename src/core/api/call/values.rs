@@ -49,8 +49,10 @@ pub fn is_function_marker(v: &Value) -> bool {
 /// Displayed as one sentence, e.g. `color must be a hex colour like #1a2b3c, got "red"` or
 /// `fields[1].content is required`: the English of its [`ArgError::phrase`]. The page gets that
 /// as the `reason`/`error` of the documented failure shape where the method has one; the
-/// extension's surfaces say the phrase in their reader's language.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// extension's surfaces say the phrase in their reader's language. Serialises as
+/// `{"field":"color","problem":{"notHexColor":{"text":"red"}}}` (a finding's cause keeps it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ArgError {
     field: String,
     problem: Problem,
@@ -110,7 +112,9 @@ impl fmt::Display for ArgError {
 }
 
 /// What was wrong with an argument: the rest of the sentence that starts with its name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Serialises externally tagged with camelCase names (`"required"`, `{"notString":"array"}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Problem {
     /// It is missing (`content is required`).
     Required,
@@ -125,7 +129,7 @@ pub enum Problem {
     /// It is not a function.
     NotFunction(Got),
     /// It is not an object of the shape shown (`{start: 'chat' | 'call' | 'menu'}`).
-    NotObjectLike(&'static str, Got),
+    NotObjectLike(String, Got),
     /// It is not a JSON object.
     NotJsonObject(Got),
     /// The text typed is not JSON (the parser's reason).
@@ -187,7 +191,7 @@ impl Problem {
             Problem::NotObjectLike(shape, got) => (
                 "arg_not_object_like",
                 "$1 must be an object like $2, got $3",
-                vec![(*shape).into(), got.phrase().into()],
+                vec![shape.as_str().into(), got.phrase().into()],
             ),
             Problem::NotJsonObject(got) => (
                 "arg_not_json_object",
@@ -265,8 +269,10 @@ impl Problem {
 }
 
 /// What the page gave instead, as an error message says it: `"red"`, `null`, `the number 5`,
-/// `an array`, `a function`…
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `an array`, `a function`… Serialises externally tagged with camelCase names (`"nothing"`,
+/// `{"text":"red"}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Got {
     /// No argument at all.
     Nothing,
@@ -630,7 +636,7 @@ pub(crate) fn object_arg<'a>(
         Some(Value::Object(m)) if m.get(FUNCTION_MARKER_KEY) != Some(&Value::Bool(true)) => Ok(m),
         other => Err(ArgError::new(
             "argument",
-            Problem::NotObjectLike(shape, Got::of(other)),
+            Problem::NotObjectLike(shape.to_owned(), Got::of(other)),
         )),
     }
 }
@@ -875,7 +881,7 @@ impl CustomDataField {
         let Value::Object(m) = v else {
             return Err(ArgError::new(
                 "field",
-                Problem::NotObjectLike("{content, title, link, key}", Got::of(Some(v))),
+                Problem::NotObjectLike("{content, title, link, key}".to_owned(), Got::of(Some(v))),
             ));
         };
         let content = match optional_text("content", m.get("content"), MAX_TEXT_CHARS)? {

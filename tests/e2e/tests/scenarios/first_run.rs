@@ -300,6 +300,8 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
         tab,
         json!({"type": "sendMessage", "text": "Здравствуйте!"}),
     )?;
+    // A mistake for the checks, whose detail the panel says in Russian.
+    ru.eval("jivo_api.setWidgetColor('red'); return null;")?;
 
     ru.new_tab()?;
     ru.open_extension_page(&format!("popup.html?tab={tab}"))?;
@@ -336,6 +338,7 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
     ru.wait_for_element("#log-list li[data-id]", TIMEOUT)?;
     std::thread::sleep(Duration::from_millis(300));
     check("the DevTools panel")?;
+    russian_detail_and_console_reason(&ru)?;
 
     ru.open_extension_page(&format!("sidepanel.html?tab={tab}"))?;
     ru.wait_for_attr("#page-status", "data-state", "loaded", TIMEOUT)?;
@@ -363,6 +366,37 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
     })?;
     axe_widget(&ru, "the widget's chat window on a page without lang (ru)")?;
     ru.shutdown();
+    Ok(())
+}
+
+/// In the panel of a page that called `setWidgetColor('red')`: the finding's detail and the
+/// console's reason for refusing a colour are Russian sentences around the page's own value.
+fn russian_detail_and_console_reason(ru: &Browser) -> Result<()> {
+    let cyrillic = |s: &str| s.chars().any(|c| ('а'..='я').contains(&c));
+    let css = ".finding[data-check='widget-color-not-hex'] .finding-detail";
+    ru.wait_for_element(css, TIMEOUT)?;
+    let detail = ru.text(css)?;
+    ensure!(
+        cyrillic(&detail) && detail.contains("setWidgetColor") && detail.contains("\"red\""),
+        "the finding's detail in the Russian UI: {detail:?}"
+    );
+    ru.wait_for_element("#api-method option[value='setWidgetColor']", TIMEOUT)?;
+    ru.eval(
+        "const s = document.getElementById('api-method'); s.value = 'setWidgetColor';\
+         s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
+    )?;
+    ru.wait_for_element("#api-arg-color", TIMEOUT)?;
+    ru.type_into("#api-arg-color", "blue")?;
+    ru.click("#api-call")?;
+    let mut reason = String::new();
+    ru.wait_for("the console's reason", TIMEOUT, |b| {
+        reason = b.text("#api-err-color")?;
+        Ok((!reason.trim().is_empty()).then_some(()))
+    })?;
+    ensure!(
+        cyrillic(&reason) && reason.contains("\"blue\""),
+        "the console's reason in the Russian UI: {reason:?}"
+    );
     Ok(())
 }
 
