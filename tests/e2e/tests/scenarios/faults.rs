@@ -350,12 +350,12 @@ fn tab_closed_mid_call_answers_the_popup(ctx: &mut Ctx) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A slow loader (10 s)
+// A slow loader (6 s)
 
-/// A loader that answers after 10 s with the default 15 s timeout: the popup says "loading"
+/// A loader that answers after 6 s with the default 15 s timeout: the popup says "loading"
 /// meanwhile, a console call waits, then the widget loads and the call is made.
 fn slow_loader_shows_loading_then_loads(ctx: &mut Ctx) -> Result<()> {
-    let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(10))?;
+    let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(6))?;
     use_jivochat(ctx, &loader, 15_000)?;
     let url = ctx.url("/jivochat-assigned.html");
     ctx.goto_nowait(&url)?;
@@ -372,7 +372,7 @@ fn slow_loader_shows_loading_then_loads(ctx: &mut Ctx) -> Result<()> {
     let (state, text) = popup_state(ctx)?;
     ensure!(
         state == "loading",
-        "2 s into a 10 s loader the popup says {state}: {text:?}"
+        "2 s into a 6 s loader the popup says {state}: {text:?}"
     );
     ensure!(
         ctx.attr("#api-result", "data-kind")?.as_deref() == Some("pending"),
@@ -394,7 +394,7 @@ fn slow_loader_shows_loading_then_loads(ctx: &mut Ctx) -> Result<()> {
     );
     ensure!(
         !entries(&log).iter().any(|e| e["kind"] == "error"),
-        "a 10 s loader within a 15 s timeout logged an error"
+        "a 6 s loader within a 15 s timeout logged an error"
     );
     ensure!(
         entries(&log).iter().any(|e| e["kind"] == "pageLoad"),
@@ -410,11 +410,11 @@ fn slow_loader_shows_loading_then_loads(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// A loader that answers after 10 s with a 3 s timeout: the popup says why it failed, console
+/// A loader that answers after 6 s with a 2 s timeout: the popup says why it failed, console
 /// calls are refused with that reason instead of hanging, and the late widget is then used.
 fn slow_loader_past_the_timeout_fails_then_recovers(ctx: &mut Ctx) -> Result<()> {
-    let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(10))?;
-    use_jivochat(ctx, &loader, 3_000)?;
+    let loader = serve_loader(ctx, "slow-loader", Duration::from_secs(6))?;
+    use_jivochat(ctx, &loader, 2_000)?;
     let url = ctx.url("/jivochat-assigned.html");
     ctx.goto_nowait(&url)?;
     let tab = ctx.tab_id_of(&url)?;
@@ -422,13 +422,13 @@ fn slow_loader_past_the_timeout_fails_then_recovers(ctx: &mut Ctx) -> Result<()>
     console_call(ctx, "open")?;
     let text = wait_state(ctx, "failed", TIMEOUT)?;
     ensure!(
-        text.contains("within 3 s"),
+        text.contains("within 2 s"),
         "the timeout state says {text:?}"
     );
     // The call that waited is answered with the reason, not left hanging.
     let (kind, text) = console_result(ctx, TIMEOUT)?;
     ensure!(
-        kind == "threw" && text.contains("not loaded") && text.contains("within 3 s"),
+        kind == "threw" && text.contains("not loaded") && text.contains("within 2 s"),
         "the waiting call: {kind}: {text:?}"
     );
     // The widget arrives late: it is loaded and used from then on.
@@ -452,7 +452,7 @@ fn slow_loader_past_the_timeout_fails_then_recovers(ctx: &mut Ctx) -> Result<()>
         })
         .collect();
     let at = |needle: &str| story.iter().position(|s| s.contains(needle));
-    match (at("loading"), at("within 3 s"), at("loaded")) {
+    match (at("loading"), at("within 2 s"), at("loaded")) {
         (Some(a), Some(b), Some(c)) if a < b && b < c => Ok(()),
         _ => bail!("the log's statuses: {story:?}"),
     }
