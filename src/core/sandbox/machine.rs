@@ -32,6 +32,13 @@ pub const CALL_IN_PROGRESS: &str = "A call is already in progress";
 /// Why `sendOfflineMessage` refuses while an agent is online.
 pub const AGENTS_ONLINE: &str =
     "Agents are online: offline messages can be sent only when chatMode() is \"offline\"";
+/// The entry points that only read the widget's state, with no arguments and no callback:
+/// [`Sandbox::read`] answers them.
+pub const READS: [Method; 3] = [
+    Method::GetContactInfo,
+    Method::GetUnreadMessagesCount,
+    Method::GetUtm,
+];
 /// Why a second `jivo_init()` does nothing.
 pub const ALREADY_LOADED: &str = "The widget is already loaded: jivo_init() does nothing";
 /// The contact form's error when every field is empty.
@@ -271,6 +278,30 @@ impl Sandbox {
             (_, ApiCall::JivoInit) => (Reply::undefined(), self.init()),
             (Phase::NotLoaded, _) => (Reply::refused(method, NOT_LOADED, true), Effects::none()),
             (Phase::Destroyed, _) => (Reply::refused(method, DESTROYED, true), Effects::none()),
+        }
+    }
+
+    /// What a page call of `method` with no arguments returns now, if `method` is one of
+    /// [`READS`] (else `None`): exactly [`Sandbox::call`]'s reply, without its step, since a
+    /// read changes nothing. The page shim answers such calls from the last answers it was sent
+    /// ([`ToPage::Reads`](crate::protocol::page::ToPage::Reads)), without a round trip.
+    pub fn read(&self, method: Method) -> Option<Reply> {
+        if !READS.contains(&method) {
+            return None;
+        }
+        Some(match self.phase {
+            Phase::Loaded => self.read_loaded(method),
+            Phase::NotLoaded => Reply::refused(method, NOT_LOADED, true),
+            Phase::Destroyed => Reply::refused(method, DESTROYED, true),
+        })
+    }
+
+    /// The answer of one of [`READS`] while the widget is loaded.
+    fn read_loaded(&self, method: Method) -> Reply {
+        match method {
+            Method::GetContactInfo => Reply::value(self.record.contact.to_contact_info_result()),
+            Method::GetUnreadMessagesCount => Reply::value(Value::from(self.record.unread)),
+            _ => Reply::value(self.record.utm.to_value()),
         }
     }
 
@@ -612,12 +643,12 @@ impl Sandbox {
                 self.record.rules = Some(r);
                 Reply::undefined()
             }
-            ApiCall::GetContactInfo => Reply::value(self.record.contact.to_contact_info_result()),
+            ApiCall::GetContactInfo => self.read_loaded(Method::GetContactInfo),
             ApiCall::GetVisitorNumber => {
                 Reply::callback(vec![Value::Null, Value::from(self.visitor_number)])
             }
-            ApiCall::GetUnreadMessagesCount => Reply::value(Value::from(self.record.unread)),
-            ApiCall::GetUtm => Reply::value(self.record.utm.to_value()),
+            ApiCall::GetUnreadMessagesCount => self.read_loaded(Method::GetUnreadMessagesCount),
+            ApiCall::GetUtm => self.read_loaded(Method::GetUtm),
             ApiCall::IsCallbackEnabled => Reply::callback(vec![if self.callbacks_enabled {
                 ApiResult::Ok.to_value()
             } else {

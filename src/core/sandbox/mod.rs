@@ -202,7 +202,7 @@ pub use input::{AgentAction, AgentState, CallEnd, SiteContext, VisitorAction};
 pub use machine::{
     Sandbox, AGENTS_ONLINE, ALREADY_LOADED, CALL_IN_PROGRESS, CALL_SIZE, CHAT_CALL_EXTRA_HEIGHT,
     CHAT_MIN_SIZE, CHAT_SIZE, CONTACT_FORM_EMPTY, DEFAULT_COLOR, DESTROYED, LABEL_SIZE, MAX_DRAG,
-    MAX_WINDOW, MENU_SIZE, MIN_WINDOW, NOT_LOADED,
+    MAX_WINDOW, MENU_SIZE, MIN_WINDOW, NOT_LOADED, READS,
 };
 pub use record::{
     Author, FirstVisit, Message, VisitedPage, VisitorNote, VisitorRecord, WidgetColor,

@@ -323,6 +323,25 @@ proptest! {
                 }
             };
             check_step(&before, &w, &fx, &mut track)?;
+            check_reads(&w)?;
         }
+        // Before the widget loads, too.
+        check_reads(&Sandbox::new(site(), Some(w.record().clone()), 2))?;
     }
+}
+
+/// Each read answers what the call would, and the call changes nothing.
+fn check_reads(w: &Sandbox) -> Result<(), TestCaseError> {
+    for m in READS {
+        let read = w.read(m);
+        let mut probe = w.clone();
+        let (reply, fx) = probe.call_raw(m, &[]);
+        prop_assert_eq!(read, Some(reply), "{:?}", m);
+        prop_assert!(fx.is_empty(), "{:?} had effects", m);
+        prop_assert_eq!(probe.record(), w.record());
+        prop_assert_eq!(probe.widget_view(), w.widget_view());
+        prop_assert_eq!(probe.agent_view(), w.agent_view());
+    }
+    prop_assert_eq!(w.read(Method::Open), None);
+    Ok(())
 }
