@@ -440,7 +440,18 @@
     const value = d ? (get ? apply(get, W, []) : own(d, 'value')) : undefined;
     noteDefined(name, value, false);
     handlers[name] = value;
-    const getter = function () { return wrapperFor(name, handlers[name]); };
+    // The wrapper of the handler read last, so that a page calling its callback in a loop pays
+    // no lookup per call.
+    let wrapped = null;
+    let wrappedFor;
+    const getter = function () {
+      const handler = handlers[name];
+      if (wrapped === null || wrappedFor !== handler) {
+        wrapped = wrapperFor(name, handler);
+        wrappedFor = handler;
+      }
+      return wrapped;
+    };
     apply(wmSet, ourWrappers, [getter, null]);
     defineProperty(W, name, descriptor({
       configurable: true,
