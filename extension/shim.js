@@ -47,6 +47,7 @@
   const urlOf = getOwnPropertyDescriptor(Document.prototype, 'URL').get;
   const scriptSrcOf = getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src').get;
   const setTimeout_ = setTimeout;
+  const queueMicrotask_ = queueMicrotask;
   const Proxy_ = Proxy;
   const WeakMap_ = WeakMap;
   const wmGet = WeakMap.prototype.get;
@@ -176,41 +177,73 @@
   const node = apply(createElement, doc, ['span']);
   let connected = false;
   let reply = null;
-  let handling = 0; // > 0 while a message from the content script is being handled
 
-  // Until the content script connects (it starts once the document is parsed, off the page's
-  // critical path: docs/architecture.md, "What a matched page pays"), messages wait here, oldest
-  // first, in a prototype-free queue; past its bounds they are counted, and the count is sent on
-  // connection so the log's missed count stays honest.
+  // The outbox: messages wait here, oldest first, in a prototype-free queue, and leave as one
+  // batch, so the content script's work is not done inside the page's call (docs/architecture.md,
+  // "What a matched page pays"). Until the content script connects (it starts once the document
+  // is parsed) they wait for it, up to EARLY_MESSAGES; after that a batch leaves at the end of
+  // the page's task (a microtask) with at most BATCH_MESSAGES. Past those bounds a message is
+  // only counted, before it is serialised, and the count travels with the next batch (`unsent`)
+  // so the log's missed count stays honest. These are channel bounds: the content script's page
+  // gate is the authority on rates (docs/security.md).
   const EARLY_MESSAGES = 2000;
-  const EARLY_CHARS = 1000000;
-  const early = { __proto__: null, head: 0, tail: 0, chars: 0, lost: 0 };
+  const BATCH_MESSAGES = 100;
+  const QUEUE_CHARS = 1000000;
+  const queue = { __proto__: null, head: 0, tail: 0, chars: 0, unsent: 0, scheduled: false };
+
+  // Whether the queue is full: a message now would only be counted.
+  function full() {
+    return queue.tail - queue.head >= (connected ? BATCH_MESSAGES : EARLY_MESSAGES);
+  }
+
+  // Counts a message past the bounds without building it.
+  function countUnsent() {
+    queue.unsent++;
+    schedule();
+  }
 
   function send(json) {
-    if (!connected) {
-      if (early.tail - early.head >= EARLY_MESSAGES || early.chars + json.length > EARLY_CHARS) {
-        early.lost++;
-      } else {
-        early[early.tail++] = json;
-        early.chars += json.length;
-      }
-      return;
+    if (full() || queue.chars + json.length > QUEUE_CHARS) return countUnsent();
+    queue[queue.tail++] = json;
+    queue.chars += json.length;
+    schedule();
+  }
+
+  function schedule() {
+    if (!connected || queue.scheduled) return;
+    queue.scheduled = true;
+    queueMicrotask_(flushLater);
+  }
+
+  function flushLater() {
+    queue.scheduled = false;
+    try { flush(); } catch (_) { /* never into page code */ }
+  }
+
+  // Sends what waits as one batch. The queue is emptied first, so what the content script's
+  // handling of it makes the shim send waits for the next batch.
+  function flush() {
+    if (queue.head === queue.tail && queue.unsent === 0) return;
+    let body = '';
+    while (queue.head < queue.tail) {
+      body += (body ? ',' : '') + queue[queue.head];
+      delete queue[queue.head++];
     }
+    const unsent = queue.unsent;
+    queue.head = queue.tail = queue.chars = queue.unsent = 0;
+    // from-page: {"type":"batch","messages":[{"type":"history","kind":"push"}],"unsent":12}
+    dispatchNow('{"type":"batch","messages":[' + body + ']' + (unsent ? ',"unsent":' + unsent : '') + '}');
+  }
+
+  function dispatchNow(json) {
     apply(dispatch, node, [new CustomEvent_(FROM_PAGE, { __proto__: null, detail: json })]);
   }
 
-  function flushEarly() {
-    while (early.head < early.tail) {
-      const json = early[early.head];
-      delete early[early.head++];
-      send(json);
-    }
-    early.chars = 0;
-    if (early.lost > 0) {
-      // from-page: {"type":"earlyLost","count":12}
-      send('{"type":"earlyLost","count":' + early.lost + '}');
-      early.lost = 0;
-    }
+  // A message the content script answers within its own dispatch: what waits goes first.
+  function sendNow(json) {
+    if (!connected) return send(json);
+    flush();
+    dispatchNow(json);
   }
 
   function onMessage(msg) {
@@ -243,24 +276,29 @@
     apply(removeListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
   }
 
+  // `ready` first, then what waited for the content script, as one batch.
   function onConnected() {
     if (connected) return;
     connected = true;
     apply(removeListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
-    sendReady();
-    flushEarly();
+    dispatchNow(readyMessage());
+    flush();
   }
 
+  // Answered within the dispatch: the content script reads it right after `checkApi`.
   function sendReady() {
+    sendNow(readyMessage());
+  }
+
+  function readyMessage() {
     // from-page: {"type":"ready","jivoApiPresent":false}
-    send('{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}');
+    return '{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}';
   }
 
   // Any message but `claimed` connects; `connected` is the one the content script sends for
   // that alone.
   // to-page: {"type":"connected"}
   apply(addListener, node, [TO_PAGE, (e) => {
-    handling++;
     try {
       let msg;
       try { msg = parse(apply(detailOf, e, [])); } catch (_) { return; }
@@ -268,7 +306,7 @@
       if (own(msg, 'type') === 'claimed') return onClaimed();
       onConnected();
       onMessage(msg);
-    } catch (_) { /* never into page code */ } finally { handling--; }
+    } catch (_) { /* never into page code */ }
   }]);
   apply(addListener, W, [CONTENT_ANNOUNCE, onContentAnnounce, true]);
   apply(addListener, W, ['error', (e) => { onUncaught(e); onScriptError(e); }, true]);
@@ -278,9 +316,13 @@
   const ourWrappers = new WeakMap_(); // wrapper → page handler (or null)
   const handlers = { __proto__: null }; // name → page handler (accessor-held)
 
+  // Past the queue's bounds the call is only counted: nothing of it is read.
   function record(name, args) {
-    // from-page: {"type":"callback","name":"jivo_onChangeState","args":["chat",{"$function":true}]}
-    try { send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}'); } catch (_) { /* ignore */ }
+    try {
+      if (full()) return countUnsent();
+      // from-page: {"type":"callback","name":"jivo_onChangeState","args":["chat",{"$function":true}]}
+      send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}');
+    } catch (_) { /* ignore */ }
   }
 
   // What the log says a page's handler threw, read without running page code where it can be
@@ -398,7 +440,18 @@
     const value = d ? (get ? apply(get, W, []) : own(d, 'value')) : undefined;
     noteDefined(name, value, false);
     handlers[name] = value;
-    const getter = function () { return wrapperFor(name, handlers[name]); };
+    // The wrapper of the handler read last, so that a page calling its callback in a loop pays
+    // no lookup per call.
+    let wrapped = null;
+    let wrappedFor;
+    const getter = function () {
+      const handler = handlers[name];
+      if (wrapped === null || wrappedFor !== handler) {
+        wrapped = wrapperFor(name, handler);
+        wrappedFor = handler;
+      }
+      return wrapped;
+    };
     apply(wmSet, ourWrappers, [getter, null]);
     defineProperty(W, name, descriptor({
       configurable: true,
@@ -413,26 +466,6 @@
 
   // ---- handler definitions: which script gave a callback its handler (integration checks) ------
   let definitionsLeft = 200; // messages per page: a page assigning in a loop is not a flood
-  const later = { __proto__: null, head: 0, tail: 0 }; // facts waiting for `handling` to end
-
-  // Sends a fact now, or in a task of its own when the shim noticed it while handling a
-  // message from the content script (whose listener must not be re-entered), in order.
-  function sendFact(json) {
-    if (!handling) { send(json); return; }
-    if (later.head === later.tail) setTimeout_(flushFacts, 0);
-    later[later.tail++] = json;
-  }
-
-  function flushFacts() {
-    try {
-      while (later.head < later.tail) {
-        const json = later[later.head];
-        delete later[later.head++];
-        send(json);
-      }
-    } catch (_) { /* ignore */ }
-  }
-
   // Tells the content script that the page gave `name` the handler `v`: a function of the
   // page's (not our wrapper, not the handler it already has). `atTop` when the page's own
   // assignment runs now, so the executing script (if any) is the one that assigned it.
@@ -444,7 +477,7 @@
       const script = atTop ? currentScriptUrl() : '';
       // from-page: {"type":"handlerDefined","name":"jivo_onOpen","script":"https://shop.example/app.js"}
       // from-page: {"type":"handlerDefined","name":"jivo_onOpen"}
-      sendFact('{"type":"handlerDefined","name":' + stringify(name) + (script ? ',"script":' + str(script) : '') + '}');
+      send('{"type":"handlerDefined","name":' + stringify(name) + (script ? ',"script":' + str(script) : '') + '}');
     } catch (_) { /* never into page code */ }
   }
 
@@ -472,6 +505,7 @@
 
   function recordCall(method, args, returned) {
     try {
+      if (full()) return countUnsent();
       // from-page: {"type":"apiCalled","method":"open","args":[{"start":"chat"}],"returned":{"result":"ok"}}
       // from-page: {"type":"apiCalled","method":"jivo_init","args":[]}
       send('{"type":"apiCalled","method":' + stringify(method) + ',"args":' + wireArgs(args) +
@@ -558,7 +592,7 @@
     if (removalsLeft <= 0) return;
     removalsLeft--;
     // from-page: {"type":"widgetRemoved","how":"globals"}
-    sendFact('{"type":"widgetRemoved","how":"globals"}');
+    send('{"type":"widgetRemoved","how":"globals"}');
   }
 
   // The page assigns `v` to window.jivo_api: a removal when the slot held a widget's API and `v`
@@ -588,7 +622,7 @@
   function sandboxCall(method, args) {
     reply = null;
     // from-page: {"type":"sandboxCall","method":"getVisitorNumber","args":[{"$function":true}]}
-    send('{"type":"sandboxCall","method":' + stringify(method) + ',"args":' + wireArgs(args) + '}');
+    sendNow('{"type":"sandboxCall","method":' + stringify(method) + ',"args":' + wireArgs(args) + '}');
     const outcome = reply;
     reply = null;
     if (!outcome) return undefined;

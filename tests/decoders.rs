@@ -181,15 +181,23 @@ fn outcome() -> impl Strategy<Value = Reply> {
         })
 }
 
-/// Every message the shim can send.
+/// Every message the shim can send: one, or a batch of them.
 fn from_page() -> impl Strategy<Value = FromPage> {
+    prop_oneof![
+        4 => one_from_page(),
+        1 => (prop::collection::vec(one_from_page(), 0..4), any::<u32>())
+            .prop_map(|(messages, unsent)| FromPage::Batch { messages, unsent }),
+    ]
+}
+
+/// Every message the shim can send on its own or in a batch.
+fn one_from_page() -> impl Strategy<Value = FromPage> {
     prop_oneof![
         any::<bool>().prop_map(|jivo_api_present| FromPage::Ready { jivo_api_present }),
         (callback(), args()).prop_map(|(name, args)| FromPage::Callback { name, args }),
         (callback(), text()).prop_map(|(name, message)| FromPage::CallbackThrew { name, message }),
         Just(FromPage::LoadUnheard {}),
         text().prop_map(|src| FromPage::ScriptFailed { src }),
-        any::<u32>().prop_map(|count| FromPage::EarlyLost { count }),
         (method(), args(), prop::option::of(non_null())).prop_map(|(method, args, returned)| {
             FromPage::ApiCalled {
                 method,

@@ -68,7 +68,10 @@ fn every_from_page() -> Vec<FromPage> {
         FromPage::SiteApi {},
         FromPage::LoadUnheard {},
         FromPage::ScriptFailed { src: String::new() },
-        FromPage::EarlyLost { count: 0 },
+        FromPage::Batch {
+            messages: Vec::new(),
+            unsent: 0,
+        },
         FromPage::HandlerDefined {
             name: Callback::OnOpen,
             script: None,
@@ -90,7 +93,7 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::SiteApi { .. }
             | FromPage::LoadUnheard { .. }
             | FromPage::ScriptFailed { .. }
-            | FromPage::EarlyLost { .. }
+            | FromPage::Batch { .. }
             | FromPage::HandlerDefined { .. }
             | FromPage::WidgetRemoved { .. } => {}
         }
@@ -566,8 +569,8 @@ fn changed(from: &str, to: &str) -> String {
 #[test]
 fn a_field_renamed_in_the_shim_code_alone_fails() {
     let shim = changed(
-        r#"send('{"type":"ready","jivoApiPresent":'"#,
-        r#"send('{"type":"ready","apiPresent":'"#,
+        r#"return '{"type":"ready","jivoApiPresent":'"#,
+        r#"return '{"type":"ready","apiPresent":'"#,
     );
     assert!(!check(&shim).is_empty());
 }
@@ -584,8 +587,13 @@ fn a_field_renamed_in_a_sample_alone_fails() {
 #[test]
 fn a_type_renamed_in_the_shim_alone_fails() {
     let shim = changed(
-        r#"send('{"type":"sandboxCall","method":'"#,
-        r#"send('{"type":"sandboxInvoke","method":'"#,
+        r#"sendNow('{"type":"sandboxCall","method":'"#,
+        r#"sendNow('{"type":"sandboxInvoke","method":'"#,
+    );
+    assert!(!check(&shim).is_empty());
+    let shim = changed(
+        r#"dispatchNow('{"type":"batch","#,
+        r#"dispatchNow('{"type":"bunch","#,
     );
     assert!(!check(&shim).is_empty());
     let shim = changed("(type === 'checkApi')", "(type === 'checkAPI')");

@@ -241,24 +241,21 @@ pub(crate) fn send_to_page(msg: &ToPage) {
 
 fn on_page_message(text: String) {
     let now = js_sys::Date::now();
-    let admitted = CONTENT.with(|c| {
-        let mut c = c.borrow_mut();
-        c.gate
-            .admit(now, &text)
-            .map_err(|_| !std::mem::replace(&mut c.report_scheduled, true))
-    });
-    let (msg, log) = match admitted {
-        Ok(admitted) => (admitted.message, admitted.log),
-        Err(schedule_report) => {
-            // The event this message might have been never gets a number: the log counts
-            // the gap as missed.
-            recorder::skip(1);
-            if schedule_report {
-                schedule_drop_report();
-            }
-            return;
-        }
-    };
+    let passed = CONTENT.with(|c| c.borrow_mut().gate.pass(now, &text));
+    for admitted in passed.messages {
+        handle_page_message(admitted.message, admitted.log);
+    }
+    if passed.missed > 0 {
+        // The events these messages might have been never get a number: the log counts the
+        // gap as missed, and the gate's report says why.
+        recorder::skip(passed.missed);
+        schedule_report_once();
+    }
+}
+
+/// Acts on one message the gate let through; `log` is false for a synchronous sandbox call
+/// over the rate (answered, not logged).
+fn handle_page_message(msg: FromPage, log: bool) {
     match msg {
         FromPage::Ready { jivo_api_present } => {
             let first = CONTENT.with(|c| {
@@ -309,7 +306,8 @@ fn on_page_message(text: String) {
             }
         }
         FromPage::ScriptFailed { src } => jivochat_driver::failed_before_start(src),
-        FromPage::EarlyLost { count } => recorder::skip(u64::from(count)),
+        // The gate opens batches; it never lets one through.
+        FromPage::Batch { .. } => {}
         FromPage::HandlerDefined { name, script } => {
             record_fact(PageFact::HandlerDefined { name, script });
         }

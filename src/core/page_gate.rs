@@ -18,6 +18,16 @@
 //! ([`Admitted::log`] is false) and counted as [`DropCounts::unlogged`]: what is bounded is what
 //! we store, not what the page's widget answers.
 //!
+//! **Batches.** The shim sends what it queued in one task as one [`FromPage::Batch`] (see
+//! `docs/architecture.md`, "What a matched page pays"); [`PageGate::pass`] opens it and holds
+//! each message in it to the same rate as a message of its own, oldest first. A batch is
+//! size-limited as a whole ([`Limits::batch_bytes`]); one that finds the bucket empty is only
+//! counted (its messages are skipped over, not decoded), so a batch over the rate costs about
+//! what its messages would have cost one by one. What the shim counted without forwarding (the
+//! batch's `unsent`, past the shim's channel bounds) is counted here too, as
+//! [`DropCounts::unsent`]: the shim's bounds are channel bounds, the gate's rate is the
+//! authority.
+//!
 //! Whatever fails is dropped and counted by reason ([`DropCounts`]). The shell shows the counts
 //! in the log as one marker entry per quiet second ([`PageGate::take_report`] and
 //! [`DropCounts::describe`]) and advances the page's sequence numbers by one per dropped message,
@@ -40,8 +50,24 @@
 //! assert!(gate.take_report().is_none());
 //! ```
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
 use crate::protocol::page::FromPage;
 use crate::protocol::{decode, limits, DecodeError};
+
+/// How the shim starts every batch's text (`extension/shim.js`, `flush`): the prefix that sends
+/// a text to [`PageGate::pass`]'s batch path.
+const BATCH_PREFIX: &str = r#"{"type":"batch","#;
+
+/// A batch read only to count it, when the bucket is empty: its messages are skipped over, not
+/// decoded.
+#[derive(Deserialize)]
+struct BatchCount {
+    messages: Vec<IgnoredAny>,
+    #[serde(default)]
+    unsent: u32,
+}
 
 /// How the shim starts every synchronous sandbox call's text (`extension/shim.js`,
 /// `sandboxCall`): the one prefix the gate reads before deciding to parse a message over the
@@ -58,6 +84,16 @@ pub struct Admitted {
     pub log: bool,
 }
 
+/// What the gate let through of one text from the page ([`PageGate::pass`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Passed {
+    /// The messages let through, oldest first (never a [`FromPage::Batch`]).
+    pub messages: Vec<Admitted>,
+    /// How many messages the text stood for that were not let through: dropped here, and for a
+    /// batch those the shim counted without forwarding. Each is one missed event in the log.
+    pub missed: u64,
+}
+
 /// The gate's limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -67,6 +103,8 @@ pub struct Limits {
     pub per_second: u32,
     /// The largest message accepted, in bytes.
     pub message_bytes: usize,
+    /// The largest batch accepted, in bytes.
+    pub batch_bytes: usize,
 }
 
 impl Limits {
@@ -81,6 +119,7 @@ impl Limits {
         burst: 5_000,
         per_second: 2_000,
         message_bytes: limits::PAGE_MESSAGE_BYTES,
+        batch_bytes: limits::PAGE_BATCH_BYTES,
     };
 }
 
@@ -107,12 +146,14 @@ pub struct DropCounts {
     /// Synchronous sandbox calls over the rate limit: answered, not logged (not a drop of the
     /// message, so not in [`DropCounts::total`]).
     pub unlogged: u64,
+    /// Counted by the shim and not forwarded, past its channel bounds (a batch's `unsent`).
+    pub unsent: u64,
 }
 
 impl DropCounts {
     /// All dropped messages.
     pub fn total(&self) -> u64 {
-        self.rate_limited + self.too_large + self.malformed
+        self.rate_limited + self.too_large + self.malformed + self.unsent
     }
 
     /// Whether there is anything to report.
@@ -120,13 +161,13 @@ impl DropCounts {
         self.total() == 0 && self.unlogged == 0
     }
 
-    fn add(&mut self, why: DropReason) {
-        let n = match why {
+    fn add(&mut self, why: DropReason, n: u64) {
+        let count = match why {
             DropReason::RateLimited => &mut self.rate_limited,
             DropReason::TooLarge => &mut self.too_large,
             DropReason::Malformed => &mut self.malformed,
         };
-        *n = n.saturating_add(1);
+        *count = count.saturating_add(n);
     }
 
     /// The log marker's text, e.g. "Dropped 15000 messages from the page: 15000 over the rate
@@ -147,6 +188,12 @@ impl DropCounts {
         }
         if self.malformed > 0 {
             parts.push(format!("{} malformed", self.malformed));
+        }
+        if self.unsent > 0 {
+            parts.push(format!(
+                "{} counted but not forwarded by the page shim (over its channel bounds)",
+                self.unsent
+            ));
         }
         let total = self.total();
         let unlogged = (self.unlogged > 0).then(|| {
@@ -203,7 +250,93 @@ impl PageGate {
     /// it, only a text that starts as a synchronous sandbox call is parsed, and let through
     /// unlogged if it is one (see the module's doc). A clock that goes backwards refills
     /// nothing.
+    ///
+    /// A batch is not one message: this takes it for malformed (only [`PageGate::pass`] opens
+    /// batches).
     pub fn admit(&mut self, now_ms: f64, text: &str) -> Result<Admitted, DropReason> {
+        let admitted = self.admit_one(now_ms, text)?;
+        if matches!(admitted.message, FromPage::Batch { .. }) {
+            // Its token stays spent: a forged batch costs what a message would.
+            return Err(self.count(DropReason::Malformed));
+        }
+        Ok(admitted)
+    }
+
+    /// Lets through what one text from the page holds at time `now_ms`: a message (as
+    /// [`PageGate::admit`]) or a batch of them, each held to the rate in order (see the module's
+    /// doc). Every message not let through is counted, and in [`Passed::missed`].
+    pub fn pass(&mut self, now_ms: f64, text: &str) -> Passed {
+        if !text.starts_with(BATCH_PREFIX) {
+            return match self.admit(now_ms, text) {
+                Ok(admitted) => Passed {
+                    messages: vec![admitted],
+                    missed: 0,
+                },
+                Err(_) => Passed {
+                    messages: Vec::new(),
+                    missed: 1,
+                },
+            };
+        }
+        self.refill(now_ms);
+        let dropped = |gate: &mut PageGate, why| {
+            gate.count(why);
+            Passed {
+                messages: Vec::new(),
+                missed: 1,
+            }
+        };
+        if self.tokens < 1.0 {
+            // Over the rate: counted, not decoded.
+            if text.len() > self.limits.batch_bytes {
+                return dropped(self, DropReason::TooLarge);
+            }
+            let Ok(batch) = serde_json::from_str::<BatchCount>(text) else {
+                return dropped(self, DropReason::Malformed);
+            };
+            let over = batch.messages.len() as u64;
+            self.add(DropReason::RateLimited, over);
+            self.add_unsent(batch.unsent);
+            return Passed {
+                messages: Vec::new(),
+                missed: over + u64::from(batch.unsent),
+            };
+        }
+        let (messages, unsent) = match decode::<FromPage>(text, self.limits.batch_bytes) {
+            Ok(FromPage::Batch { messages, unsent }) => (messages, unsent),
+            Ok(_) | Err(DecodeError::Malformed(_)) => return dropped(self, DropReason::Malformed),
+            Err(DecodeError::TooLarge { .. }) => return dropped(self, DropReason::TooLarge),
+        };
+        let mut passed = Passed {
+            messages: Vec::with_capacity(messages.len()),
+            missed: u64::from(unsent),
+        };
+        for message in messages {
+            let why = if matches!(
+                message,
+                FromPage::Batch { .. } | FromPage::SandboxCall { .. }
+            ) {
+                // Never queued by the shim: a sandbox call is answered within its own dispatch.
+                Some(DropReason::Malformed)
+            } else if self.tokens < 1.0 {
+                Some(DropReason::RateLimited)
+            } else {
+                self.tokens -= 1.0;
+                None
+            };
+            match why {
+                Some(why) => {
+                    self.count(why);
+                    passed.missed += 1;
+                }
+                None => passed.messages.push(Admitted { message, log: true }),
+            }
+        }
+        self.add_unsent(unsent);
+        passed
+    }
+
+    fn admit_one(&mut self, now_ms: f64, text: &str) -> Result<Admitted, DropReason> {
         self.refill(now_ms);
         let over = self.tokens < 1.0;
         if over && !text.starts_with(SANDBOX_CALL_PREFIX) {
@@ -259,9 +392,19 @@ impl PageGate {
     }
 
     fn count(&mut self, why: DropReason) -> DropReason {
-        self.total.add(why);
-        self.unreported.add(why);
+        self.add(why, 1);
         why
+    }
+
+    fn add(&mut self, why: DropReason, n: u64) {
+        self.total.add(why, n);
+        self.unreported.add(why, n);
+    }
+
+    fn add_unsent(&mut self, n: u32) {
+        for counts in [&mut self.total, &mut self.unreported] {
+            counts.unsent = counts.unsent.saturating_add(u64::from(n));
+        }
     }
 }
 
@@ -276,6 +419,7 @@ mod tests {
             burst: 3,
             per_second: 100,
             message_bytes: 64,
+            batch_bytes: 256,
         })
     }
 
@@ -339,6 +483,7 @@ mod tests {
                 too_large: 1,
                 malformed: 2,
                 unlogged: 0,
+                unsent: 0,
             }
         );
     }
@@ -370,6 +515,85 @@ mod tests {
         assert_eq!(report.rate_limited + report.malformed, 3);
         // The calls do not spend tokens they don't have: the refill serves others again.
         assert!(gate.admit(10.0, HISTORY).unwrap().log);
+    }
+
+    fn batch(messages: &[&str], unsent: u32) -> String {
+        format!(
+            r#"{{"type":"batch","messages":[{}],"unsent":{unsent}}}"#,
+            messages.join(",")
+        )
+    }
+
+    fn big() -> PageGate {
+        PageGate::new(Limits {
+            burst: 3,
+            per_second: 100,
+            message_bytes: 64,
+            batch_bytes: 4096,
+        })
+    }
+
+    #[test]
+    fn a_batch_is_opened_in_order_and_its_unsent_count_is_missed() {
+        let mut gate = big();
+        let callback = r#"{"type":"callback","name":"jivo_onOpen","args":[]}"#;
+        let passed = gate.pass(0.0, &batch(&[HISTORY, callback], 7));
+        let kinds: Vec<_> = passed
+            .messages
+            .iter()
+            .map(|a| (matches!(a.message, FromPage::History { .. }), a.log))
+            .collect();
+        assert_eq!(kinds, [(true, true), (false, true)]);
+        assert_eq!(passed.missed, 7);
+        let report = gate.take_report().unwrap();
+        assert_eq!((report.unsent, report.total()), (7, 7));
+        assert!(report
+            .describe(&Limits::DEFAULT)
+            .contains("7 counted but not forwarded by the page shim (over its channel bounds)"));
+        // The batch's own text need not be under the message limit, only its messages' count
+        // is held to the rate: one token was left.
+        let passed = gate.pass(0.0, &batch(&[HISTORY, HISTORY, HISTORY], 0));
+        assert_eq!((passed.messages.len(), passed.missed), (1, 2));
+        assert_eq!(gate.dropped().rate_limited, 2);
+        // A single message passes as one.
+        let passed = gate.pass(10.0, HISTORY);
+        assert_eq!((passed.messages.len(), passed.missed), (1, 0));
+    }
+
+    #[test]
+    fn a_batch_over_the_rate_is_counted_not_decoded() {
+        let mut gate = big();
+        let _ = gate.pass(0.0, &batch(&[HISTORY, HISTORY, HISTORY], 0));
+        // Messages that would not even decode: counted by the rate, unread.
+        let passed = gate.pass(0.0, &batch(&[r#"{"type":"evil"}"#, "1", "[]"], 5));
+        assert!(passed.messages.is_empty());
+        assert_eq!(passed.missed, 8);
+        let report = gate.take_report().unwrap();
+        assert_eq!(
+            (report.rate_limited, report.unsent, report.malformed),
+            (3, 5, 0)
+        );
+        // Not a batch at all, over the rate: one malformed text.
+        let passed = gate.pass(0.0, r#"{"type":"batch","nope":1}"#);
+        assert_eq!((passed.messages.len(), passed.missed), (0, 1));
+        assert_eq!(gate.dropped().malformed, 1);
+    }
+
+    #[test]
+    fn batches_are_size_limited_and_never_nest_nor_carry_sandbox_calls() {
+        let mut gate = big();
+        let huge = batch(&vec![HISTORY; 200], 0);
+        assert!(huge.len() > 4096);
+        assert_eq!(gate.pass(0.0, &huge).missed, 1);
+        assert_eq!(gate.dropped().too_large, 1);
+        let inner = batch(&[HISTORY], 0);
+        let passed = gate.pass(0.0, &batch(&[&inner, CALL, HISTORY], 0));
+        assert_eq!((passed.messages.len(), passed.missed), (1, 2));
+        assert_eq!(gate.dropped().malformed, 2);
+        // A batch sent as a single message (not the shim's prefix) is malformed too.
+        let reordered = r#"{"messages":[],"type":"batch"}"#;
+        assert_eq!(gate.admit(10.0, reordered), Err(DropReason::Malformed));
+        assert_eq!(gate.pass(20.0, reordered).missed, 1);
     }
 
     #[test]
@@ -417,6 +641,7 @@ mod tests {
             too_large: 1,
             malformed: 2,
             unlogged: 0,
+            unsent: 0,
         };
         assert_eq!(
             counts.describe(&limits),
@@ -446,7 +671,7 @@ mod proptests {
         fn never_more_than_the_limit_and_nothing_uncounted(
             gaps in proptest::collection::vec(0.0f64..50.0, 1..400)
         ) {
-            let limits = Limits { burst: 20, per_second: 100, message_bytes: 1024 };
+            let limits = Limits { burst: 20, per_second: 100, message_bytes: 1024, batch_bytes: 4096 };
             let mut gate = PageGate::new(limits);
             let mut now = 0.0;
             let mut passed = 0u64;

@@ -32,6 +32,10 @@ pub mod limits {
     /// The shim's bounded serialiser keeps honest messages far below this; anything larger is
     /// dropped and counted.
     pub const PAGE_MESSAGE_BYTES: usize = 64 * 1024;
+    /// The largest batch of messages ([`super::page::FromPage::Batch`]) the content script
+    /// accepts from the page shim, in bytes: the shim's queue holds at most 1,000,000 UTF-16
+    /// code units (at most 3 bytes each in UTF-8) plus the batch's own text.
+    pub const PAGE_BATCH_BYTES: usize = 4 * 1024 * 1024;
     /// The largest message the background accepts from a content script, in bytes.
     pub const RUNTIME_MESSAGE_BYTES: usize = 1024 * 1024;
 }
@@ -218,11 +222,19 @@ pub mod page {
             /// The element's absolute `src`, bounded.
             src: String,
         },
-        /// The shim held the page's messages until the content script connected and had to
-        /// leave out `count` of them (its queue is bounded); sent after the ones it kept.
-        EarlyLost {
-            /// How many messages were left out.
-            count: u32,
+        /// The messages the shim queued, oldest first, sent as one dispatch: at the end of the
+        /// page's task (a microtask), before a message that is answered within its own dispatch
+        /// ([`FromPage::SandboxCall`], [`FromPage::Ready`]), or all at once when the content
+        /// script connects. Only the page gate opens one ([`crate::page_gate::PageGate::pass`]);
+        /// a batch inside a batch, or a sandbox call inside one, is malformed.
+        Batch {
+            /// The messages, oldest first.
+            messages: Vec<FromPage>,
+            /// How many messages the shim counted but did not forward, after these: past its
+            /// channel bounds (the queue before the content script connects, the budget of one
+            /// batch), without serialising them. The log counts them as missed.
+            #[serde(default, skip_serializing_if = "is_zero")]
+            unsent: u32,
         },
         /// The page gave a `jivo_on…` callback a new handler: assigned a function to it, or
         /// declared it (`function jivo_onOpen() {}`); sent for each one, the first included
@@ -243,6 +255,10 @@ pub mod page {
             /// Always [`Removal::Globals`] from the shim (the content script sees the nodes).
             how: Removal,
         },
+    }
+
+    fn is_zero(n: &u32) -> bool {
+        *n == 0
     }
 
     /// What the content script sends to the shim.

@@ -540,9 +540,9 @@ fn floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest(
         "    log: {len} entries (cap {cap}), dropped {dropped}, missed {missed}, gate markers {markers:?}"
     );
     ensure!(
-        // How many the gate drops depends on how fast the page floods_and_huge_arguments_keep_the_page_responsive_and_the_counts_honest (the bucket refills at
-        // 2,000 a second): on a loaded machine the same flood takes longer and fewer are over
-        // the limit. That it engaged and the counts are honest is what this checks.
+        // The shim forwards one batch of the flood and counts the rest (unsent, in the
+        // marker); the gate may drop more. That the bounds engaged and the counts are honest
+        // is what this checks.
         gate_dropped >= 1_000 && missed >= gate_dropped,
         "the content script dropped {gate_dropped} (markers {markers:?}) but the log says missed {missed}"
     );
