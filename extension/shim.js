@@ -260,6 +260,8 @@
     else if (type === 'checkApi') sendReady();
     // to-page: {"type":"injectLoader","url":"https://code.jivosite.com/widget/abc"}
     else if (type === 'injectLoader') injectLoader(own(msg, 'url'));
+    // to-page: {"type":"reads","answers":[{"method":"getUnreadMessagesCount","json":"3"},{"method":"getUtm"}]}
+    else if (type === 'reads') setReads(own(msg, 'answers'));
   }
 
   function announce() {
@@ -619,7 +621,37 @@
   }
 
   // ---- the sandbox widget's API: every call answered synchronously by the content script --------
+  // The reads (getContactInfo, getUnreadMessagesCount, getUtm) change nothing, so the content
+  // script sends what each returns whenever that changes (ToPage::Reads) and a call of one with
+  // no arguments is answered here, without a round trip; the call reaches the log in the next
+  // batch, like a callback. Answers are kept as the JSON text the content script wrote and
+  // parsed per call: the page gets a fresh object each time, and no serialising here consults
+  // a `toJSON` the page may have put on Object.prototype.
+  let reads = { __proto__: null }; // method → JSON text of what it returns ('' for undefined)
+
+  function setReads(answers) {
+    const table = { __proto__: null };
+    for (let i = 0; answers && i < answers.length; i++) {
+      const method = own(answers[i], 'method');
+      const json = own(answers[i], 'json');
+      if (typeof method === 'string' && IS_API_METHOD[method] === 1) {
+        table[method] = typeof json === 'string' ? json : '';
+      }
+    }
+    reads = table;
+  }
+
   function sandboxCall(method, args) {
+    const read = args.length === 0 ? reads[method] : undefined;
+    if (read !== undefined) {
+      try {
+        if (full()) countUnsent();
+        // from-page: {"type":"sandboxRead","method":"getUnreadMessagesCount","returned":3}
+        // from-page: {"type":"sandboxRead","method":"getUtm"}
+        else send('{"type":"sandboxRead","method":' + stringify(method) + (read ? ',"returned":' + read : '') + '}');
+      } catch (_) { /* never into page code */ }
+      return read ? parse(read) : undefined;
+    }
     reply = null;
     // from-page: {"type":"sandboxCall","method":"getVisitorNumber","args":[{"$function":true}]}
     sendNow('{"type":"sandboxCall","method":' + stringify(method) + ',"args":' + wireArgs(args) + '}');

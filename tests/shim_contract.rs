@@ -79,6 +79,10 @@ fn every_from_page() -> Vec<FromPage> {
         FromPage::WidgetRemoved {
             how: jwi_core::checks::Removal::Globals,
         },
+        FromPage::SandboxRead {
+            method: Method::GetUtm,
+            returned: None,
+        },
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -95,7 +99,8 @@ fn every_from_page() -> Vec<FromPage> {
             | FromPage::ScriptFailed { .. }
             | FromPage::Batch { .. }
             | FromPage::HandlerDefined { .. }
-            | FromPage::WidgetRemoved { .. } => {}
+            | FromPage::WidgetRemoved { .. }
+            | FromPage::SandboxRead { .. } => {}
         }
     }
     all
@@ -120,6 +125,9 @@ fn every_to_page() -> Vec<ToPage> {
             args: Vec::new(),
         },
         ToPage::InjectLoader { url: String::new() },
+        ToPage::Reads {
+            answers: Vec::new(),
+        },
     ];
     // No wildcard: a new variant does not compile until it is added to the list above.
     for m in &all {
@@ -131,7 +139,8 @@ fn every_to_page() -> Vec<ToPage> {
             | ToPage::CheckApi
             | ToPage::Fire { .. }
             | ToPage::CallApi { .. }
-            | ToPage::InjectLoader { .. } => {}
+            | ToPage::InjectLoader { .. }
+            | ToPage::Reads { .. } => {}
         }
     }
     all

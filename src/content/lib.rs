@@ -285,6 +285,11 @@ fn handle_page_message(msg: FromPage, log: bool) {
             }
             sandbox_driver::flush();
         }
+        FromPage::SandboxRead { method, returned } => {
+            if let Some(reply) = sandbox_driver::read_reply(method, returned) {
+                recorder::record(Event::api_call(method, Vec::new(), Origin::Page, &reply));
+            }
+        }
         FromPage::History { kind } => spa_driver::url_changed(match kind {
             HistoryKind::Push => UrlCause::Push,
             HistoryKind::Replace => UrlCause::Replace,

@@ -11,15 +11,19 @@ use wasm_bindgen::prelude::*;
 use super::widget_ui::WidgetUi;
 use super::{send_to_background, send_to_page, set_status};
 use jwi_core::api::{Callback, Method};
-use jwi_core::protocol::page::ToPage;
+use jwi_core::protocol::page::{ReadAnswer, ToPage};
 use jwi_core::protocol::runtime::{FromContent, SandboxSeed};
 use jwi_core::protocol::PageStatus;
-use jwi_core::sandbox::{AgentAction, Effect, Lang, Reply, Sandbox, SiteContext, VisitorAction};
+use jwi_core::sandbox::{
+    AgentAction, Effect, Lang, Reply, Sandbox, SiteContext, VisitorAction, READS,
+};
 
 struct Driver {
     sandbox: Sandbox,
     ui: Option<WidgetUi>,
     pending: Vec<Effect>,
+    /// The reads' answers the shim holds ([`ToPage::Reads`]).
+    reads: Vec<ReadAnswer>,
 }
 
 thread_local! {
@@ -55,8 +59,10 @@ pub fn start(seed: SandboxSeed) {
             sandbox,
             ui,
             pending: Vec::new(),
+            reads: Vec::new(),
         })
     });
+    publish_reads();
     let Some(document) = window.document() else {
         return;
     };
@@ -100,6 +106,10 @@ fn visitor_lang() -> Lang {
 pub fn stand_down() {
     let ui = DRIVER.with(|d| d.borrow_mut().take().and_then(|d| d.ui));
     drop(ui);
+    // The page's calls ask again (and get `undefined` with the sandbox gone).
+    send_to_page(&ToPage::Reads {
+        answers: Vec::new(),
+    });
     set_status(PageStatus::Connected);
 }
 
@@ -127,6 +137,46 @@ pub fn page_call(method: Method, args: &[Value]) -> Reply {
     reply.unwrap_or_else(|| {
         Reply::undefined().with_note("the sandbox widget is not running on this page")
     })
+}
+
+/// The log's reply for a read the shim answered with `returned` ([`FromPage::SandboxRead`]):
+/// the model's own (with its note) when it agrees, else what the page was given; `None` for a
+/// method that is not a read.
+///
+/// [`FromPage::SandboxRead`]: jwi_core::protocol::page::FromPage::SandboxRead
+pub fn read_reply(method: Method, returned: Option<Value>) -> Option<Reply> {
+    if !READS.contains(&method) {
+        return None;
+    }
+    let model = with(|d| d.sandbox.read(method)).flatten();
+    Some(match model {
+        Some(reply) if reply.returned == returned => reply,
+        _ => match returned {
+            Some(v) => Reply::value(v),
+            None => Reply::undefined(),
+        },
+    })
+}
+
+/// Sends the shim what each read returns now, if that changed since it was last sent.
+fn publish_reads() {
+    let changed = with(|d| {
+        let answers: Vec<ReadAnswer> = READS
+            .iter()
+            .map(|&m| {
+                let reply = d.sandbox.read(m);
+                ReadAnswer::new(m, reply.as_ref().and_then(|r| r.returned.as_ref()))
+            })
+            .collect();
+        (answers != d.reads).then(|| {
+            d.reads = answers.clone();
+            answers
+        })
+    })
+    .flatten();
+    if let Some(answers) = changed {
+        send_to_page(&ToPage::Reads { answers });
+    }
 }
 
 /// Applies an action of the popup agent.
@@ -220,4 +270,5 @@ pub fn flush() {
     if !callbacks.is_empty() {
         send_to_page(&ToPage::Fire { callbacks });
     }
+    publish_reads();
 }

@@ -319,6 +319,13 @@ impl PageGate {
                 // Never queued by the shim: a sandbox call is answered within its own dispatch.
                 Some(DropReason::Malformed)
             } else if self.tokens < 1.0 {
+                if matches!(message, FromPage::SandboxRead { .. }) {
+                    // The shim has answered it already: it goes unlogged, as a sandbox call
+                    // over the rate does.
+                    self.note_unlogged();
+                    passed.missed += 1;
+                    continue;
+                }
                 Some(DropReason::RateLimited)
             } else {
                 self.tokens -= 1.0;
@@ -358,12 +365,17 @@ impl PageGate {
             // The prefix without the type (a key repeated later): over the rate like any other.
             return Err(self.count(DropReason::RateLimited));
         }
-        self.total.unlogged = self.total.unlogged.saturating_add(1);
-        self.unreported.unlogged = self.unreported.unlogged.saturating_add(1);
+        self.note_unlogged();
         Ok(Admitted {
             message,
             log: false,
         })
+    }
+
+    /// Counts a page call that was answered but is not logged (over the rate).
+    fn note_unlogged(&mut self) {
+        self.total.unlogged = self.total.unlogged.saturating_add(1);
+        self.unreported.unlogged = self.unreported.unlogged.saturating_add(1);
     }
 
     /// Everything dropped since the gate was made.
@@ -594,6 +606,17 @@ mod tests {
         let reordered = r#"{"messages":[],"type":"batch"}"#;
         assert_eq!(gate.admit(10.0, reordered), Err(DropReason::Malformed));
         assert_eq!(gate.pass(20.0, reordered).missed, 1);
+    }
+
+    #[test]
+    fn reads_in_a_batch_over_the_rate_are_unlogged_not_dropped() {
+        const READ: &str =
+            r#"{"type":"sandboxRead","method":"getUnreadMessagesCount","returned":0}"#;
+        let mut gate = big();
+        let passed = gate.pass(0.0, &batch(&[READ, READ, READ, READ, HISTORY], 0));
+        assert_eq!((passed.messages.len(), passed.missed), (3, 2));
+        let counts = gate.dropped();
+        assert_eq!((counts.unlogged, counts.rate_limited), (1, 1));
     }
 
     #[test]

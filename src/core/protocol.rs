@@ -204,6 +204,16 @@ pub mod page {
             #[serde(default)]
             args: Vec<Value>,
         },
+        /// The page called one of the sandbox's reads
+        /// ([`READS`](crate::sandbox::READS)) with no arguments, and the shim answered it from
+        /// the last [`ToPage::Reads`]: the call, for the log (queued in a batch like a callback).
+        SandboxRead {
+            /// Which read.
+            method: Method,
+            /// What the shim returned (absent for `undefined`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            returned: Option<Value>,
+        },
         /// The result of a [`ToPage::CallApi`].
         ApiResult {
             /// The request's id, as the content script chose it.
@@ -282,6 +292,14 @@ pub mod page {
         },
         /// Define `window.jivo_api`, `jivo_init` and `jivo_destroy` backed by the sandbox.
         InstallSandboxApi,
+        /// What each of the sandbox's reads ([`READS`](crate::sandbox::READS)) returns now, sent
+        /// whenever that changes; the shim answers a page call of one with no arguments from
+        /// it, without a round trip ([`FromPage::SandboxRead`]). Empty when the sandbox leaves
+        /// the page: every call asks again.
+        Reads {
+            /// One answer per read.
+            answers: Vec<ReadAnswer>,
+        },
         /// Say again whether `window.jivo_api` exists ([`FromPage::Ready`]).
         CheckApi,
         /// Insert the JivoChat loader as an async `<script>` at the end of `<head>`, from the
@@ -308,6 +326,29 @@ pub mod page {
             /// The arguments, already validated.
             args: Vec<Value>,
         },
+    }
+
+    /// What one read returns now ([`ToPage::Reads`]).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct ReadAnswer {
+        /// The read.
+        pub method: Method,
+        /// The JSON text of what it returns (absent for `undefined`): the shim parses it for
+        /// each call, so every call gets a fresh value, and never serialises one itself (that
+        /// would consult a `toJSON` the page may have put on `Object.prototype`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub json: Option<String>,
+    }
+
+    impl ReadAnswer {
+        /// The answer of `method` that returns `returned`.
+        pub fn new(method: Method, returned: Option<&Value>) -> ReadAnswer {
+            ReadAnswer {
+                method,
+                json: returned.map(Value::to_string),
+            }
+        }
     }
 }
 
@@ -839,6 +880,14 @@ mod tests {
             FromPage::ApiResult {
                 id: 7,
                 outcome: Reply::callback(vec![json!(null), json!(3)]),
+            },
+            FromPage::SandboxRead {
+                method: Method::GetUnreadMessagesCount,
+                returned: Some(json!(3)),
+            },
+            FromPage::SandboxRead {
+                method: Method::GetUtm,
+                returned: None,
             },
         ];
         for m in msgs {
