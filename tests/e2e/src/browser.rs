@@ -192,15 +192,22 @@ impl Browser {
                 .with_context(|| format!("read {}", manifest_path.display()))?,
         )
         .with_context(|| format!("parse {}", manifest_path.display()))?;
-        let result = match kind {
+        let once = || match kind {
             BrowserKind::Chromium => {
-                launch_chromium(&extension_dir, manifest, map_to_port, ui_locale)
+                launch_chromium(&extension_dir, manifest.clone(), map_to_port, ui_locale)
             }
             BrowserKind::Firefox => {
-                launch_firefox(&extension_dir, manifest, map_to_port, ui_locale)
+                launch_firefox(&extension_dir, manifest.clone(), map_to_port, ui_locale)
             }
         };
-        result.with_context(|| format!("launch {kind} with {}", extension_dir.display()))
+        // A launch can time out on a busy machine (Chromium's first window sometimes never
+        // answers): once more before giving up, for the tests and the benchmarks alike.
+        once()
+            .or_else(|first| {
+                println!("{kind:<8} launch failed, retrying: {first:#}");
+                once()
+            })
+            .with_context(|| format!("launch {kind} with {}", extension_dir.display()))
     }
 
     /// Which browser this is.

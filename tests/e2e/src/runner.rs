@@ -297,12 +297,8 @@ fn run_browser(kind: BrowserKind, extension_dir: &Path, scenarios: &[Scenario]) 
         return tally;
     }
     let run_start = Instant::now();
-    // A launch can time out on a busy machine: once more before giving up.
-    let launched = start(kind, extension_dir).or_else(|first| {
-        println!("{kind:<8} launch failed, retrying: {first:#}");
-        start(kind, extension_dir)
-    });
-    let mut ctx = match launched {
+    // (`Browser` retries a launch that times out once itself.)
+    let mut ctx = match start(kind, extension_dir) {
         Ok(ctx) => ctx,
         Err(err) => {
             let mut out = format!("{kind:<8} launch FAILED\n{}", indent(&describe(&err)));
