@@ -43,4 +43,16 @@ pub(crate) mod test_support {
             parse(include_str!("../../extension/_locales/ru/messages.json")),
         )
     }
+
+    /// The numbers of the `$1`…`$9` parts a message or template uses, sorted, each once.
+    pub fn placeholders(message: &str) -> Vec<char> {
+        let mut found: Vec<char> = message
+            .split('$')
+            .skip(1)
+            .filter_map(|s| s.chars().next().filter(char::is_ascii_digit))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
 }

@@ -120,16 +120,7 @@ pub(crate) fn assert_in_locales(phrase: &Phrase) {
     let ru = ru[key]["message"]
         .as_str()
         .unwrap_or_else(|| panic!("{key} has no Russian"));
-    let numbers = |s: &str| -> Vec<char> {
-        let mut n: Vec<char> = s
-            .split('$')
-            .skip(1)
-            .filter_map(|t| t.chars().next().filter(char::is_ascii_digit))
-            .collect();
-        n.sort_unstable();
-        n.dedup();
-        n
-    };
+    let numbers = crate::test_support::placeholders;
     assert_eq!(
         numbers(phrase.english),
         numbers(ru),

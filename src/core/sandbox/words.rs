@@ -467,15 +467,7 @@ impl FormProblem {
 mod tests {
     use super::*;
 
-    fn placeholders(s: &str) -> Vec<char> {
-        let mut v: Vec<char> = s
-            .split('$')
-            .skip(1)
-            .filter_map(|r| r.chars().next().filter(char::is_ascii_digit))
-            .collect();
-        v.sort_unstable();
-        v
-    }
+    use crate::test_support::placeholders;
 
     #[test]
     fn every_language_has_every_string_with_the_same_placeholders() {

@@ -314,15 +314,7 @@ fn every_message_key_is_in_both_locales() {
         );
     }
     let placeholders = |v: &Value, key: &str| -> Vec<char> {
-        let msg = v[key]["message"].as_str().unwrap();
-        let mut found: Vec<char> = msg
-            .split('$')
-            .skip(1)
-            .filter_map(|s| s.chars().next().filter(char::is_ascii_digit))
-            .collect();
-        found.sort_unstable();
-        found.dedup();
-        found
+        crate::test_support::placeholders(v[key]["message"].as_str().unwrap())
     };
     for key in keys(&en) {
         assert_eq!(

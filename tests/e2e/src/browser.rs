@@ -507,6 +507,20 @@ impl Browser {
         self.session.click(&element)
     }
 
+    /// Chooses `value` in the `<select>` matching `css` as a person's choice reaches the page
+    /// (its value, then `change`), once the select offers it (a page may fill its options as it
+    /// starts); waits up to `timeout` for the option and for it to be chosen.
+    pub fn select(&self, css: &str, value: &str, timeout: Duration) -> Result<()> {
+        self.wait_for_element(&format!("{css} option[value='{value}']"), timeout)?;
+        self.eval_with(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1];\
+             s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
+            vec![json!(css), json!(value)],
+        )?;
+        self.wait_for_element(&format!("{css} option[value='{value}']:checked"), timeout)?;
+        Ok(())
+    }
+
     /// Clears the first input matching `css` and types `text` into it.
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let element = self.find(css)?;

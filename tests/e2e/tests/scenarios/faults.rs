@@ -151,15 +151,7 @@ fn wait_state(b: &Browser, state: &str, timeout: Duration) -> Result<String> {
 
 /// Selects `method` in the popup's API console and clicks Call.
 fn console_call(b: &Browser, method: &str) -> Result<()> {
-    b.eval_with(
-        "const s = document.getElementById('api-method'); s.value = arguments[0];\
-         s.dispatchEvent(new Event('change', {bubbles: true})); return s.value;",
-        vec![json!(method)],
-    )?;
-    b.wait_for_element(
-        &format!("#api-method option[value='{method}']:checked"),
-        TIMEOUT,
-    )?;
+    b.select("#api-method", method, TIMEOUT)?;
     b.click("#api-call")
 }
 

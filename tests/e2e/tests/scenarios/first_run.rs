@@ -380,11 +380,7 @@ fn russian_detail_and_console_reason(ru: &Browser) -> Result<()> {
         cyrillic(&detail) && detail.contains("setWidgetColor") && detail.contains("\"red\""),
         "the finding's detail in the Russian UI: {detail:?}"
     );
-    ru.wait_for_element("#api-method option[value='setWidgetColor']", TIMEOUT)?;
-    ru.eval(
-        "const s = document.getElementById('api-method'); s.value = 'setWidgetColor';\
-         s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
-    )?;
+    ru.select("#api-method", "setWidgetColor", TIMEOUT)?;
     ru.wait_for_element("#api-arg-color", TIMEOUT)?;
     ru.type_into("#api-arg-color", "blue")?;
     ru.click("#api-call")?;

@@ -807,17 +807,7 @@ fn invalid_calls() -> Vec<Invalid> {
 /// Selects `method` in the console as a person does (the select's value, then `change`), which
 /// rebuilds its form, then fills the form.
 fn fill_console(ctx: &Ctx, method: &str, inputs: &[Input]) -> Result<()> {
-    // The popup fills the method list as it starts; a value it lacks would select nothing.
-    ctx.wait_for_element(&format!("#api-method option[value='{method}']"), TIMEOUT)?;
-    ctx.eval_with(
-        "const s = document.getElementById('api-method'); s.value = arguments[0];\
-         s.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![json!(method)],
-    )?;
-    ctx.wait_for_element(
-        &format!("#api-method option[value='{method}']:checked"),
-        TIMEOUT,
-    )?;
+    ctx.select("#api-method", method, TIMEOUT)?;
     for input in inputs {
         match *input {
             Input::Type(name, text) => ctx.type_into(&format!("#api-arg-{name}"), text)?,

@@ -127,16 +127,7 @@ fn facts_and_agent_console(ctx: &mut Ctx) -> Result<()> {
 
 /// Selects `method` in the console the way a person does (the select's value, then `change`).
 fn choose(ctx: &Ctx, method: &str) -> Result<()> {
-    ctx.eval_with(
-        "const s = document.getElementById('api-method'); s.value = arguments[0];\
-         s.dispatchEvent(new Event('change', {bubbles: true})); return s.value;",
-        vec![json!(method)],
-    )?;
-    ctx.wait_for_element(
-        &format!("#api-method option[value='{method}']:checked"),
-        TIMEOUT,
-    )?;
-    Ok(())
+    ctx.select("#api-method", method, TIMEOUT)
 }
 
 /// Clicks Call and returns `#api-result`'s `data-value`, once the answer is shown.

@@ -853,11 +853,7 @@ fn row_copies_as_code_and_console_sends_anyway(ctx: &mut Ctx) -> Result<()> {
 
     // The console refuses an invalid phone number, then sends it anyway: the widget's failure
     // answer comes back, and the log says the call was sent invalid on purpose.
-    ctx.wait_for_element("#api-method option[value='startCall']", TIMEOUT)?;
-    ctx.eval(
-        "const s = document.getElementById('api-method'); s.value = 'startCall';\
-         s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
-    )?;
+    ctx.select("#api-method", "startCall", TIMEOUT)?;
     ctx.wait_for_element("#api-arg-phone", TIMEOUT)?;
     ensure!(
         ctx.attr("#api-anyway", "hidden")?.is_some(),
