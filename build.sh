@@ -20,7 +20,8 @@ WASM_TARGET_DIR="$ROOT/target/wasm"
 GECKODRIVER_VERSION="0.37.1"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Each step says when it started (seconds since the command began), so a slow step shows in CI logs.
+step() { printf '\n\033[1m==> [%4d s] %s\033[0m\n' "$SECONDS" "$*"; }
 note() { printf '    %s\n' "$*"; }
 die() { printf '\n\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
