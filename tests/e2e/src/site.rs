@@ -8,6 +8,26 @@ use serde_json::Value;
 
 use crate::browser::Browser;
 
+/// The page makes `count` calls of `call` (a JavaScript function of the call's index, such as
+/// `i => jivo_onChangeState('fill-' + i)`), `per_task` a task, each task a zero-delay timer of
+/// its own; returns at once. The shim forwards at most 100 messages a task (its batch budget),
+/// so a scenario that must see every call in the log keeps `per_task` within it.
+pub fn calls_in_tasks(browser: &Browser, call: &str, count: usize, per_task: usize) -> Result<()> {
+    browser
+        .eval_with(
+            &format!(
+                "const [count, per] = arguments; const call = {call};\
+                 for (let b = 0; b * per < count; b++) setTimeout(() => {{\
+                   for (let i = b * per; i < Math.min(count, b * per + per); i++) call(i);\
+                 }}, 0);\
+                 return null;"
+            ),
+            vec![serde_json::json!(count), serde_json::json!(per_task)],
+        )
+        .context("the page's calls in tasks")?;
+    Ok(())
+}
+
 /// The site's log as it is now.
 pub fn site_log(browser: &Browser) -> Result<Vec<Value>> {
     Ok(browser

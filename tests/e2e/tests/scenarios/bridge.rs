@@ -145,13 +145,7 @@ fn session_keys_of(b: &Browser, tab: i64) -> Result<Vec<String>> {
 fn closed_tab_leaves_no_record_or_log(ctx: &mut Ctx) -> Result<()> {
     use_sandbox(ctx)?;
     let (_, tab) = open_site(ctx, "/site-integration.html")?;
-    // In tasks of 50: the shim forwards at most 100 messages a task (its batch budget).
-    ctx.eval(
-        "for (let b = 0; b < 6; b++) setTimeout(() => {\
-           for (let i = b * 50; i < b * 50 + 50; i++) jivo_onChangeState('fill-' + i);\
-         }, 0);\
-         return null;",
-    )?;
+    e2e::site::calls_in_tasks(ctx, "i => jivo_onChangeState('fill-' + i)", 300, 50)?;
     let mut keys = Vec::new();
     ctx.wait_for("the tab's record and several log chunks", TIMEOUT, |b| {
         keys = session_keys_of(b, tab)?;

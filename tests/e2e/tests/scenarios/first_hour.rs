@@ -284,13 +284,7 @@ fn log_is_one_tab_stop(ctx: &mut Ctx) -> Result<()> {
     rule_for_site(ctx)?;
     let url = ctx.url("/site-integration.html");
     e2e::site::open(ctx, &url, TIMEOUT)?;
-    // 150 calls in three tasks: the shim forwards at most 100 messages a task.
-    ctx.eval(
-        "for (let k = 0; k < 3; k++) setTimeout(() => {\
-           for (let i = 0; i < 50; i++) jivo_api.getUnreadMessagesCount();\
-         }, 0);\
-         return null;",
-    )?;
+    e2e::site::calls_in_tasks(ctx, "() => jivo_api.getUnreadMessagesCount()", 150, 50)?;
     popup_for(ctx, &url)?;
     ctx.wait_for("150+ rows", TIMEOUT, |b| {
         let n =

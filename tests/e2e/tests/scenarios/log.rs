@@ -126,12 +126,7 @@ fn cap_keeps_the_newest_and_counts_the_dropped(ctx: &mut Ctx) -> Result<()> {
     let mut settings = sandbox_settings();
     settings["log"] = json!({ "maxEntries": 100 });
     let (_, tab) = open_site(ctx, settings)?;
-    // In tasks of 50: the shim forwards at most 100 messages a task (its batch budget).
-    ctx.eval(
-        "for (let b = 0; b < 5; b++) setTimeout(() => {\
-           for (let i = b * 50; i < b * 50 + 50; i++) jivo_onChangeState('flood-' + i);\
-         }, 0);",
-    )?;
+    e2e::site::calls_in_tasks(ctx, "i => jivo_onChangeState('flood-' + i)", 250, 50)?;
     let log = wait_log(ctx, tab, "the flood's last callback in the log", |log| {
         count(log, |e| e["args"][0] == "flood-249") == 1
     })?;

@@ -105,12 +105,7 @@ fn measure(browser: &Browser, server: &Server) -> Result<Figures> {
     // Open with a full log.
     browser.switch_to(&page)?;
     // In tasks of 100: the shim forwards at most 100 messages a task (its batch budget).
-    browser.eval(
-        "for (let b = 0; b < 21; b++) setTimeout(() => {\
-           for (let i = b * 100; i < b * 100 + 100; i++) jivo_onChangeState('fill-' + i);\
-         }, 0);\
-         return null;",
-    )?;
+    e2e::site::calls_in_tasks(browser, "i => jivo_onChangeState('fill-' + i)", 2100, 100)?;
     browser.wait_for("a full log", WAIT, |b| {
         Ok((log_counts(b, tab)?.0 >= 2000).then_some(()))
     })?;
