@@ -25,13 +25,7 @@ fn entry(id: u64, event: Event) -> Entry {
 }
 
 fn page_call(method: Method, args: Vec<Value>) -> Event {
-    Event::ApiCall {
-        method,
-        args,
-        origin: Origin::Page,
-        outcome: Reply::default(),
-        note: None,
-    }
+    Event::api_call(method, args, Origin::Page, &Reply::default())
 }
 
 fn sample() -> Session {

@@ -603,13 +603,7 @@ mod tests {
     }
 
     fn call(method: Method, args: Vec<Value>) -> Event {
-        Event::ApiCall {
-            method,
-            args,
-            origin: Origin::Page,
-            outcome: Reply::default(),
-            note: None,
-        }
+        Event::api_call(method, args, Origin::Page, &Reply::default())
     }
 
     #[test]

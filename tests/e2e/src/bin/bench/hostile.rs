@@ -291,12 +291,7 @@ pub fn table() -> Result<()> {
     println!("| browser  | shim µs/event (median; calls alone) | µs/event right after the flood | {FLOOD} callbacks: without / with ms (ratio) | page memory after the flood: without → with | background after the flood | forged: shapes / attempts / got through |");
     println!("|----------|-------------------------------------|--------------------------------|---------------------------------------------|----------------------------------------------|----------------------------|------------------------------------------|");
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
-        let server = Server::start()?;
-        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
-            .with_context(|| format!("launching {}", kind.name()))?;
-        let row = measure(&browser, &server);
-        browser.shutdown();
-        let row = row.with_context(|| format!("measuring in {}", kind.name()))?;
+        let row = super::in_browser(kind, measure)?;
         println!(
             "| {:<8} | {:>20.1} ({:>5.1}) | {:>30.1} | {:>18.1} / {:>8.1} ({:>5.1}×) | {:>44} | {} | {} / {} / {} |",
             kind.name(),

@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use e2e::browser::{Browser, BrowserKind};
 use e2e::server::Server;
 use serde_json::json;
@@ -113,12 +113,7 @@ pub fn table() -> Result<()> {
     println!("| browser  | from DOMContentLoaded: inline | extension     | ratio | from navigation start: inline | extension     | ratio |");
     println!("|----------|-------------------------------|---------------|-------|-------------------------------|---------------|-------|");
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
-        let server = Server::start()?;
-        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
-            .with_context(|| format!("launching {}", kind.name()))?;
-        let times = load_times(&browser, &server);
-        browser.shutdown();
-        let (inline, ext) = times.with_context(|| kind.name().to_string())?;
+        let (inline, ext) = super::in_browser(kind, load_times)?;
         let cell = |(median, p95): (f64, f64)| format!("{median:.1} / {p95:.1}");
         let dcl = (stats(&inline, |l| l.from_dcl), stats(&ext, |l| l.from_dcl));
         let start = (

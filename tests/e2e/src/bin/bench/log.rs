@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use anyhow::{ensure, Context as _, Result};
+use anyhow::{ensure, Result};
 use e2e::browser::{Browser, BrowserKind};
 use e2e::server::Server;
 use serde_json::{json, Value};
@@ -200,12 +200,7 @@ fn burst(browser: &Browser, page: &str, popup: &str, tab: i64) -> Result<Burst> 
 pub fn table() -> Result<()> {
     let mut all = Vec::new();
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
-        let server = Server::start()?;
-        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
-            .with_context(|| format!("launching {}", kind.name()))?;
-        let figures = measure(&browser, &server);
-        browser.shutdown();
-        all.push((kind, figures.with_context(|| kind.name().to_string())?));
+        all.push((kind, super::in_browser(kind, measure)?));
     }
     println!(
         "Event log in an open popup: callback → row ({LATENCY_EVENTS} callbacks, 10/s); \

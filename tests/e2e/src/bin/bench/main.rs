@@ -2,7 +2,9 @@
 //! Not a test: it never fails on a figure, only when something can't be measured. Each table is a
 //! module; see its doc for what it measures.
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
+use e2e::browser::{Browser, BrowserKind};
+use e2e::server::Server;
 
 mod devtools;
 mod hostile;
@@ -35,6 +37,20 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Launches `kind` with the built extension and a fixture server of its own, runs `measure`,
+/// and shuts the browser down whatever it returned; an error names the browser.
+fn in_browser<T>(
+    kind: BrowserKind,
+    measure: impl FnOnce(&Browser, &Server) -> Result<T>,
+) -> Result<T> {
+    let server = Server::start()?;
+    let browser = Browser::launch(kind, &e2e::extension_dir(kind))
+        .with_context(|| format!("launching {}", kind.name()))?;
+    let measured = measure(&browser, &server);
+    browser.shutdown();
+    measured.with_context(|| format!("measuring in {}", kind.name()))
 }
 
 fn main() -> Result<()> {

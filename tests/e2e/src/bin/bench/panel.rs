@@ -238,12 +238,7 @@ pub fn table() -> Result<()> {
         if only.as_deref().is_some_and(|b| b != kind.name()) {
             continue;
         }
-        let server = Server::start()?;
-        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
-            .with_context(|| format!("launching {}", kind.name()))?;
-        let figures = measure(&browser, &server);
-        browser.shutdown();
-        all.push((kind, figures.with_context(|| kind.name().to_string())?));
+        all.push((kind, super::in_browser(kind, measure)?));
     }
     println!(
         "DevTools panel with {LOG_ENTRIES} entries in the log: open ({OPENS} opens: newest rows \

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use e2e::browser::{Browser, BrowserKind};
 use e2e::server::Server;
 use serde_json::json;
@@ -45,12 +45,7 @@ pub fn table() -> Result<()> {
     println!("| browser  | median ms | p95 ms | max ms | bytes added to a page (shim + content bundle) |");
     println!("|----------|-----------|--------|--------|------------------------------------------------|");
     for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
-        let server = Server::start()?;
-        let browser = Browser::launch(kind, &e2e::extension_dir(kind))
-            .with_context(|| format!("launching {}", kind.name()))?;
-        let times = sandbox_load_times(&browser, &server);
-        browser.shutdown();
-        let times = times?;
+        let times = super::in_browser(kind, sandbox_load_times)?;
         println!(
             "| {:<8} | {:>9.1} | {:>6.1} | {:>6.1} | {:>46} |",
             kind.name(),
