@@ -830,8 +830,10 @@ impl Browser {
         self.session
             .cdp("Target.closeTarget", json!({ "targetId": target }))
             .context("stop the extension service worker")?;
+        // Gone, or already a new worker: a page that keeps messaging (a scenario's traffic)
+        // may start the next one before we look.
         self.wait_for("the service worker to stop", Duration::from_secs(5), |b| {
-            Ok(b.service_worker_target()?.is_none().then_some(()))
+            Ok((b.service_worker_target()?.as_ref() != Some(&target)).then_some(()))
         })?;
         Ok(true)
     }
