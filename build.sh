@@ -181,6 +181,10 @@ build_bundles() {
   # its output, which has no template literals or multi-line strings.
   grep -q '`' "$work/content/asm.js" && die "unexpected template literal in the wasm2js output"
   sed -i -e 's/^[[:space:]]*//' "$work/content/asm.js"
+  # Chrome: the loader is the registered content script; the background injects one of the
+  # two builds into each page, the real wasm where the page's CSP allows it (src/content/loader.js,
+  # src/pages/background/content_loader.rs).
+  cp src/content/loader.js "$DIST/chrome/content/content.js"
   {
     echo '(() => {'
     echo '"use strict";'
@@ -191,20 +195,25 @@ build_bundles() {
     echo 'const WebAssembly = { Module: AsmModule, Instance: AsmInstance };'
     cat "$work/content/content.js"
     echo 'wasm_bindgen.initSync({ module: new AsmModule() });'
+    echo 'globalThis.jwiContentBuild = "wasm2js";'
     echo 'wasm_bindgen.start_content();'
     echo '})();'
-  } > "$DIST/chrome/content/content.js"
-  # Firefox: the real wasm, embedded, instantiated synchronously.
+  } > "$DIST/chrome/content/wasm2js.js"
+  # The real wasm, embedded, instantiated synchronously: Chrome's other build, and Firefox's
+  # content script (Firefox does not apply the page's CSP to content-script wasm).
   {
     echo '(() => {'
     echo '"use strict";'
+    echo 'globalThis.browser ??= chrome;'
     embed_base64 CONTENT_WASM "$work/content/content_bg.wasm"
     wasm_bytes_function
     cat "$work/content/content.js"
     echo 'wasm_bindgen.initSync({ module: wasmBytes(CONTENT_WASM) });'
+    echo 'globalThis.jwiContentBuild = "wasm";'
     echo 'wasm_bindgen.start_content();'
     echo '})();'
-  } > "$DIST/firefox/content/content.js"
+  } > "$DIST/chrome/content/wasm.js"
+  cp "$DIST/chrome/content/wasm.js" "$DIST/firefox/content/content.js"
 
   step "Building the extension-pages bundle (background, popup, options)"
   wasm="$(cargo_wasm jwi-pages)"
@@ -247,7 +256,8 @@ report_sizes() {
   step "Sizes"
   printf '    %-44s %10s %10s\n' "file" "raw bytes" "gzip -9"
   for b in "${BROWSERS[@]}"; do
-    for f in content/content.js shim.js pages/pages_wasm.js pages/pages.js; do
+    for f in content/content.js content/wasm.js content/wasm2js.js shim.js pages/pages_wasm.js pages/pages.js; do
+      [ -f "$DIST/$b/$f" ] || continue
       printf '    %-44s %10s %10s\n' "$b/$f" "$(wc -c < "$DIST/$b/$f")" "$(gzip -9c "$DIST/$b/$f" | wc -c)"
     done
   done

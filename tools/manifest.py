@@ -6,7 +6,9 @@
 The source carries both browsers' keys; each package gets only what its browser reads:
 Chromium runs `background.service_worker` and has no `browser_specific_settings`; Firefox runs
 `background.scripts` as an event page and needs `browser_specific_settings.gecko`. The side panel
-is Chromium's `side_panel` with the `sidePanel` permission, and Firefox's `sidebar_action`."""
+is Chromium's `side_panel` with the `sidePanel` permission, and Firefox's `sidebar_action`.
+`webRequest` is Chromium's only: its background reads a page's CSP headers to choose the
+content build (docs/architecture.md); Firefox always runs the real wasm."""
 import json, sys
 
 browser, source, dest = sys.argv[1:4]
@@ -20,7 +22,7 @@ if browser == "chrome":
 elif browser == "firefox":
     manifest["background"] = {"scripts": background["scripts"]}
     manifest.pop("side_panel", None)
-    manifest["permissions"] = [p for p in manifest["permissions"] if p != "sidePanel"]
+    manifest["permissions"] = [p for p in manifest["permissions"] if p not in ("sidePanel", "webRequest")]
 else:
     sys.exit(f"unknown browser {browser!r}: chrome or firefox")
 with open(dest, "w", encoding="utf-8") as f:

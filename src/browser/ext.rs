@@ -31,6 +31,14 @@ extern "C" {
     pub type ExtEvent;
     #[wasm_bindgen(method, js_name = addListener)]
     pub fn add_listener(this: &ExtEvent, f: &Function);
+    /// `addListener(f, filter, extraInfoSpec)`, for the `webRequest` events.
+    #[wasm_bindgen(method, js_name = addListener, catch)]
+    pub fn add_listener_filtered(
+        this: &ExtEvent,
+        f: &Function,
+        filter: &JsValue,
+        extra_info: &JsValue,
+    ) -> Result<(), JsValue>;
 
     #[wasm_bindgen(js_namespace = ["browser", "runtime"], js_name = connect, catch)]
     fn runtime_connect(info: &JsValue) -> Result<Port, JsValue>;
@@ -45,6 +53,19 @@ extern "C" {
     fn runtime_get_manifest() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = ["browser", "runtime"], js_name = getBrowserInfo)]
     pub static GET_BROWSER_INFO: JsValue;
+}
+
+/// `webRequest.onHeadersReceived`, where the browser offers `webRequest` (only Chromium's
+/// package asks for the permission: see `tools/manifest.py`).
+pub fn web_request_on_headers_received() -> Option<ExtEvent> {
+    let get = |o: &JsValue, key: &str| {
+        js_sys::Reflect::get(o, &key.into())
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let browser = get(&js_sys::global(), "browser")?;
+    let event = get(&get(&browser, "webRequest")?, "onHeadersReceived")?;
+    Some(event.unchecked_into())
 }
 
 impl Port {

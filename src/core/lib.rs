@@ -11,6 +11,7 @@
 //! - [`storage_keys`]: every key kept in extension storage;
 //! - [`jivochat`]: JivoChat mode's decisions about the real loader;
 //! - [`checks`]: integration checks, judging a page's log against the Widget API reference;
+//! - [`content_build`]: which build of the content bundle a page's CSP lets Chromium run;
 //! - [`phrase`]: sentences the core makes that a surface says in its reader's language;
 //! - [`session`]: a tab's session as a JSON file and an HTML report;
 //! - [`view`]: the DOM-free view models of the extension's surfaces.
@@ -19,6 +20,7 @@
 
 pub mod api;
 pub mod checks;
+pub mod content_build;
 pub mod event_log;
 pub mod jivochat;
 pub mod page_gate;

@@ -359,6 +359,20 @@ pub mod runtime {
     /// The name a content script gives its `runtime.connect` port.
     pub const PORT_NAME: &str = "content";
 
+    /// The name Chromium's content loader (`src/content/loader.js`) gives its port: it sends
+    /// one [`LoadContent`], and the background injects the content build the page's policies
+    /// allow ([`crate::content_build`]).
+    pub const LOADER_PORT_NAME: &str = "content-loader";
+
+    /// The content loader's one message: what the page's document says of its policies.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct LoadContent {
+        /// The `content` of each `<meta http-equiv="Content-Security-Policy">` in the
+        /// document (the background saw the headers itself).
+        pub meta_policies: Vec<String>,
+    }
+
     use std::num::NonZeroU64;
 
     use super::{Mode, PageStatus};

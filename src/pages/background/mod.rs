@@ -5,6 +5,7 @@
 //! module synchronously), so events that woke the worker are not missed; everything it must
 //! remember lives in storage.
 
+mod content_loader;
 mod logs;
 mod registry;
 mod sandbox_store;
@@ -72,6 +73,7 @@ pub fn start_background() {
     let on_removed = Closure::<dyn FnMut(i32)>::new(|tab: i32| {
         BG.with(|bg| bg.borrow_mut().tabs.remove(tab));
         logs::remove(tab);
+        content_loader::forget(tab);
     });
     ext::TABS_ON_REMOVED.with(|e| e.add_listener(on_removed.as_ref().unchecked_ref()));
     on_removed.forget();
@@ -90,6 +92,7 @@ pub fn start_background() {
     });
     ext::ON_INSTALLED.with(|e| e.add_listener(on_installed.as_ref().unchecked_ref()));
     on_installed.forget();
+    content_loader::listen();
 
     spawn_local(load_settings());
     spawn_local(load_managed());
@@ -247,6 +250,7 @@ pub(crate) async fn probe_loader(url: &str) -> String {
 fn on_connect(port: Port) {
     match port.name().as_str() {
         runtime::PORT_NAME => tabs::on_content_port(port),
+        runtime::LOADER_PORT_NAME => content_loader::on_loader_port(port),
         popup::PORT_NAME => tabs::on_popup_port(port),
         _ => port.disconnect(),
     }

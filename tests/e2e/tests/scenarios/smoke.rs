@@ -14,8 +14,10 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
+use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
+use e2e::server::Response;
 use jwi_core::api::Callback;
 use serde_json::{json, Value};
 
@@ -27,6 +29,7 @@ pub const SCENARIOS: &[Scenario] = &[
     scenario!(options_page_shows_form),
     scenario!(inject_into_an_unmatched_tab_from_the_popup),
     scenario!(history_misuse_behaves_as_without_the_extension),
+    scenario!(each_page_runs_the_content_build_its_csp_allows),
 ];
 
 /// Site rules matching `/plain.html` and everything under `/strict/`, but not `/unmatched.html`
@@ -191,5 +194,91 @@ fn history_misuse_behaves_as_without_the_extension(ctx: &mut Ctx) -> Result<()> 
         without["own"] == "page says no" && without["frozen"] == "?frozen",
         "probe: {without}"
     );
+    Ok(())
+}
+
+/// Chromium runs the real WebAssembly on a page whose CSP lets a content script compile it,
+/// and the wasm2js build where a policy (header or `<meta>`, enforced or report-only) would
+/// refuse or report it; Firefox runs the real WebAssembly everywhere. On every page the
+/// sandbox answers and the page sees no CSP violation.
+fn each_page_runs_the_content_build_its_csp_allows(ctx: &mut Ctx) -> Result<()> {
+    // default-src 'self', not 'none': Firefox reports its own favicon request to the page.
+    const STRICT: &str = "default-src 'self'; script-src 'self'";
+    // (path, header, policy, <meta> policy, Chromium's build)
+    let cases = [
+        ("/plain-csp-none.html", None, None, "wasm"),
+        (
+            "/plain-csp-header.html",
+            Some(("Content-Security-Policy", STRICT)),
+            None,
+            "wasm2js",
+        ),
+        (
+            "/plain-csp-wasm.html",
+            Some((
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'",
+            )),
+            None,
+            "wasm",
+        ),
+        ("/plain-csp-meta.html", None, Some(STRICT), "wasm2js"),
+        (
+            "/plain-csp-report-only.html",
+            Some(("Content-Security-Policy-Report-Only", STRICT)),
+            None,
+            "wasm2js",
+        ),
+    ];
+    ctx.server.route(
+        "/plain-csp-recorder.js",
+        Response::js(
+            "window.violations = [];\
+             document.addEventListener('securitypolicyviolation', e =>\
+               window.violations.push(e.violatedDirective + ' ' + e.blockedURI));",
+        ),
+    );
+    use_sandbox_settings(ctx)?;
+    for (path, header, meta, chromium_build) in cases {
+        let meta = meta
+            .map(|p| format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{p}\">"))
+            .unwrap_or_default();
+        let page = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{meta}\
+             <script src=\"/plain-csp-recorder.js\"></script><title>CSP {path}</title></head>\
+             <body><h1>{path}</h1></body></html>"
+        );
+        let response = match header {
+            Some((name, value)) => Response::html(page).header(name, value),
+            None => Response::html(page),
+        };
+        ctx.server.route(path, response);
+        let url = ctx.url(path);
+        ctx.goto(&url)?;
+        ctx.wait_for_js(
+            "return typeof jivo_api === 'object' && jivo_api.getUnreadMessagesCount() === 0;",
+            STATUS_TIMEOUT,
+        )
+        .with_context(|| format!("the sandbox answering on {path}"))?;
+        let tab = ctx.tab_id_of(&url)?;
+        let build = ctx.ext_eval(
+            "return api.scripting.executeScript({ target: { tabId: arguments[0] },\
+               func: () => globalThis.jwiContentBuild ?? null }).then(r => r[0].result);",
+            vec![json!(tab)],
+        )?;
+        let expected = match ctx.kind() {
+            BrowserKind::Chromium => chromium_build,
+            BrowserKind::Firefox => "wasm",
+        };
+        ensure!(
+            build == expected,
+            "{path}: the {build} build ran, not {expected}"
+        );
+        let violations = ctx.eval("return window.violations;")?;
+        ensure!(
+            violations == json!([]),
+            "{path}: the page saw CSP violations {violations}"
+        );
+    }
     Ok(())
 }
