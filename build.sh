@@ -199,20 +199,24 @@ build_bundles() {
     echo 'wasm_bindgen.start_content();'
     echo '})();'
   } > "$DIST/chrome/content/wasm2js.js"
-  # The real wasm, embedded, instantiated synchronously: Chrome's other build, and Firefox's
-  # content script (Firefox does not apply the page's CSP to content-script wasm).
+  # The real wasm: Chrome's other build, and Firefox's content script (Firefox does not apply
+  # the page's CSP to content-script wasm). The glue compiles content_bg.wasm as it streams in
+  # from the package (a web-accessible resource, at a per-session URL in Chromium), off the
+  # page's main thread; the page parses no copy of it as a JS string.
   {
     echo '(() => {'
     echo '"use strict";'
     echo 'globalThis.browser ??= chrome;'
-    embed_base64 CONTENT_WASM "$work/content/content_bg.wasm"
-    wasm_bytes_function
     cat "$work/content/content.js"
-    echo 'wasm_bindgen.initSync({ module: wasmBytes(CONTENT_WASM) });'
-    echo 'globalThis.jwiContentBuild = "wasm";'
-    echo 'wasm_bindgen.start_content();'
+    echo 'wasm_bindgen({ module_or_path: browser.runtime.getURL("content/content_bg.wasm") }).then(() => {'
+    echo '  globalThis.jwiContentBuild = "wasm";'
+    echo '  wasm_bindgen.start_content();'
+    echo '});'
     echo '})();'
   } > "$DIST/chrome/content/wasm.js"
+  for b in "${BROWSERS[@]}"; do
+    cp "$work/content/content_bg.wasm" "$DIST/$b/content/content_bg.wasm"
+  done
   cp "$DIST/chrome/content/wasm.js" "$DIST/firefox/content/content.js"
 
   step "Building the extension-pages bundle (background, popup, options)"
@@ -256,7 +260,7 @@ report_sizes() {
   step "Sizes"
   printf '    %-44s %10s %10s\n' "file" "raw bytes" "gzip -9"
   for b in "${BROWSERS[@]}"; do
-    for f in content/content.js content/wasm.js content/wasm2js.js shim.js pages/pages_wasm.js pages/pages.js; do
+    for f in content/content.js content/wasm.js content/wasm2js.js content/content_bg.wasm shim.js pages/pages_wasm.js pages/pages.js; do
       [ -f "$DIST/$b/$f" ] || continue
       printf '    %-44s %10s %10s\n' "$b/$f" "$(wc -c < "$DIST/$b/$f")" "$(gzip -9c "$DIST/$b/$f" | wc -c)"
     done

@@ -8,7 +8,9 @@ Chromium runs `background.service_worker` and has no `browser_specific_settings`
 `background.scripts` as an event page and needs `browser_specific_settings.gecko`. The side panel
 is Chromium's `side_panel` with the `sidePanel` permission, and Firefox's `sidebar_action`.
 `webRequest` is Chromium's only: its background reads a page's CSP headers to choose the
-content build (docs/architecture.md); Firefox always runs the real wasm."""
+content build (docs/architecture.md); Firefox always runs the real wasm. The content wasm is a
+web-accessible resource at a per-session URL (`use_dynamic_url`) in Chromium; Firefox's
+extension URLs hold a random per-install id already, and it does not read that key."""
 import json, sys
 
 browser, source, dest = sys.argv[1:4]
@@ -23,6 +25,8 @@ elif browser == "firefox":
     manifest["background"] = {"scripts": background["scripts"]}
     manifest.pop("side_panel", None)
     manifest["permissions"] = [p for p in manifest["permissions"] if p not in ("sidePanel", "webRequest")]
+    for resources in manifest.get("web_accessible_resources", []):
+        resources.pop("use_dynamic_url", None)
 else:
     sys.exit(f"unknown browser {browser!r}: chrome or firefox")
 with open(dest, "w", encoding="utf-8") as f:

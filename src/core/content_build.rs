@@ -198,3 +198,22 @@ mod loader_tests {
         assert_eq!(sent.meta_policies, ["script-src 'self'"]);
     }
 }
+
+/// What the manifest lets a page reach (docs/security.md, "What the page can reach").
+#[cfg(test)]
+mod manifest_tests {
+    #[test]
+    fn a_page_can_reach_only_the_content_wasm_at_a_per_session_url() {
+        let manifest: serde_json::Value =
+            serde_json::from_str(include_str!("../../manifest.json")).unwrap();
+        assert!(manifest.get("externally_connectable").is_none());
+        assert_eq!(
+            manifest["web_accessible_resources"],
+            serde_json::json!([{
+                "resources": ["content/content_bg.wasm"],
+                "matches": ["http://*/*", "https://*/*"],
+                "use_dynamic_url": true
+            }])
+        );
+    }
+}

@@ -14,8 +14,8 @@
 //! - **first script** is the page's first script's `performance.now()`; **DCL** is
 //!   `domContentLoadedEventStart`; both from navigation start.
 //! - **parsed**: Chromium: the `length` of every script the page's renderer parsed from the
-//!   extension (`Debugger.scriptParsed`, shim included), on the normal page and under the strict
-//!   CSP of `/strict/`; Firefox reports no such event to WebDriver, so there it is the size of
+//!   extension (`Debugger.scriptParsed`, shim included), and of every WebAssembly module it
+//!   compiled ("+ N wasm"), on the normal page and under the strict CSP of `/strict/`; Firefox reports no such event to WebDriver, so there it is the size of
 //!   the files it injects (the shim and the content bundle).
 //! - **memory**: Chromium: the private memory (`smaps_rollup`) of the new renderer of a fresh
 //!   host, and its JS heap plus array buffers after a GC; Firefox: the resident unique memory of
@@ -256,8 +256,9 @@ fn tab_devtools(browser: &Browser) -> Result<devtools::WebSocket> {
     devtools::WebSocket::connect(&addr, &devtools::ws_path(&ws)?)
 }
 
-/// Bytes of extension script the page's renderer parsed for one load of `path` (Chromium).
-fn parsed_bytes(browser: &Browser, server: &Server, host: &str, path: &str) -> Result<u64> {
+/// Bytes of extension script, and of WebAssembly, the page's renderer parsed for one load of
+/// `path` (Chromium). The page-cost pages have no wasm of their own.
+fn parsed_bytes(browser: &Browser, server: &Server, host: &str, path: &str) -> Result<Parsed> {
     // A same-site page first, so the load measured stays in the renderer the debugger is on.
     let before = if path.starts_with("/strict/") {
         "/strict/page-cost-unmatched.html"
@@ -271,19 +272,41 @@ fn parsed_bytes(browser: &Browser, server: &Server, host: &str, path: &str) -> R
     load(browser, &on_host(server, host, path), false, true)?;
     socket.collect(Duration::from_millis(1500))?;
     let prefix = browser.extension_url("");
-    let bytes = socket
+    let mut parsed = Parsed::default();
+    for e in socket
         .events
         .iter()
         .filter(|e| e["method"] == "Debugger.scriptParsed")
-        .filter(|e| {
-            e["params"]["url"]
-                .as_str()
-                .is_some_and(|u| u.starts_with(&prefix))
-        })
-        .filter_map(|e| e["params"]["length"].as_u64())
-        .sum();
+    {
+        let length = e["params"]["length"].as_u64().unwrap_or(0);
+        if e["params"]["scriptLanguage"] == "WebAssembly" {
+            parsed.wasm += length;
+        } else if e["params"]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&prefix))
+        {
+            parsed.js += length;
+        }
+    }
     let _ = socket.call("Debugger.disable", json!({}));
-    Ok(bytes)
+    Ok(parsed)
+}
+
+/// What a page's renderer parsed of the extension, in bytes.
+#[derive(Default)]
+struct Parsed {
+    js: u64,
+    wasm: u64,
+}
+
+impl std::fmt::Display for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{:.0}", self.js as f64 / 1024.0)?;
+        if self.wasm > 0 {
+            write!(f, " + {:.0} wasm", self.wasm as f64 / 1024.0)?;
+        }
+        Ok(())
+    }
 }
 
 /// Sizes of the files the browser injects into a matched page (Firefox).
@@ -464,11 +487,7 @@ fn measure(browser: &Browser, server: &Server, mode: Mode) -> Result<Row> {
                 &format!("strict-{run}.test"),
                 "/strict/page-cost.html",
             )?;
-            format!(
-                "{:.0} / {:.0}",
-                normal as f64 / 1024.0,
-                strict as f64 / 1024.0
-            )
+            format!("{normal} / {strict}")
         }
         BrowserKind::Firefox => {
             format!(
@@ -594,6 +613,6 @@ pub fn table() -> Result<()> {
             result?;
         }
     }
-    println!("Memory: Chromium the private memory of the fresh host's renderer / its JS heap + array buffers after a GC; Firefox the resident unique memory of its content process. KB parsed: Chromium Debugger.scriptParsed lengths of the extension's scripts; Firefox the injected files' sizes.");
+    println!("Memory: Chromium the private memory of the fresh host's renderer / its JS heap + array buffers after a GC; Firefox the resident unique memory of its content process. KB parsed: Chromium Debugger.scriptParsed lengths of the extension's scripts, + the WebAssembly compiled; Firefox the injected files' sizes.");
     Ok(())
 }
