@@ -16,10 +16,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use jwi_core::api::call::{ApiCall, RawCall, Reply};
 use jwi_core::api::{Callback, Method};
+use jwi_core::content_build::ContentBuild;
 use jwi_core::event_log::{ChunkKey, Entry, Event, Export, ImportError, PageId};
 use jwi_core::protocol::page::{FromPage, HistoryKind, ToPage};
 use jwi_core::protocol::popup::{FromPopup, ToPopup};
-use jwi_core::protocol::runtime::{CallId, FromContent, SequencedEvent, ToContent};
+use jwi_core::protocol::runtime::{CallId, FromContent, LoadContent, SequencedEvent, ToContent};
 use jwi_core::protocol::{decode, encode, limits, DecodeError, PageStatus};
 use jwi_core::settings::{EffectiveSettings, Settings, MAX_DOCUMENT_BYTES, PATHS};
 use jwi_core::site_rule::{SiteRule, SiteRuleError, UrlError, WebUrl};
@@ -505,6 +506,7 @@ fn every_message_type(text: &str) -> Result<(), TestCaseError> {
     decodes_soundly::<ToPopup>(text, limits::RUNTIME_MESSAGE_BYTES)?;
     decodes_soundly::<RawCall>(text, limits::RUNTIME_MESSAGE_BYTES)?;
     decodes_soundly::<ApiCall>(text, limits::RUNTIME_MESSAGE_BYTES)?;
+    decodes_soundly::<LoadContent>(text, limits::RUNTIME_MESSAGE_BYTES)?;
     Ok(())
 }
 
@@ -556,6 +558,8 @@ fn random_text_never_panics_any_decoder() {
             let _ = Settings::from_json(&text);
             let _ = SiteRule::parse(&text);
             let _ = WebUrl::parse(&text);
+            // A page's CSP header or <meta> policy, whatever it holds.
+            let _ = ContentBuild::choose(&[text.as_str()], &[text.as_str()]);
             if let Ok(e) = Export::parse(&text) {
                 prop_assert_eq!(Export::parse(&e.to_json()), Ok(e));
             }

@@ -10,9 +10,10 @@ const SHIM_ID: &str = "jwi-shim";
 const CHANNEL_ID: &str = "jwi-channel";
 const CONTENT_ID: &str = "jwi-content";
 
-/// The content bundle. Each browser's package holds its own build under this one name:
-/// Chromium applies the page's CSP to content-script WebAssembly, so its package has the
-/// wasm2js build; Firefox's has the real wasm (see docs/architecture.md).
+/// The content script. Each browser's package holds its own under this one name: Chromium
+/// applies the page's CSP to content-script WebAssembly, so its package has a loader that has
+/// the background inject the build the page allows (`content_loader`); Firefox's is the real
+/// wasm's glue (see docs/architecture.md, "The content script and page CSP").
 const CONTENT_FILE: &str = "content/content.js";
 
 /// The registrations the settings call for.

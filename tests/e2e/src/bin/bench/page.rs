@@ -15,8 +15,9 @@
 //!   `domContentLoadedEventStart`; both from navigation start.
 //! - **parsed**: Chromium: the `length` of every script the page's renderer parsed from the
 //!   extension (`Debugger.scriptParsed`, shim included), and of every WebAssembly module it
-//!   compiled ("+ N wasm"), on the normal page and under the strict CSP of `/strict/`; Firefox reports no such event to WebDriver, so there it is the size of
-//!   the files it injects (the shim and the content bundle).
+//!   compiled ("+ N wasm"), on the normal page and under the strict CSP of `/strict/`;
+//!   Firefox reports no such event to WebDriver, so there it is the size of the files it
+//!   injects (the shim and the content script) and of the wasm they compile.
 //! - **memory**: Chromium: the private memory (`smaps_rollup`) of the new renderer of a fresh
 //!   host, and its JS heap plus array buffers after a GC; Firefox: the resident unique memory of
 //!   the fresh host's content process (`ChromeUtils.requestProcInfo`).
@@ -309,12 +310,14 @@ impl std::fmt::Display for Parsed {
     }
 }
 
-/// Sizes of the files the browser injects into a matched page (Firefox).
-fn injected_file_bytes(dir: &std::path::Path) -> u64 {
-    ["shim.js", "content/content.js"]
-        .iter()
-        .map(|f| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0))
-        .sum()
+/// Sizes of the files the browser injects into a matched page, and of the wasm it compiles
+/// (Firefox).
+fn injected_file_bytes(dir: &std::path::Path) -> Parsed {
+    let size = |f: &str| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
+    Parsed {
+        js: size("shim.js") + size("content/content.js"),
+        wasm: size("content/content_bg.wasm"),
+    }
 }
 
 /// Private memory of a process, from `/proc/PID/smaps_rollup`, in bytes.
@@ -490,10 +493,7 @@ fn measure(browser: &Browser, server: &Server, mode: Mode) -> Result<Row> {
             format!("{normal} / {strict}")
         }
         BrowserKind::Firefox => {
-            format!(
-                "{:.0} (files)",
-                injected_file_bytes(browser.extension_dir()) as f64 / 1024.0
-            )
+            format!("{} (files)", injected_file_bytes(browser.extension_dir()))
         }
     };
     let delays = delays(browser, server, mode, &run)?;
