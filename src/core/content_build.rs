@@ -14,7 +14,7 @@
 //! assert!(allows_wasm(["default-src 'self'; script-src 'self' 'wasm-unsafe-eval'"]));
 //! assert!(!allows_wasm(["default-src 'none'; script-src 'self'"]));
 //! assert_eq!(ContentBuild::choose(&["script-src 'self'"], &[]), ContentBuild::Wasm2js);
-//! assert_eq!(ContentBuild::choose(&[], &[]), ContentBuild::Wasm);
+//! assert_eq!(ContentBuild::choose::<&str>(&[], &[]), ContentBuild::Wasm);
 //! ```
 
 /// The most policies, and the longest policy, a decision reads; a page past either gets the

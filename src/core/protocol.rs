@@ -476,12 +476,13 @@ pub mod runtime {
     }
 
     /// What the background sends to a content script.
+    ///
+    /// Externally tagged (`{"config":{…}}`), unlike the other messages: both ends are this
+    /// crate, and serde decodes an internally tagged enum by buffering the whole message first,
+    /// code the content script would carry for every type nested in it (docs/architecture.md,
+    /// "What a matched page pays").
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(
-        rename_all = "camelCase",
-        rename_all_fields = "camelCase",
-        tag = "type"
-    )]
+    #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
     pub enum ToContent {
         /// The answer to `Hello`: how this page is to be run.
         Config(Box<PageConfig>),
