@@ -170,8 +170,9 @@
   //   * a tag applies to the statement after it, up to the first line ending in `;` or `}`.
   // The test decodes every sample as the Rust type and encodes it back unchanged (so its names
   // and shapes are the Rust ones), checks that every `"key":` this statement writes and every
-  // field it reads with own(…) is in its samples, that every `"type":"…"` written and every
-  // `type === '…'` read is tagged, and that the samples name every variant of FromPage and
+  // field it reads with own(…) is in its samples, that every message written (FromPage is
+  // externally tagged: '{"history":{…}}') and every `type === '…'` read (ToPage keeps its
+  // "type") is tagged, and that the samples name every variant of FromPage and
   // ToPage. It also checks CALLBACKS, API_METHODS and CALLBACK_STYLE against the Rust names.
   // Tags are comments: they change nothing the shim does.
   const node = apply(createElement, doc, ['span']);
@@ -231,8 +232,8 @@
     }
     const unsent = queue.unsent;
     queue.head = queue.tail = queue.chars = queue.unsent = 0;
-    // from-page: {"type":"batch","messages":[{"type":"history","kind":"push"}],"unsent":12}
-    dispatchNow('{"type":"batch","messages":[' + body + ']' + (unsent ? ',"unsent":' + unsent : '') + '}');
+    // from-page: {"batch":{"messages":[{"history":{"kind":"push"}}],"unsent":12}}
+    dispatchNow('{"batch":{"messages":[' + body + ']' + (unsent ? ',"unsent":' + unsent : '') + '}}');
   }
 
   function dispatchNow(json) {
@@ -293,8 +294,8 @@
   }
 
   function readyMessage() {
-    // from-page: {"type":"ready","jivoApiPresent":false}
-    return '{"type":"ready","jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}';
+    // from-page: {"ready":{"jivoApiPresent":false}}
+    return '{"ready":{"jivoApiPresent":' + (apiSlot.value !== undefined && !apiSlot.ours) + '}}';
   }
 
   // Any message but `claimed` connects; `connected` is the one the content script sends for
@@ -322,8 +323,8 @@
   function record(name, args) {
     try {
       if (full()) return countUnsent();
-      // from-page: {"type":"callback","name":"jivo_onChangeState","args":["chat",{"$function":true}]}
-      send('{"type":"callback","name":' + stringify(name) + ',"args":' + wireArgs(args) + '}');
+      // from-page: {"callback":{"name":"jivo_onChangeState","args":["chat",{"$function":true}]}}
+      send('{"callback":{"name":' + stringify(name) + ',"args":' + wireArgs(args) + '}}');
     } catch (_) { /* ignore */ }
   }
 
@@ -348,8 +349,8 @@
   const errorOf = getOwnPropertyDescriptor(ErrorEvent.prototype, 'error').get;
 
   function sendThrew(name, message) {
-    // from-page: {"type":"callbackThrew","name":"jivo_onOpen","message":"boom"}
-    send('{"type":"callbackThrew","name":' + stringify(name) + ',"message":' + str(message) + '}');
+    // from-page: {"callbackThrew":{"name":"jivo_onOpen","message":"boom"}}
+    send('{"callbackThrew":{"name":' + stringify(name) + ',"message":' + str(message) + '}}');
   }
 
   function noteThrow(name) {
@@ -378,8 +379,8 @@
     if (connected) return;
     try {
       const src = apply(scriptSrcOf, apply(targetOf, e, []), []);
-      // from-page: {"type":"scriptFailed","src":"https://code.jivosite.com/widget/abc"}
-      if (src) send('{"type":"scriptFailed","src":' + str(src) + '}');
+      // from-page: {"scriptFailed":{"src":"https://code.jivosite.com/widget/abc"}}
+      if (src) send('{"scriptFailed":{"src":' + str(src) + '}}');
     } catch (_) { /* not a script element */ }
   }
 
@@ -477,9 +478,9 @@
           apply(wmGet, ourWrappers, [v]) !== undefined) return;
       definitionsLeft--;
       const script = atTop ? currentScriptUrl() : '';
-      // from-page: {"type":"handlerDefined","name":"jivo_onOpen","script":"https://shop.example/app.js"}
-      // from-page: {"type":"handlerDefined","name":"jivo_onOpen"}
-      send('{"type":"handlerDefined","name":' + stringify(name) + (script ? ',"script":' + str(script) : '') + '}');
+      // from-page: {"handlerDefined":{"name":"jivo_onOpen","script":"https://shop.example/app.js"}}
+      // from-page: {"handlerDefined":{"name":"jivo_onOpen"}}
+      send('{"handlerDefined":{"name":' + stringify(name) + (script ? ',"script":' + str(script) : '') + '}}');
     } catch (_) { /* never into page code */ }
   }
 
@@ -508,10 +509,10 @@
   function recordCall(method, args, returned) {
     try {
       if (full()) return countUnsent();
-      // from-page: {"type":"apiCalled","method":"open","args":[{"start":"chat"}],"returned":{"result":"ok"}}
-      // from-page: {"type":"apiCalled","method":"jivo_init","args":[]}
-      send('{"type":"apiCalled","method":' + stringify(method) + ',"args":' + wireArgs(args) +
-        (returned === undefined ? '' : ',"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL })) + '}');
+      // from-page: {"apiCalled":{"method":"open","args":[{"start":"chat"}],"returned":{"result":"ok"}}}
+      // from-page: {"apiCalled":{"method":"jivo_init","args":[]}}
+      send('{"apiCalled":{"method":' + stringify(method) + ',"args":' + wireArgs(args) +
+        (returned === undefined ? '' : ',"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL })) + '}}');
     } catch (_) { /* ignore */ }
   }
 
@@ -579,8 +580,8 @@
         // The page's own widget (a loader, not the sandbox) defined its API: say so once.
         if (v !== undefined && !slot.ours && !siteApiSent && connected) {
           siteApiSent = true;
-          // from-page: {"type":"siteApi"}
-          try { send('{"type":"siteApi"}'); } catch (_) { /* ignore */ }
+          // from-page: {"siteApi":{}}
+          try { send('{"siteApi":{}}'); } catch (_) { /* ignore */ }
         }
       },
     }));
@@ -593,8 +594,8 @@
   function sendRemoved() {
     if (removalsLeft <= 0) return;
     removalsLeft--;
-    // from-page: {"type":"widgetRemoved","how":"globals"}
-    send('{"type":"widgetRemoved","how":"globals"}');
+    // from-page: {"widgetRemoved":{"how":"globals"}}
+    send('{"widgetRemoved":{"how":"globals"}}');
   }
 
   // The page assigns `v` to window.jivo_api: a removal when the slot held a widget's API and `v`
@@ -646,15 +647,15 @@
     if (read !== undefined) {
       try {
         if (full()) countUnsent();
-        // from-page: {"type":"sandboxRead","method":"getUnreadMessagesCount","returned":3}
-        // from-page: {"type":"sandboxRead","method":"getUtm"}
-        else send('{"type":"sandboxRead","method":' + stringify(method) + (read ? ',"returned":' + read : '') + '}');
+        // from-page: {"sandboxRead":{"method":"getUnreadMessagesCount","returned":3}}
+        // from-page: {"sandboxRead":{"method":"getUtm"}}
+        else send('{"sandboxRead":{"method":' + stringify(method) + (read ? ',"returned":' + read : '') + '}}');
       } catch (_) { /* never into page code */ }
       return read ? parse(read) : undefined;
     }
     reply = null;
-    // from-page: {"type":"sandboxCall","method":"getVisitorNumber","args":[{"$function":true}]}
-    sendNow('{"type":"sandboxCall","method":' + stringify(method) + ',"args":' + wireArgs(args) + '}');
+    // from-page: {"sandboxCall":{"method":"getVisitorNumber","args":[{"$function":true}]}}
+    sendNow('{"sandboxCall":{"method":' + stringify(method) + ',"args":' + wireArgs(args) + '}}');
     const outcome = reply;
     reply = null;
     if (!outcome) return undefined;
@@ -723,13 +724,13 @@
   // No handler of the page's heard the load: the content script may call it again for a site
   // loader it holds back later (the page may define its handler together with that loader).
   function sendLoadUnheard() {
-    // from-page: {"type":"loadUnheard"}
-    try { send('{"type":"loadUnheard"}'); } catch (_) { /* ignore */ }
+    // from-page: {"loadUnheard":{}}
+    try { send('{"loadUnheard":{}}'); } catch (_) { /* ignore */ }
   }
 
   function callApi(id, method, args) {
-    // from-page: {"type":"apiResult","id":3,"outcome":{"returned":{"result":"ok"}}}
-    const answer = (outcome) => send('{"type":"apiResult","id":' + (id >>> 0) + ',"outcome":' + outcome + '}');
+    // from-page: {"apiResult":{"id":3,"outcome":{"returned":{"result":"ok"}}}}
+    const answer = (outcome) => send('{"apiResult":{"id":' + (id >>> 0) + ',"outcome":' + outcome + '}}');
     let target;
     let fn;
     if (method === 'jivo_init' || method === 'jivo_destroy') {
@@ -740,7 +741,7 @@
       fn = target ? reflectGet(target, method) : undefined;
     }
     if (typeof fn !== 'function') {
-      // from-page: {"type":"apiResult","id":3,"outcome":{"threw":"window.jivo_api.open is not a function"}}
+      // from-page: {"apiResult":{"id":3,"outcome":{"threw":"window.jivo_api.open is not a function"}}}
       answer('{"threw":' + str('window.' + (target === W ? method : 'jivo_api.' + method) + ' is not a function') + '}');
       return;
     }
@@ -756,8 +757,8 @@
     function finish() {
       if (done) return;
       done = true;
-      // from-page: {"type":"apiResult","id":3,"outcome":{"returned":{"result":"ok"},"callbackArgs":null}}
-      // from-page: {"type":"apiResult","id":4,"outcome":{"callbackArgs":[null,42]}}
+      // from-page: {"apiResult":{"id":3,"outcome":{"returned":{"result":"ok"},"callbackArgs":null}}}
+      // from-page: {"apiResult":{"id":4,"outcome":{"callbackArgs":[null,42]}}}
       answer('{' + (returned === undefined ? '' : '"returned":' + wire(returned, 0, { __proto__: null, left: MAX_TOTAL }) + ',') +
         '"callbackArgs":' + (callbackArgs || 'null') + '}');
     }
@@ -765,7 +766,7 @@
       returned = apply(fn, target, callArgs);
     } catch (err) {
       done = true;
-      // from-page: {"type":"apiResult","id":3,"outcome":{"threw":"boom"}}
+      // from-page: {"apiResult":{"id":3,"outcome":{"threw":"boom"}}}
       answer('{"threw":' + str(err && err.message !== undefined ? err.message : err) + '}');
       return;
     }
@@ -791,9 +792,9 @@
     const wrapped = {
       [name](data, unused) {
         const result = apply(original, this, arguments);
-        // from-page: {"type":"history","kind":"push"}
-        // from-page: {"type":"history","kind":"replace"}
-        try { send('{"type":"history","kind":"' + kind + '"}'); } catch (_) { /* ignore */ }
+        // from-page: {"history":{"kind":"push"}}
+        // from-page: {"history":{"kind":"replace"}}
+        try { send('{"history":{"kind":"' + kind + '"}}'); } catch (_) { /* ignore */ }
         return result;
       },
     }[name];

@@ -10,10 +10,11 @@
 //! - every sample decodes as the Rust type and encodes back to the same JSON (a `null` field
 //!   reads as absent), so its type name, field names and shapes are the Rust ones;
 //! - every `"key":` a tagged statement writes and every field it reads with `own(…, 'f')` is
-//!   in its samples, and its `"type":"…"` / `type === '…'` is its samples' type, so a sample
-//!   cannot drift from the code it stands for;
-//! - every `"type":"…"` written and every `type === '…'` read anywhere is in a tagged
-//!   statement, so no message escapes the check;
+//!   in its samples, and the variant it writes (`'{"history":{'`: `FromPage` is externally
+//!   tagged) or reads (`type === '…'`: `ToPage` keeps its `type`) is its samples' variant, so a
+//!   sample cannot drift from the code it stands for;
+//! - every message written and every `type === '…'` read anywhere is in a tagged statement, so
+//!   no message escapes the check;
 //! - the samples name every variant of [`FromPage`] and [`ToPage`], so a variant the shim
 //!   never sends or never handles is noticed;
 //! - the shim's `CALLBACKS`, `API_METHODS` and `CALLBACK_STYLE` are exactly the Rust names.
@@ -146,17 +147,32 @@ fn every_to_page() -> Vec<ToPage> {
     all
 }
 
-/// The `type` tag each value serialises with.
+/// The variant a message names: a [`FromPage`]'s one key (it is externally tagged,
+/// `{"history":{…}}`), a [`ToPage`]'s `type`.
+fn variant_of(message: &Value) -> Option<String> {
+    if let Some(ty) = message["type"].as_str() {
+        return Some(ty.to_owned());
+    }
+    match message.as_object() {
+        Some(m) if m.len() == 1 => m.keys().next().cloned(),
+        _ => None,
+    }
+}
+
+/// The variant each value serialises as.
 fn type_names<T: Serialize>(values: &[T]) -> BTreeSet<String> {
     values
         .iter()
-        .map(|v| {
-            serde_json::to_value(v).unwrap()["type"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
+        .map(|v| variant_of(&serde_json::to_value(v).unwrap()).unwrap())
         .collect()
+}
+
+/// Whether a JS string literal starts a [`FromPage`] message: `{"variant":{`.
+fn starts_from_page(lit: &str) -> Option<String> {
+    let rest = lit.strip_prefix("{\"")?;
+    let (name, rest) = rest.split_once('"')?;
+    (rest.starts_with(":{") && !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| name.to_owned())
 }
 
 /// Which way a tagged message goes.
@@ -290,23 +306,18 @@ fn json_strings(text: &str) -> Vec<(String, bool)> {
     out
 }
 
-/// The keys written and the `type` values written by a statement's JSON literals.
+/// The keys written and the message variants written (`'{"history":{'`) by a statement's
+/// JSON literals.
 fn written_keys_and_types(code: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut keys = BTreeSet::new();
     let mut types = BTreeSet::new();
     for lit in js_literals(code) {
-        let strings = json_strings(&lit);
-        for (i, (s, is_key)) in strings.iter().enumerate() {
-            if *is_key {
-                keys.insert(s.clone());
-                if s == "type" {
-                    if let Some((t, false)) = strings.get(i + 1) {
-                        types.insert(t.clone());
-                    }
-                }
+        for (s, is_key) in json_strings(&lit) {
+            if is_key {
+                keys.insert(s);
             }
         }
-        // `"type":"history","kind":"' + kind + '"}'`: the type is closed, the last value not.
+        types.extend(starts_from_page(&lit));
     }
     (keys, types)
 }
@@ -402,7 +413,7 @@ fn check_sample<T: DeserializeOwned + Serialize>(
     }
     let mut keys = BTreeSet::new();
     all_keys(&parsed, &mut keys);
-    let ty = parsed["type"].as_str().unwrap_or_default().to_owned();
+    let ty = variant_of(&parsed).unwrap_or_default();
     Some((ty, keys))
 }
 
@@ -480,7 +491,9 @@ fn check(shim: &str) -> Vec<String> {
     // No message outside the convention.
     for (i, line) in shim.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
-        let writes_type = js_literals(code).iter().any(|l| l.contains("\"type\":\""));
+        let writes_type = js_literals(code)
+            .iter()
+            .any(|l| l.contains("\"type\":\"") || starts_from_page(l).is_some());
         if (writes_type || code.contains("type === '")) && !covered_lines.contains(&i) {
             problems.push(format!(
                 "shim.js:{}: a message is written or read here without a from-page/to-page tag",
@@ -578,8 +591,8 @@ fn changed(from: &str, to: &str) -> String {
 #[test]
 fn a_field_renamed_in_the_shim_code_alone_fails() {
     let shim = changed(
-        r#"return '{"type":"ready","jivoApiPresent":'"#,
-        r#"return '{"type":"ready","apiPresent":'"#,
+        r#"return '{"ready":{"jivoApiPresent":'"#,
+        r#"return '{"ready":{"apiPresent":'"#,
     );
     assert!(!check(&shim).is_empty());
 }
@@ -587,8 +600,8 @@ fn a_field_renamed_in_the_shim_code_alone_fails() {
 #[test]
 fn a_field_renamed_in_a_sample_alone_fails() {
     let shim = changed(
-        r#"// from-page: {"type":"ready","jivoApiPresent":false}"#,
-        r#"// from-page: {"type":"ready","apiPresent":false}"#,
+        r#"// from-page: {"ready":{"jivoApiPresent":false}}"#,
+        r#"// from-page: {"ready":{"apiPresent":false}}"#,
     );
     assert!(!check(&shim).is_empty());
 }
@@ -596,14 +609,11 @@ fn a_field_renamed_in_a_sample_alone_fails() {
 #[test]
 fn a_type_renamed_in_the_shim_alone_fails() {
     let shim = changed(
-        r#"sendNow('{"type":"sandboxCall","method":'"#,
-        r#"sendNow('{"type":"sandboxInvoke","method":'"#,
+        r#"sendNow('{"sandboxCall":{"method":'"#,
+        r#"sendNow('{"sandboxInvoke":{"method":'"#,
     );
     assert!(!check(&shim).is_empty());
-    let shim = changed(
-        r#"dispatchNow('{"type":"batch","#,
-        r#"dispatchNow('{"type":"bunch","#,
-    );
+    let shim = changed(r#"dispatchNow('{"batch":{"#, r#"dispatchNow('{"bunch":{"#);
     assert!(!check(&shim).is_empty());
     let shim = changed("(type === 'checkApi')", "(type === 'checkAPI')");
     assert!(!check(&shim).is_empty());
@@ -612,7 +622,7 @@ fn a_type_renamed_in_the_shim_alone_fails() {
 #[test]
 fn an_untagged_message_fails() {
     let shim = changed(
-        "// from-page: {\"type\":\"callbackThrew\",\"name\":\"jivo_onOpen\",\"message\":\"boom\"}\n",
+        "// from-page: {\"callbackThrew\":{\"name\":\"jivo_onOpen\",\"message\":\"boom\"}}\n",
         "",
     );
     assert!(!check(&shim).is_empty());

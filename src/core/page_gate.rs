@@ -37,12 +37,12 @@
 //! use jwi_core::page_gate::{DropReason, Limits, PageGate};
 //!
 //! let mut gate = PageGate::new(Limits { burst: 2, per_second: 10, ..Limits::DEFAULT });
-//! let history = r#"{"type":"history","kind":"push"}"#;
+//! let history = r#"{"history":{"kind":"push"}}"#;
 //! assert!(gate.admit(0.0, history).is_ok());
-//! assert_eq!(gate.admit(0.0, r#"{"type":"evil"}"#).unwrap_err(), DropReason::Malformed);
+//! assert_eq!(gate.admit(0.0, r#"{"evil":{}}"#).unwrap_err(), DropReason::Malformed);
 //! assert_eq!(gate.admit(0.0, history).unwrap_err(), DropReason::RateLimited); // the burst is spent
 //! assert!(gate.admit(100.0, history).is_ok()); // 100 ms at 10 a second: one more
-//! let call = r#"{"type":"sandboxCall","method":"getUnreadMessagesCount","args":[]}"#;
+//! let call = r#"{"sandboxCall":{"method":"getUnreadMessagesCount","args":[]}}"#;
 //! assert!(!gate.admit(100.0, call).unwrap().log); // answered over the rate, not logged
 //! let report = gate.take_report().unwrap();
 //! assert_eq!((report.malformed, report.rate_limited, report.unlogged), (1, 1, 1));
@@ -58,10 +58,16 @@ use crate::protocol::{decode, limits, DecodeError};
 
 /// How the shim starts every batch's text (`extension/shim.js`, `flush`): the prefix that sends
 /// a text to [`PageGate::pass`]'s batch path.
-const BATCH_PREFIX: &str = r#"{"type":"batch","#;
+const BATCH_PREFIX: &str = r#"{"batch":{"#;
 
 /// A batch read only to count it, when the bucket is empty: its messages are skipped over, not
 /// decoded.
+#[derive(Deserialize)]
+struct BatchCountMessage {
+    batch: BatchCount,
+}
+
+/// See [`BatchCountMessage`].
 #[derive(Deserialize)]
 struct BatchCount {
     messages: Vec<IgnoredAny>,
@@ -72,7 +78,7 @@ struct BatchCount {
 /// How the shim starts every synchronous sandbox call's text (`extension/shim.js`,
 /// `sandboxCall`): the one prefix the gate reads before deciding to parse a message over the
 /// rate limit.
-const SANDBOX_CALL_PREFIX: &str = r#"{"type":"sandboxCall","#;
+const SANDBOX_CALL_PREFIX: &str = r#"{"sandboxCall":{"#;
 
 /// A message the gate let through.
 #[derive(Clone, Debug, PartialEq)]
@@ -291,7 +297,7 @@ impl PageGate {
             if text.len() > self.limits.batch_bytes {
                 return dropped(self, DropReason::TooLarge);
             }
-            let Ok(batch) = serde_json::from_str::<BatchCount>(text) else {
+            let Ok(BatchCountMessage { batch }) = serde_json::from_str(text) else {
                 return dropped(self, DropReason::Malformed);
             };
             let over = batch.messages.len() as u64;
@@ -424,7 +430,7 @@ impl PageGate {
 mod tests {
     use super::*;
 
-    const HISTORY: &str = r#"{"type":"history","kind":"push"}"#;
+    const HISTORY: &str = r#"{"history":{"kind":"push"}}"#;
 
     fn small() -> PageGate {
         PageGate::new(Limits {
@@ -481,11 +487,11 @@ mod tests {
     #[test]
     fn oversized_and_malformed_messages_are_told_apart_and_counted() {
         let mut gate = small();
-        let big = format!(r#"{{"type":"history","kind":"{}"}}"#, "x".repeat(100));
+        let big = format!(r#"{{"history":{{"kind":"{}"}}}}"#, "x".repeat(100));
         assert_eq!(gate.admit(0.0, &big), Err(DropReason::TooLarge));
         assert_eq!(gate.admit(10.0, "not json"), Err(DropReason::Malformed));
         assert_eq!(
-            gate.admit(20.0, r#"{"type":"history","kind":"push","x":1}"#),
+            gate.admit(20.0, r#"{"history":{"kind":"push","x":1}}"#),
             Err(DropReason::Malformed)
         );
         assert_eq!(
@@ -500,7 +506,7 @@ mod tests {
         );
     }
 
-    const CALL: &str = r#"{"type":"sandboxCall","method":"getUtm","args":[]}"#;
+    const CALL: &str = r#"{"sandboxCall":{"method":"getUtm","args":[]}}"#;
 
     #[test]
     fn synchronous_sandbox_calls_are_answered_over_the_rate_but_not_logged() {
@@ -516,10 +522,10 @@ mod tests {
         // Everything else over the rate is still dropped, unparsed.
         assert_eq!(gate.admit(0.0, HISTORY), Err(DropReason::RateLimited));
         // A text that only starts like a call is held to the rate (or is malformed).
-        let forged = r#"{"type":"sandboxCall","type":"history","kind":"push"}"#;
+        let forged = r#"{"sandboxCall":{},"history":{"kind":"push"}}"#;
         assert!(gate.admit(0.0, forged).is_err());
         assert_eq!(
-            gate.admit(0.0, r#"{"type":"sandboxCall","#),
+            gate.admit(0.0, r#"{"sandboxCall":{"#),
             Err(DropReason::Malformed)
         );
         let report = gate.take_report().unwrap();
@@ -531,7 +537,7 @@ mod tests {
 
     fn batch(messages: &[&str], unsent: u32) -> String {
         format!(
-            r#"{{"type":"batch","messages":[{}],"unsent":{unsent}}}"#,
+            r#"{{"batch":{{"messages":[{}],"unsent":{unsent}}}}}"#,
             messages.join(",")
         )
     }
@@ -548,7 +554,7 @@ mod tests {
     #[test]
     fn a_batch_is_opened_in_order_and_its_unsent_count_is_missed() {
         let mut gate = big();
-        let callback = r#"{"type":"callback","name":"jivo_onOpen","args":[]}"#;
+        let callback = r#"{"callback":{"name":"jivo_onOpen","args":[]}}"#;
         let passed = gate.pass(0.0, &batch(&[HISTORY, callback], 7));
         let kinds: Vec<_> = passed
             .messages
@@ -577,7 +583,7 @@ mod tests {
         let mut gate = big();
         let _ = gate.pass(0.0, &batch(&[HISTORY, HISTORY, HISTORY], 0));
         // Messages that would not even decode: counted by the rate, unread.
-        let passed = gate.pass(0.0, &batch(&[r#"{"type":"evil"}"#, "1", "[]"], 5));
+        let passed = gate.pass(0.0, &batch(&[r#"{"evil":{}}"#, "1", "[]"], 5));
         assert!(passed.messages.is_empty());
         assert_eq!(passed.missed, 8);
         let report = gate.take_report().unwrap();
@@ -586,7 +592,7 @@ mod tests {
             (3, 5, 0)
         );
         // Not a batch at all, over the rate: one malformed text.
-        let passed = gate.pass(0.0, r#"{"type":"batch","nope":1}"#);
+        let passed = gate.pass(0.0, r#"{"batch":{"nope":1}}"#);
         assert_eq!((passed.messages.len(), passed.missed), (0, 1));
         assert_eq!(gate.dropped().malformed, 1);
     }
@@ -602,16 +608,15 @@ mod tests {
         let passed = gate.pass(0.0, &batch(&[&inner, CALL, HISTORY], 0));
         assert_eq!((passed.messages.len(), passed.missed), (1, 2));
         assert_eq!(gate.dropped().malformed, 2);
-        // A batch sent as a single message (not the shim's prefix) is malformed too.
-        let reordered = r#"{"messages":[],"type":"batch"}"#;
+        // A batch sent as a single message (not the shim's exact prefix) is malformed too.
+        let reordered = r#"{ "batch":{"messages":[]}}"#;
         assert_eq!(gate.admit(10.0, reordered), Err(DropReason::Malformed));
         assert_eq!(gate.pass(20.0, reordered).missed, 1);
     }
 
     #[test]
     fn reads_in_a_batch_over_the_rate_are_unlogged_not_dropped() {
-        const READ: &str =
-            r#"{"type":"sandboxRead","method":"getUnreadMessagesCount","returned":0}"#;
+        const READ: &str = r#"{"sandboxRead":{"method":"getUnreadMessagesCount","returned":0}}"#;
         let mut gate = big();
         let passed = gate.pass(0.0, &batch(&[READ, READ, READ, READ, HISTORY], 0));
         assert_eq!((passed.messages.len(), passed.missed), (3, 2));
@@ -700,7 +705,7 @@ mod proptests {
             let mut passed = 0u64;
             for gap in &gaps {
                 now += gap;
-                if gate.admit(now, r#"{"type":"history","kind":"replace"}"#).is_ok_and(|a| a.log) {
+                if gate.admit(now, r#"{"history":{"kind":"replace"}}"#).is_ok_and(|a| a.log) {
                     passed += 1;
                 }
             }

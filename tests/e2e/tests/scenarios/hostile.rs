@@ -252,15 +252,15 @@ fn an_observed_on_demand_handshake_gives_no_more_than_the_api_and_bad_messages_a
     // Bad messages on the real channel.
     ctx.eval(
         "observer.send('not json');\
-         observer.send('{\"type\":\"evil\"}');\
-         observer.send('{\"type\":\"history\",\"kind\":\"push\",\"extra\":1}');\
-         observer.send({type: 'callback', name: 'jivo_onOpen', args: []});\
-         observer.send('{\"type\":\"callback\",\"name\":\"jivo_onOpen\",\"args\":[\"' + 'x'.repeat(100000) + '\"]}');\
+         observer.send('{\"evil\":{}}');\
+         observer.send('{\"history\":{\"kind\":\"push\",\"extra\":1}}');\
+         observer.send({callback: {name: 'jivo_onOpen', args: []}});\
+         observer.send('{\"callback\":{\"name\":\"jivo_onOpen\",\"args\":[\"' + 'x'.repeat(100000) + '\"]}}');\
          return null;",
     )?;
     // A well-formed one: recorded as if the page had called its own jivo_onOpen.
     ctx.eval(
-        "observer.send('{\"type\":\"callback\",\"name\":\"jivo_onOpen\",\"args\":[\"through-the-node\"]}'); return null;",
+        "observer.send('{\"callback\":{\"name\":\"jivo_onOpen\",\"args\":[\"through-the-node\"]}}'); return null;",
     )?;
     let log = wait_log(ctx, tab, "the drop marker", |log| {
         !drop_markers(log).is_empty()
@@ -315,7 +315,7 @@ fn a_page_answering_an_on_demand_handshake_itself_gets_only_its_own_tab_log(
         )
     })?;
     // The page answers like a shim would; the content script starts the sandbox through it.
-    ctx.eval("observer.send('{\"type\":\"ready\",\"jivoApiPresent\":false}'); return null;")?;
+    ctx.eval("observer.send('{\"ready\":{\"jivoApiPresent\":false}}'); return null;")?;
     ctx.wait_for_js(
         "return observer.toPage.some((m) => m.includes('installSandboxApi'));",
         TIMEOUT,
@@ -327,8 +327,8 @@ fn a_page_answering_an_on_demand_handshake_itself_gets_only_its_own_tab_log(
     );
     ctx.eval(
         "jivo_onOpen('called-by-the-page');\
-         observer.send('{\"type\":\"callback\",\"name\":\"jivo_onClose\",\"args\":[\"made-up\"]}');\
-         observer.send('{\"type\":\"settings\"}');\
+         observer.send('{\"callback\":{\"name\":\"jivo_onClose\",\"args\":[\"made-up\"]}}');\
+         observer.send('{\"settings\":{}}');\
          return null;",
     )?;
     let log = wait_log(
