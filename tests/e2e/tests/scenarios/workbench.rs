@@ -804,8 +804,26 @@ fn row_copies_as_code_and_console_sends_anyway(ctx: &mut Ctx) -> Result<()> {
         vec![json!(id)],
     )?;
     ctx.press_keys(&[e2e::browser::keys::ENTER])?;
-    ctx.wait_for_element(&format!("#log-list li[data-id='{id}'] .log-code"), TIMEOUT)?;
-    ctx.press_keys(&[e2e::browser::keys::TAB, e2e::browser::keys::ENTER])?;
+    let button = format!("#log-list li[data-id='{id}'] .log-code");
+    ctx.wait_for_element(&button, TIMEOUT)?;
+    // The button is the next Tab stop, or the one after: a detail wider than the panel scrolls,
+    // and Firefox makes a scrolling element a Tab stop of its own.
+    let mut focused = false;
+    for _ in 0..2 {
+        ctx.press_keys(&[e2e::browser::keys::TAB])?;
+        focused = ctx.eval_with(
+            "return document.activeElement === document.querySelector(arguments[0]);",
+            vec![json!(button)],
+        )? == true;
+        if focused {
+            break;
+        }
+    }
+    ensure!(
+        focused,
+        "Tab from the expanded row does not reach its Copy as code button"
+    );
+    ctx.press_keys(&[e2e::browser::keys::ENTER])?;
     let code = ctx.wait_for_js("return window.copied;", TIMEOUT)?;
     let code = code.as_str().unwrap_or("").to_owned();
     ensure!(
