@@ -819,10 +819,15 @@ fn row_copies_as_code_and_console_sends_anyway(ctx: &mut Ctx) -> Result<()> {
             break;
         }
     }
-    ensure!(
-        focused,
-        "Tab from the expanded row does not reach its Copy as code button"
-    );
+    if !focused {
+        let at = ctx.eval(
+            "const a = document.activeElement;\
+             return a ? a.tagName + '.' + a.className + '#' + a.id : null;",
+        )?;
+        anyhow::bail!(
+            "Tab from the expanded row does not reach its Copy as code button (focus: {at})"
+        );
+    }
     ctx.press_keys(&[e2e::browser::keys::ENTER])?;
     let code = ctx.wait_for_js("return window.copied;", TIMEOUT)?;
     let code = code.as_str().unwrap_or("").to_owned();
