@@ -23,8 +23,8 @@ use jwi_browser::ext::{self, Port};
 use jwi_core::content_build::{ContentBuild, MAX_POLICIES};
 use jwi_core::protocol::runtime::LoadContent;
 
-use super::decode_from;
 use super::sandbox_store::origin_of;
+use super::{decode_from, tabs};
 
 /// The CSP headers of the last top-level response a tab received.
 struct Headers {
@@ -56,31 +56,36 @@ pub fn listen() {
     }
 }
 
+/// Runs for every top-level http(s) response in the browser, matched or not: it reads only the
+/// tab, the URL and the CSP headers' values, not the whole details object.
 fn on_headers(details: JsValue) {
-    let details = ext::from_js(&details);
-    let (Some(tab), Some(url)) = (details["tabId"].as_i64(), details["url"].as_str()) else {
+    let tab = ext::prop(&details, &["tabId"])
+        .and_then(|t| t.as_f64())
+        .filter(|t| *t >= 0.0 && *t <= f64::from(i32::MAX));
+    let (Some(tab), Some(url)) = (
+        tab,
+        ext::prop(&details, &["url"]).and_then(|u| u.as_string()),
+    ) else {
         return;
     };
-    let Ok(tab) = i32::try_from(tab) else { return };
-    if tab < 0 {
-        return;
-    }
-    let policies: Vec<String> = details["responseHeaders"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let headers: js_sys::Array = ext::prop(&details, &["responseHeaders"])
+        .map(JsCast::unchecked_into)
+        .unwrap_or_default();
+    let policies: Vec<String> = headers
+        .iter()
         .filter(|h| {
-            h["name"].as_str().is_some_and(|n| {
-                n.eq_ignore_ascii_case("content-security-policy")
-                    || n.eq_ignore_ascii_case("content-security-policy-report-only")
-            })
+            ext::prop(h, &["name"])
+                .and_then(|n| n.as_string())
+                .is_some_and(|n| {
+                    n.eq_ignore_ascii_case("content-security-policy")
+                        || n.eq_ignore_ascii_case("content-security-policy-report-only")
+                })
         })
-        .filter_map(|h| h["value"].as_str().map(str::to_owned))
+        .filter_map(|h| ext::prop(&h, &["value"]).and_then(|v| v.as_string()))
         // One more than the decision reads, so that a page past the bound is still past it.
         .take(MAX_POLICIES + 1)
         .collect();
-    let url = url.to_owned();
-    SEEN.with(|s| s.borrow_mut().insert(tab, Headers { url, policies }));
+    SEEN.with(|s| s.borrow_mut().insert(tab as i32, Headers { url, policies }));
 }
 
 /// Forgets a closed tab's headers.
@@ -103,37 +108,36 @@ fn choose(tab: i32, url: &str, metas: &[String]) -> ContentBuild {
 /// A loader's port: one [`LoadContent`], answered by injecting the chosen build into the
 /// loader's document; the port is then closed.
 pub fn on_loader_port(port: Port) {
-    let sender = ext::from_js(&port.sender());
-    let tab = sender["tab"]["id"]
-        .as_i64()
-        .and_then(|t| i32::try_from(t).ok());
-    let url = sender["url"].as_str().unwrap_or_default().to_owned();
-    let Some(tab) = tab else {
+    let Some(tab) = tabs::sender_tab(&port) else {
         port.disconnect();
         return;
     };
-    let target = match sender["documentId"].as_str() {
+    let sender = port.sender();
+    let url = ext::prop(&sender, &["url"])
+        .and_then(|u| u.as_string())
+        .unwrap_or_default();
+    let target = match ext::prop(&sender, &["documentId"]).and_then(|d| d.as_string()) {
         Some(document) => json!({ "tabId": tab, "documentIds": [document] }),
-        None => json!({ "tabId": tab, "frameIds": [sender["frameId"].as_i64().unwrap_or(0)] }),
+        None => {
+            let frame = ext::prop(&sender, &["frameId"]).and_then(|f| f.as_f64());
+            json!({ "tabId": tab, "frameIds": [frame.unwrap_or(0.0) as i64] })
+        }
     };
     let reply_port = port.clone();
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
-        let port = reply_port.clone();
+    // The loader sends one message: the listener is freed once it has run.
+    let on_message = Closure::once_into_js(move |msg: JsValue| {
         // A message that does not decode (a page can make its <meta> policies larger than the
         // message limit) gets the build that runs under any policy.
         let build = match decode_from::<LoadContent>(&msg) {
             Some(load) => choose(tab, &url, &load.meta_policies),
             None => ContentBuild::Wasm2js,
         };
-        let target = target.clone();
         spawn_local(async move {
             inject(&target, build).await;
-            port.disconnect();
+            reply_port.disconnect();
         });
     });
-    port.on_message()
-        .add_listener(on_message.as_ref().unchecked_ref());
-    on_message.forget();
+    port.on_message().add_listener(on_message.unchecked_ref());
 }
 
 /// Injects `build` into `target`.

@@ -109,11 +109,8 @@ fn answer(call: &CallInFlight, outcome: Reply) {
     );
 }
 
-fn sender_tab(port: &Port) -> Option<i32> {
-    let sender = port.sender();
-    let tab = js_sys::Reflect::get(&sender, &"tab".into()).ok()?;
-    js_sys::Reflect::get(&tab, &"id".into())
-        .ok()?
+pub(super) fn sender_tab(port: &Port) -> Option<i32> {
+    ext::prop(&port.sender(), &["tab", "id"])?
         .as_f64()
         .map(|id| id as i32)
 }

@@ -56,13 +56,12 @@ pub fn start_panel() {
 
 /// `devtools.inspectedWindow.tabId`, when the page runs inside DevTools.
 fn inspected_tab() -> Option<i32> {
-    let browser = js_sys::Reflect::get(&js_sys::global(), &"browser".into()).ok()?;
-    let devtools = js_sys::Reflect::get(&browser, &"devtools".into()).ok()?;
-    let window = js_sys::Reflect::get(&devtools, &"inspectedWindow".into()).ok()?;
-    js_sys::Reflect::get(&window, &"tabId".into())
-        .ok()?
-        .as_f64()
-        .map(|id| id as i32)
+    jwi_browser::ext::prop(
+        &js_sys::global(),
+        &["browser", "devtools", "inspectedWindow", "tabId"],
+    )?
+    .as_f64()
+    .map(|id| id as i32)
 }
 
 /// A message from the background.
