@@ -100,16 +100,19 @@ ensure_test_tools() {
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
-# Builds the crate for wasm32 with one feature set; prints the path of the .wasm.
+# Builds the given crates for wasm32 in one cargo run (their final link-time optimisations
+# then run side by side, one per core: 110 → 92 s from a clean target, 2026-12-06); prints the
+# directory of the .wasm files.
 cargo_wasm() {
-  local crate="$1"
+  local packages=() crate
+  for crate in "$@"; do packages+=(-p "$crate"); done
   # MVP code (no reference types, no bulk memory) for every bundle: wasm2js needs it for the
   # content bundle, and one set of RUSTFLAGS keeps one build cache (std included) for all.
   local flags="-C target-cpu=mvp"
   if [ "$WASM_TOOLCHAIN" = rustup ]; then
     RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" \
-      cargo build -q --release --lib --target wasm32-unknown-unknown -p "$crate" \
-      || die "wasm build ($crate) failed"
+      cargo build -q --release --lib --target wasm32-unknown-unknown "${packages[@]}" \
+      || die "wasm build ($*) failed"
   else
     # The bundles are crates of their own (the workspace), so rustc's MIR inliner stops at the
     # jwi-core boundary unless told otherwise: letting it inline across crates, as it did when
@@ -118,12 +121,12 @@ cargo_wasm() {
     flags="$flags -Zcross-crate-inline-threshold=always"
     RUSTFLAGS="$flags" CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=rust-lld \
-      /usr/bin/cargo build -q --release --lib --target wasm32-unknown-unknown -p "$crate" \
+      /usr/bin/cargo build -q --release --lib --target wasm32-unknown-unknown "${packages[@]}" \
         -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
         -Zpanic-immediate-abort --config 'profile.release.panic="immediate-abort"' \
-      || die "wasm build ($crate) failed"
+      || die "wasm build ($*) failed"
   fi
-  echo "$WASM_TARGET_DIR/wasm32-unknown-unknown/release/${crate//-/_}.wasm"
+  echo "$WASM_TARGET_DIR/wasm32-unknown-unknown/release"
 }
 
 # wasm-bindgen (no-modules glue) + wasm-opt -Oz into $2/$3.js and $2/$3_bg.wasm.
@@ -157,13 +160,19 @@ build_bundles() {
   local work="$DIST/.work"
   rm -rf "$work" && mkdir -p "$work"
 
-  step "Building the content bundle (Rust → wasm, and → JS with wasm2js for Chrome)"
-  local wasm
-  wasm="$(cargo_wasm jwi-content)"
-  bindgen "$wasm" "$work/content" content
+  step "Building the content and extension-pages crates (Rust → wasm)"
+  local wasm_dir
+  wasm_dir="$(cargo_wasm jwi-content jwi-pages)"
+
+  step "The content bundle (wasm-bindgen, and → JS with wasm2js for Chrome) and the pages bundle"
+  bindgen "$wasm_dir/jwi_content.wasm" "$work/content" content
   # Chrome: wasm2js turns the module into asm.js-style JS; the glue gets a stand-in
   # WebAssembly.Module/Instance (a lexical shadow, nothing global) whose exports are asmFunc's.
-  wasm2js -Oz "$work/content/content_bg.wasm" -o "$work/content/asm.mjs" || die "wasm2js failed"
+  # It runs on one core while the pages bundle is bound and optimised on the other.
+  wasm2js -Oz "$work/content/content_bg.wasm" -o "$work/content/asm.mjs" &
+  local wasm2js_pid=$!
+  bindgen "$wasm_dir/jwi_pages.wasm" "$work/pages" pages
+  wait "$wasm2js_pid" || die "wasm2js failed"
   # Keep the module body (helpers and asmFunc); drop its ES-module imports and the exports that
   # follow the instantiation line — the glue instantiates it instead.
   grep -q '^var retasmFunc = asmFunc(' "$work/content/asm.mjs" || die "unexpected wasm2js output"
@@ -219,9 +228,7 @@ build_bundles() {
   done
   cp "$DIST/chrome/content/wasm.js" "$DIST/firefox/content/content.js"
 
-  step "Building the extension-pages bundle (background, popup, options)"
-  wasm="$(cargo_wasm jwi-pages)"
-  bindgen "$wasm" "$work/pages" pages
+  # The pages bundle (background, popup, options, panels), bound and optimised above.
   for b in "${BROWSERS[@]}"; do
     cp "$work/pages/pages.js" "$DIST/$b/pages/pages.js"
     {
