@@ -58,6 +58,8 @@ const DRIVER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Window size for every session, so screenshots and layout are the same everywhere.
 const WINDOW_SIZE: (u32, u32) = (1280, 900);
+/// The page-load timeout of a new browser's first command ([`DRIVER_TIMEOUT`] after it).
+const FIRST_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which browser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -1183,12 +1185,18 @@ impl Browser {
             group: driver.group.take(),
             temp_dir,
         };
+        // The first command waits on the first tab's renderer, which in Chromium sometimes
+        // never answers: give it a short page-load timeout, so the launch fails in 10 s
+        // and is retried, rather than after the 30 s every later command may take.
         browser
             .session
-            .set_timeouts(DRIVER_TIMEOUT, DRIVER_TIMEOUT)?;
+            .set_timeouts(DRIVER_TIMEOUT, FIRST_COMMAND_TIMEOUT)?;
         browser
             .session
             .set_window_size(WINDOW_SIZE.0, WINDOW_SIZE.1)?;
+        browser
+            .session
+            .set_timeouts(DRIVER_TIMEOUT, DRIVER_TIMEOUT)?;
         Ok(browser)
     }
 }

@@ -22,6 +22,12 @@ use std::path::{Path, PathBuf};
 
 use browser::BrowserKind;
 
+/// `siteWidget.graceMs` for scenarios whose pages have no JivoChat of their own and whose
+/// subject is not the grace period: ours is injected this long after the window's `load`
+/// instead of the default 1.5 s, which every such JivoChat-mode page would otherwise wait out
+/// (about 80 s of each browser's run). Scenarios about sites' own widgets keep the default.
+pub const SHORT_GRACE_MS: u32 = 100;
+
 /// Where failure screenshots and driver logs go: `tests/e2e/artifacts/` (ignored by git).
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts")

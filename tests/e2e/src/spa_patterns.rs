@@ -419,6 +419,7 @@ pub fn settings(server: &Server, mode: Mode, settle_ms: u32, marker: &str) -> Va
     if mode == Mode::JivoChat {
         settings["widgetId"] = json!(WIDGET_ID);
         settings["loaderUrl"] = json!(server.url("/loader/{id}.js"));
+        settings["siteWidget"] = json!({ "graceMs": crate::SHORT_GRACE_MS });
     }
     settings
 }

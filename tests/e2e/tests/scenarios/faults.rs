@@ -15,6 +15,7 @@ use e2e::popup_port::{self, clip, entries, wait_log};
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use e2e::server::Response;
+use e2e::SHORT_GRACE_MS;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -110,6 +111,7 @@ fn use_jivochat(ctx: &Ctx, loader_url: &str, timeout_ms: u32) -> Result<()> {
         "loaderUrl": loader_url,
         "loaderTimeoutMs": timeout_ms,
         "sites": ["http://127.0.0.1/jivochat-*", "http://127.0.0.1/strict/*"],
+        "siteWidget": { "graceMs": SHORT_GRACE_MS },
     }))
 }
 

@@ -10,6 +10,7 @@ use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use e2e::server::Response;
+use e2e::SHORT_GRACE_MS;
 use jwi_core::api::Callback;
 use serde_json::{json, Value};
 
@@ -52,6 +53,7 @@ fn use_jivochat(ctx: &Ctx, loader_path: &str, timeout_ms: u32) -> Result<()> {
         "loaderUrl": format!("{}{}", ctx.server.origin(), loader_path),
         "loaderTimeoutMs": timeout_ms,
         "sites": ["http://127.0.0.1/jivochat-*", "http://127.0.0.1/strict/*"],
+        "siteWidget": { "graceMs": SHORT_GRACE_MS },
     }))
 }
 
@@ -463,6 +465,7 @@ fn loader_network_error_is_reported(ctx: &mut Ctx) -> Result<()> {
         "widgetId": WIDGET_ID,
         "loaderUrl": "http://127.0.0.1:9/loader/{id}.js",
         "sites": ["http://127.0.0.1/jivochat-*", "http://127.0.0.1/strict/*"],
+        "siteWidget": { "graceMs": SHORT_GRACE_MS },
     }))?;
     failure_reason(ctx, "/jivochat-none.html", "network error")
 }
@@ -483,6 +486,7 @@ fn loader_blocked_by_csp_is_reported(ctx: &mut Ctx) -> Result<()> {
         "widgetId": WIDGET_ID,
         "loaderUrl": format!("{origin}/csp-loader/{{id}}.js"),
         "sites": ["http://127.0.0.1/jivochat-*", "http://127.0.0.1/strict/*"],
+        "siteWidget": { "graceMs": SHORT_GRACE_MS },
     }))?;
     failure_reason(ctx, "/strict/jivochat-none.html", "Content-Security-Policy")
 }
