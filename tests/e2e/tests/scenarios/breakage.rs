@@ -29,6 +29,7 @@ use e2e::browser::BrowserKind;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use e2e::server::Response;
+use e2e::SHORT_GRACE_MS;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -127,6 +128,7 @@ fn open(ctx: &Ctx, widget: Widget) -> Result<(String, f64)> {
                 "widgetId": WIDGET_ID,
                 "loaderUrl": format!("{}/loader/{{id}}.js", ctx.server.origin()),
                 "sites": SITES,
+                "siteWidget": { "graceMs": SHORT_GRACE_MS },
             }))?;
         }
     }
@@ -840,7 +842,7 @@ fn fifty_iframes(ctx: &mut Ctx, widget: Widget) -> Result<()> {
            else setTimeout(poll, 100);\
          };\
          poll();\
-         setTimeout(() => done('only ' + served.filter(([i]) => loaded.has(i)).length + ' of ' + served.length + ' served frames loaded'), 20000);",
+         setTimeout(() => done('only ' + served.filter(([i]) => loaded.has(i)).length + ' of ' + served.length + ' served frames loaded; not: ' + served.filter(([i]) => !loaded.has(i)).map(([i, k]) => { const f = document.querySelectorAll('iframe')[i]; let st; try { st = f.contentDocument && (f.contentDocument.readyState + ' ' + f.contentDocument.URL + ' ' + f.contentDocument.scripts.length); } catch (e) { st = String(e); } return i + ' ' + k + ' ' + st; }).join('; ')), 20000);",
     )?;
     ensure!(made == 50, "50 frames: {made}");
     // The frames get nothing of ours: no API names in any same-origin frame (site rules
