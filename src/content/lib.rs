@@ -47,8 +47,9 @@ struct Content {
     port_number: u32,
     status: PageStatus,
     config: Option<PageConfig>,
-    /// Whether the widget for this page was started (once per page).
-    widget_started: bool,
+    /// The mode the page's widget was started in (once per page): a later `Config` with
+    /// another mode changes nothing on the page until it is reloaded.
+    widget_mode: Option<Mode>,
     /// Calls made on the page's widget through the shim, by request id, until they answer.
     pending_calls: HashMap<u32, PageCall>,
     /// The last request id given to a call through the shim. This script issues them for its
@@ -70,7 +71,7 @@ impl Default for Content {
             port_number: 0,
             status: PageStatus::default(),
             config: None,
-            widget_started: false,
+            widget_mode: None,
             pending_calls: HashMap::new(),
             last_page_call: 0,
             gate: PageGate::new(Limits::DEFAULT),
@@ -399,11 +400,11 @@ fn schedule_drop_report() {
 fn maybe_start_widget() {
     let config = CONTENT.with(|c| {
         let mut c = c.borrow_mut();
-        if c.widget_started || !c.shim_ready {
+        if c.widget_mode.is_some() || !c.shim_ready {
             return None;
         }
         let config = c.config.clone()?;
-        c.widget_started = true;
+        c.widget_mode = Some(config.mode);
         Some(config)
     });
     let Some(config) = config else { return };
@@ -431,8 +432,13 @@ fn api_present() -> bool {
     CONTENT.with(|c| c.borrow().api_present)
 }
 
+/// The page's mode: the one its widget was started in, else the latest `Config`'s (a
+/// background restarted after a mode change sends the new one, but the page keeps its widget).
 fn current_mode() -> Option<Mode> {
-    CONTENT.with(|c| c.borrow().config.as_ref().map(|c| c.mode))
+    CONTENT.with(|c| {
+        let c = c.borrow();
+        c.widget_mode.or(c.config.as_ref().map(|c| c.mode))
+    })
 }
 
 fn set_status(status: PageStatus) {
