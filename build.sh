@@ -100,12 +100,17 @@ ensure_test_tools() {
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
-# Builds the given crates for wasm32 in one cargo run (their final link-time optimisations
+# Builds the given crates (and cargo flags) for wasm32 in one cargo run (their final link-time optimisations
 # then run side by side, one per core: 110 → 92 s from a clean target, 2026-12-06); prints the
 # directory of the .wasm files.
 cargo_wasm() {
   local packages=() crate
-  for crate in "$@"; do packages+=(-p "$crate"); done
+  for crate in "$@"; do
+    case "$crate" in
+      -*) packages+=("$crate") ;;  # a cargo flag (--no-default-features)
+      *) packages+=(-p "$crate") ;;
+    esac
+  done
   # MVP code (no reference types, no bulk memory) for every bundle: wasm2js needs it for the
   # content bundle, and one set of RUSTFLAGS keeps one build cache (std included) for all.
   local flags="-C target-cpu=mvp"
@@ -156,6 +161,76 @@ wasm_bytes_function() {
 # synchronously in its first turn).
 BROWSERS=(chrome firefox)
 
+# wasm2js of the bound content module $1/$2_bg.wasm, made ready to be inlined into a page
+# script: $1/asm.js. Chrome's build for pages whose CSP refuses WebAssembly.
+content_wasm2js() {
+  local dir="$1" name="$2"
+  wasm2js -Oz "$dir/${name}_bg.wasm" -o "$dir/asm.mjs" || return 1
+  # Keep the module body (helpers and asmFunc); drop its ES-module imports and the exports that
+  # follow the instantiation line — the glue instantiates it instead.
+  grep -q '^var retasmFunc = asmFunc(' "$dir/asm.mjs" || die "unexpected wasm2js output"
+  sed -e '/^import /d' -e '/^var retasmFunc = asmFunc(/,$d' "$dir/asm.mjs" > "$dir/asm.js"
+  # wasm2js grows memory into a new ArrayBuffer and leaves the old one attached, but
+  # wasm-bindgen's glue refreshes its cached byte view only when the old buffer is detached
+  # (as real wasm leaves it). Grow with ArrayBuffer.prototype.transfer, which copies and
+  # detaches: without this, the first memory growth corrupts every later string.
+  local grow='var newBuffer = new ArrayBuffer(newPages << 16);'
+  grep -qF "$grow" "$dir/asm.js" || die "unexpected wasm2js memory growth code"
+  local copy='newHEAP8.set(HEAP8);'
+  grep -qF "$copy" "$dir/asm.js" || die "unexpected wasm2js memory growth code"
+  sed -i -e "s|$grow|var newBuffer = buffer.transfer(newPages << 16);|" -e "s|$copy||" "$dir/asm.js"
+  # Every page parses this file: drop wasm2js's indentation (a third of its bytes). Safe for
+  # its output, which has no template literals or multi-line strings.
+  grep -q '`' "$dir/asm.js" && die "unexpected template literal in the wasm2js output"
+  sed -i -e 's/^[[:space:]]*//' "$dir/asm.js"
+}
+
+# The page scripts of one content build ($2: content, the whole bundle, or jivochat, the
+# JivoChat-mode build without the sandbox), from its bound module in $1, named as
+# jwi_core::content_build names them; $3 is the file prefix ("" or "jivochat-").
+content_scripts() {
+  local dir="$1" name="$2" prefix="$3"
+  # Chrome, for pages whose CSP refuses WebAssembly: the glue gets a stand-in
+  # WebAssembly.Module/Instance (a lexical shadow, nothing global) whose exports are asmFunc's.
+  {
+    echo '(() => {'
+    echo '"use strict";'
+    echo 'globalThis.browser ??= chrome;'
+    cat "$dir/asm.js"
+    echo 'function AsmModule() {}'
+    echo 'function AsmInstance(module, imports) { this.exports = asmFunc(imports); }'
+    echo 'const WebAssembly = { Module: AsmModule, Instance: AsmInstance };'
+    cat "$dir/$name.js"
+    echo 'wasm_bindgen.initSync({ module: new AsmModule() });'
+    echo "globalThis.jwiContentBuild = \"${prefix}wasm2js\";"
+    echo 'wasm_bindgen.start_content();'
+    echo '})();'
+  } > "$DIST/chrome/content/${prefix}wasm2js.js"
+  # The real wasm: Chrome's other build, and Firefox's content script (Firefox does not apply
+  # the page's CSP to content-script wasm). The glue compiles the module as it streams in
+  # from the package (a web-accessible resource, at a per-session URL in Chromium), off the
+  # page's main thread; the page parses no copy of it as a JS string.
+  {
+    echo '(() => {'
+    echo '"use strict";'
+    echo 'globalThis.browser ??= chrome;'
+    cat "$dir/$name.js"
+    echo "wasm_bindgen({ module_or_path: browser.runtime.getURL(\"content/${name}_bg.wasm\") }).then(() => {"
+    echo "  globalThis.jwiContentBuild = \"${prefix}wasm\";"
+    echo '  wasm_bindgen.start_content();'
+    echo '});'
+    echo '})();'
+  } > "$DIST/chrome/content/${prefix}wasm.js"
+  for b in "${BROWSERS[@]}"; do
+    cp "$dir/${name}_bg.wasm" "$DIST/$b/content/${name}_bg.wasm"
+  done
+  # Firefox registers the real wasm's glue itself; Chrome registers the loader, which has the
+  # background inject the build the page's CSP allows (src/content/loader.js,
+  # src/pages/background/content_loader.rs).
+  cp "$DIST/chrome/content/${prefix}wasm.js" "$DIST/firefox/content/$name.js"
+  cp src/content/loader.js "$DIST/chrome/content/$name.js"
+}
+
 build_bundles() {
   local work="$DIST/.work"
   rm -rf "$work" && mkdir -p "$work"
@@ -163,70 +238,24 @@ build_bundles() {
   step "Building the content and extension-pages crates (Rust → wasm)"
   local wasm_dir
   wasm_dir="$(cargo_wasm jwi-content jwi-pages)"
-
-  step "The content bundle (wasm-bindgen, and → JS with wasm2js for Chrome) and the pages bundle"
-  bindgen "$wasm_dir/jwi_content.wasm" "$work/content" content
-  # Chrome: wasm2js turns the module into asm.js-style JS; the glue gets a stand-in
-  # WebAssembly.Module/Instance (a lexical shadow, nothing global) whose exports are asmFunc's.
-  # It runs on one core while the pages bundle is bound and optimised on the other.
-  wasm2js -Oz "$work/content/content_bg.wasm" -o "$work/content/asm.mjs" &
+  cp "$wasm_dir/jwi_content.wasm" "$work/jwi_content.wasm"
+  bindgen "$work/jwi_content.wasm" "$work/content" content
+  # wasm2js runs on one core while the next builds use the other.
+  content_wasm2js "$work/content" content &
   local wasm2js_pid=$!
+
+  # The JivoChat-mode build: the content crate without its `sandbox` feature, for pages in
+  # JivoChat mode (a sixth smaller). Its own cargo run: one run builds a crate once.
+  step "Building the JivoChat-mode content crate (no sandbox) and binding the bundles"
+  cargo_wasm jwi-content --no-default-features >/dev/null
+  bindgen "$wasm_dir/jwi_content.wasm" "$work/jivochat" jivochat
+  content_wasm2js "$work/jivochat" jivochat &
+  local jivochat_pid=$!
   bindgen "$wasm_dir/jwi_pages.wasm" "$work/pages" pages
-  wait "$wasm2js_pid" || die "wasm2js failed"
-  # Keep the module body (helpers and asmFunc); drop its ES-module imports and the exports that
-  # follow the instantiation line — the glue instantiates it instead.
-  grep -q '^var retasmFunc = asmFunc(' "$work/content/asm.mjs" || die "unexpected wasm2js output"
-  sed -e '/^import /d' -e '/^var retasmFunc = asmFunc(/,$d' "$work/content/asm.mjs" > "$work/content/asm.js"
-  # wasm2js grows memory into a new ArrayBuffer and leaves the old one attached, but
-  # wasm-bindgen's glue refreshes its cached byte view only when the old buffer is detached
-  # (as real wasm leaves it). Grow with ArrayBuffer.prototype.transfer, which copies and
-  # detaches: without this, the first memory growth corrupts every later string.
-  local grow='var newBuffer = new ArrayBuffer(newPages << 16);'
-  grep -qF "$grow" "$work/content/asm.js" || die "unexpected wasm2js memory growth code"
-  local copy='newHEAP8.set(HEAP8);'
-  grep -qF "$copy" "$work/content/asm.js" || die "unexpected wasm2js memory growth code"
-  sed -i -e "s|$grow|var newBuffer = buffer.transfer(newPages << 16);|" -e "s|$copy||" "$work/content/asm.js"
-  # Every page parses this file: drop wasm2js's indentation (a third of its bytes). Safe for
-  # its output, which has no template literals or multi-line strings.
-  grep -q '`' "$work/content/asm.js" && die "unexpected template literal in the wasm2js output"
-  sed -i -e 's/^[[:space:]]*//' "$work/content/asm.js"
-  # Chrome: the loader is the registered content script; the background injects one of the
-  # two builds into each page, the real wasm where the page's CSP allows it (src/content/loader.js,
-  # src/pages/background/content_loader.rs).
-  cp src/content/loader.js "$DIST/chrome/content/content.js"
-  {
-    echo '(() => {'
-    echo '"use strict";'
-    echo 'globalThis.browser ??= chrome;'
-    cat "$work/content/asm.js"
-    echo 'function AsmModule() {}'
-    echo 'function AsmInstance(module, imports) { this.exports = asmFunc(imports); }'
-    echo 'const WebAssembly = { Module: AsmModule, Instance: AsmInstance };'
-    cat "$work/content/content.js"
-    echo 'wasm_bindgen.initSync({ module: new AsmModule() });'
-    echo 'globalThis.jwiContentBuild = "wasm2js";'
-    echo 'wasm_bindgen.start_content();'
-    echo '})();'
-  } > "$DIST/chrome/content/wasm2js.js"
-  # The real wasm: Chrome's other build, and Firefox's content script (Firefox does not apply
-  # the page's CSP to content-script wasm). The glue compiles content_bg.wasm as it streams in
-  # from the package (a web-accessible resource, at a per-session URL in Chromium), off the
-  # page's main thread; the page parses no copy of it as a JS string.
-  {
-    echo '(() => {'
-    echo '"use strict";'
-    echo 'globalThis.browser ??= chrome;'
-    cat "$work/content/content.js"
-    echo 'wasm_bindgen({ module_or_path: browser.runtime.getURL("content/content_bg.wasm") }).then(() => {'
-    echo '  globalThis.jwiContentBuild = "wasm";'
-    echo '  wasm_bindgen.start_content();'
-    echo '});'
-    echo '})();'
-  } > "$DIST/chrome/content/wasm.js"
-  for b in "${BROWSERS[@]}"; do
-    cp "$work/content/content_bg.wasm" "$DIST/$b/content/content_bg.wasm"
-  done
-  cp "$DIST/chrome/content/wasm.js" "$DIST/firefox/content/content.js"
+  wait "$wasm2js_pid" || die "wasm2js failed (content)"
+  wait "$jivochat_pid" || die "wasm2js failed (jivochat)"
+  content_scripts "$work/content" content ""
+  content_scripts "$work/jivochat" jivochat "jivochat-"
 
   # The pages bundle (background, popup, options, panels), bound and optimised above.
   for b in "${BROWSERS[@]}"; do
@@ -282,12 +311,15 @@ report_sizes() {
   step "Sizes"
   printf '    %-44s %10s %10s\n' "file" "raw bytes" "gzip -9"
   for b in "${BROWSERS[@]}"; do
-    for f in content/content.js content/wasm.js content/wasm2js.js content/content_bg.wasm shim.js pages/pages_wasm.js pages/pages.js; do
+    for f in content/content.js content/wasm.js content/wasm2js.js content/content_bg.wasm \
+             content/jivochat.js content/jivochat-wasm.js content/jivochat-wasm2js.js content/jivochat_bg.wasm \
+             shim.js pages/pages_wasm.js pages/pages.js; do
       [ -f "$DIST/$b/$f" ] || continue
       printf '    %-44s %10s %10s\n' "$b/$f" "$(wc -c < "$DIST/$b/$f")" "$(gzip -9c "$DIST/$b/$f" | wc -c)"
     done
   done
   printf '    %-44s %10s\n' "wasm: content (after wasm-opt)" "$(wc -c < "$DIST/.work/content/content_bg.wasm")"
+  printf '    %-44s %10s\n' "wasm: content, JivoChat mode (after wasm-opt)" "$(wc -c < "$DIST/.work/jivochat/jivochat_bg.wasm")"
   printf '    %-44s %10s\n' "wasm: pages (after wasm-opt)" "$(wc -c < "$DIST/.work/pages/pages_bg.wasm")"
   printf '    %-44s %10s\n' "package: jivo-widget-injector-chrome.zip" "$(wc -c < "$DIST/jivo-widget-injector-chrome.zip")"
   printf '    %-44s %10s\n' "package: jivo-widget-injector-firefox.zip" "$(wc -c < "$DIST/jivo-widget-injector-firefox.zip")"
@@ -315,6 +347,8 @@ run_tests() {
   cargo fmt --all -- --check || die "cargo fmt: run 'cargo fmt --all' and commit"
   step "cargo clippy -D warnings (every crate, tests included)"
   cargo clippy -q --workspace --all-targets -- -D warnings || die "clippy found problems"
+  # The JivoChat-mode content build leaves the sandbox out (src/content/sandbox_off.rs).
+  cargo clippy -q -p jwi-content --no-default-features -- -D warnings || die "clippy found problems"
   step "Native tests (every crate: the core, the view models, the shells' DOM-free parts)"
   # The end-to-end target is left out by its manifest (test = false), not by --exclude, which
   # would build the workspace's crates a second time with another feature set.

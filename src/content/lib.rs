@@ -8,11 +8,19 @@
 mod channel;
 mod jivochat_driver;
 mod recorder;
+#[cfg(feature = "sandbox")]
 mod sandbox_driver;
+#[cfg(not(feature = "sandbox"))]
+mod sandbox_off;
+#[cfg(feature = "sandbox")]
 mod site_widget;
 mod spa_driver;
+#[cfg(feature = "sandbox")]
 mod widget_ui;
 mod widget_watch;
+
+#[cfg(not(feature = "sandbox"))]
+use sandbox_off::{sandbox_driver, site_widget};
 
 use std::cell::RefCell;
 use std::collections::HashMap;

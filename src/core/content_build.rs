@@ -17,6 +17,8 @@
 //! assert_eq!(ContentBuild::choose::<&str>(&[], &[]), ContentBuild::Wasm);
 //! ```
 
+use crate::protocol::Mode;
+
 /// The most policies, and the longest policy, a decision reads; a page past either gets the
 /// wasm2js build (it runs under any policy).
 pub const MAX_POLICIES: usize = 16;
@@ -51,12 +53,27 @@ impl ContentBuild {
         }
     }
 
-    /// The file, in the extension package, that holds this build.
-    pub fn file(self) -> &'static str {
-        match self {
-            ContentBuild::Wasm => "content/wasm.js",
-            ContentBuild::Wasm2js => "content/wasm2js.js",
+    /// The file, in Chromium's package, that holds this build of the bundle for a page in
+    /// `mode`: JivoChat mode gets the bundle without the sandbox (a sixth smaller), sandbox
+    /// mode the whole one.
+    pub fn file(self, mode: Mode) -> &'static str {
+        match (mode, self) {
+            (Mode::Sandbox, ContentBuild::Wasm) => "content/wasm.js",
+            (Mode::Sandbox, ContentBuild::Wasm2js) => "content/wasm2js.js",
+            (Mode::JivoChat, ContentBuild::Wasm) => "content/jivochat-wasm.js",
+            (Mode::JivoChat, ContentBuild::Wasm2js) => "content/jivochat-wasm2js.js",
         }
+    }
+}
+
+/// The content script registered for matched pages (and injected on demand) in `mode`. In
+/// Chromium's package both files are the loader, which has the background inject a build
+/// ([`ContentBuild::file`]); in Firefox's, each is the real wasm's glue of its bundle: the
+/// whole bundle in sandbox mode, the one without the sandbox in JivoChat mode.
+pub fn registered_file(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Sandbox => "content/content.js",
+        Mode::JivoChat => "content/jivochat.js",
     }
 }
 
@@ -156,6 +173,22 @@ mod tests {
     }
 
     #[test]
+    fn each_mode_has_its_files() {
+        use crate::protocol::Mode;
+        assert_eq!(registered_file(Mode::Sandbox), "content/content.js");
+        assert_eq!(registered_file(Mode::JivoChat), "content/jivochat.js");
+        let files = [Mode::Sandbox, Mode::JivoChat]
+            .map(|mode| [ContentBuild::Wasm, ContentBuild::Wasm2js].map(|build| build.file(mode)));
+        assert_eq!(
+            files,
+            [
+                ["content/wasm.js", "content/wasm2js.js"],
+                ["content/jivochat-wasm.js", "content/jivochat-wasm2js.js"]
+            ]
+        );
+    }
+
+    #[test]
     fn too_many_or_too_long_policies_get_the_build_that_runs_anywhere() {
         let many = vec!["img-src *"; MAX_POLICIES + 1];
         assert_eq!(ContentBuild::choose(&many, &[]), ContentBuild::Wasm2js);
@@ -203,14 +236,14 @@ mod loader_tests {
 #[cfg(test)]
 mod manifest_tests {
     #[test]
-    fn a_page_can_reach_only_the_content_wasm_at_a_per_session_url() {
+    fn a_page_can_reach_only_the_content_wasms_at_a_per_session_url() {
         let manifest: serde_json::Value =
             serde_json::from_str(include_str!("../../manifest.json")).unwrap();
         assert!(manifest.get("externally_connectable").is_none());
         assert_eq!(
             manifest["web_accessible_resources"],
             serde_json::json!([{
-                "resources": ["content/content_bg.wasm"],
+                "resources": ["content/content_bg.wasm", "content/jivochat_bg.wasm"],
                 "matches": ["http://*/*", "https://*/*"],
                 "use_dynamic_url": true
             }])

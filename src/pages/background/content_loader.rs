@@ -133,16 +133,16 @@ pub fn on_loader_port(port: Port) {
             None => ContentBuild::Wasm2js,
         };
         spawn_local(async move {
-            inject(&target, build).await;
+            inject(&target, build.file(super::mode_in_force())).await;
             reply_port.disconnect();
         });
     });
     port.on_message().add_listener(on_message.unchecked_ref());
 }
 
-/// Injects `build` into `target`.
-async fn inject(target: &Value, build: ContentBuild) {
-    let injection = json!({ "target": target, "files": [build.file()], "injectImmediately": true });
+/// Injects the build in `file` into `target`.
+async fn inject(target: &Value, file: &str) {
+    let injection = json!({ "target": target, "files": [file], "injectImmediately": true });
     if let Err(e) = ext::call(ext::execute_script(&ext::to_js(&injection))).await {
         web_sys::console::warn_1(
             &format!("Jivo Widget Injector: could not start the page's content script: {e}").into(),

@@ -259,6 +259,12 @@ fn on_connect(port: Port) {
     }
 }
 
+/// The mode in force: the settings' once read; before that (a worker just started), the
+/// default, sandbox mode, whose content bundle is the whole one and runs either mode.
+fn mode_in_force() -> jwi_core::protocol::Mode {
+    BG.with(|bg| bg.borrow().effective.settings().mode())
+}
+
 /// How a content script is to run the page at `url`, from the settings in force (and, in
 /// sandbox mode, the site's stored sandbox state).
 async fn page_config(url: &str) -> runtime::PageConfig {

@@ -4,17 +4,13 @@
 use serde_json::{json, Value};
 
 use jwi_browser::ext;
+use jwi_core::content_build::registered_file;
+use jwi_core::protocol::Mode;
 use jwi_core::settings::Settings;
 
 const SHIM_ID: &str = "jwi-shim";
 const CHANNEL_ID: &str = "jwi-channel";
 const CONTENT_ID: &str = "jwi-content";
-
-/// The content script. Each browser's package holds its own under this one name: Chromium
-/// applies the page's CSP to content-script WebAssembly, so its package has a loader that has
-/// the background inject the build the page allows (`content_loader`); Firefox's is the real
-/// wasm's glue (see docs/architecture.md, "The content script and page CSP").
-const CONTENT_FILE: &str = "content/content.js";
 
 /// The registrations the settings call for.
 fn wanted(settings: &Settings) -> Vec<Value> {
@@ -36,9 +32,12 @@ fn wanted(settings: &Settings) -> Vec<Value> {
         // The content bundle runs once the document is parsed, not before the page's first
         // script: compiling it is the largest cost a matched page pays, and the shim (at
         // document_start) holds what happens until then (docs/architecture.md, "What a matched
-        // page pays").
+        // page pays"). Each mode has its file: in Firefox's package the bundle itself, without
+        // the sandbox in JivoChat mode; in Chromium's, the loader, which has the background
+        // inject the build the page's CSP allows (`content_loader`).
         json!({
-            "id": CONTENT_ID, "js": [CONTENT_FILE], "matches": matches, "runAt": "document_idle",
+            "id": CONTENT_ID, "js": [registered_file(settings.mode())], "matches": matches,
+            "runAt": "document_idle",
             "allFrames": false, "persistAcrossSessions": true,
         }),
     ]
@@ -143,10 +142,9 @@ pub async fn sync_stand_in(settings: &Settings) {
 /// Injects the shim and the content script into one tab now ("inject into this tab"): the
 /// page need not match a site rule. Uses the `scripting` permission with the tab's host
 /// permission (or `activeTab`, granted by the popup click). Whether both were injected.
-pub async fn inject_into_tab(tab: i32) -> bool {
+pub async fn inject_into_tab(tab: i32, mode: Mode) -> bool {
     let shim = json!({ "target": { "tabId": tab }, "files": ["shim.js"], "world": "MAIN", "injectImmediately": true });
-    let content =
-        json!({ "target": { "tabId": tab }, "files": [CONTENT_FILE], "injectImmediately": true });
+    let content = json!({ "target": { "tabId": tab }, "files": [registered_file(mode)], "injectImmediately": true });
     for injection in [shim, content] {
         if let Err(e) = ext::call(ext::execute_script(&ext::to_js(&injection))).await {
             web_sys::console::warn_1(

@@ -220,7 +220,7 @@ async fn inject(tab: i32) {
     if !url.is_empty() && jwi_core::view::popup_page::injectable(&url).is_err() {
         return;
     }
-    if super::registry::inject_into_tab(tab).await {
+    if super::registry::inject_into_tab(tab, super::mode_in_force()).await {
         update(tab, |v| v.injected = true);
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::browser::Browser;
+use e2e::browser::{Browser, BrowserKind};
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
     scenario!(injects_loader_once_on_matched_pages),
+    scenario!(pages_load_the_bundle_without_the_sandbox),
     scenario!(not_injected_on_unmatched_pages),
     scenario!(injects_into_the_top_frame_only),
     scenario!(inject_into_an_unmatched_tab_from_the_popup),
@@ -79,6 +80,39 @@ fn wait_loaded(ctx: &Ctx) -> Result<()> {
                 .then_some(()),
         )
     })
+}
+
+/// A page in JivoChat mode loads the content bundle built without the sandbox (a sixth
+/// smaller), as real wasm or, in Chromium under a CSP that refuses WebAssembly, as wasm2js; and
+/// its widget works with it.
+fn pages_load_the_bundle_without_the_sandbox(ctx: &mut Ctx) -> Result<()> {
+    serve_fake_loader(ctx)?;
+    use_jivochat(ctx, "/loader/{id}.js", 15000)?;
+    for (path, chromium_build) in [
+        ("/jivochat-none.html", "jivochat-wasm"),
+        ("/strict/jivochat-none.html", "jivochat-wasm2js"),
+    ] {
+        let url = ctx.url(path);
+        ctx.goto(&url)?;
+        wait_loaded(ctx).with_context(|| format!("{path}: the widget"))?;
+        let tab = ctx.tab_id_of(&url)?;
+        let build = ctx.ext_eval(
+            "return api.scripting.executeScript({ target: { tabId: arguments[0] },\
+               func: () => globalThis.jwiContentBuild ?? null }).then(r => r[0].result);",
+            vec![json!(tab)],
+        )?;
+        let expected = match ctx.kind() {
+            BrowserKind::Chromium => chromium_build,
+            BrowserKind::Firefox => "jivochat-wasm",
+        };
+        ensure!(
+            build == expected,
+            "{path}: the {build} build ran, not {expected}"
+        );
+        // The content script works with it: the widget's callbacks reach the log.
+        popup_status(ctx, &url, "loaded")?;
+    }
+    Ok(())
 }
 
 /// Opens the popup for the tab showing `url`, waits for `expected` and returns the status text.

@@ -310,13 +310,17 @@ impl std::fmt::Display for Parsed {
     }
 }
 
-/// Sizes of the files the browser injects into a matched page, and of the wasm it compiles
-/// (Firefox).
-fn injected_file_bytes(dir: &std::path::Path) -> Parsed {
+/// Sizes of the files the browser injects into a matched page in `mode`, and of the wasm
+/// they compile (Firefox: JivoChat mode's bundle is the one without the sandbox).
+fn injected_file_bytes(dir: &std::path::Path, mode: Mode) -> Parsed {
     let size = |f: &str| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
+    let (script, wasm) = match mode {
+        Mode::Sandbox => ("content/content.js", "content/content_bg.wasm"),
+        Mode::JivoChat => ("content/jivochat.js", "content/jivochat_bg.wasm"),
+    };
     Parsed {
-        js: size("shim.js") + size("content/content.js"),
-        wasm: size("content/content_bg.wasm"),
+        js: size("shim.js") + size(script),
+        wasm: size(wasm),
     }
 }
 
@@ -493,7 +497,7 @@ fn measure(browser: &Browser, server: &Server, mode: Mode) -> Result<Row> {
             format!("{normal} / {strict}")
         }
         BrowserKind::Firefox => {
-            format!("{} (files)", injected_file_bytes(browser.extension_dir()))
+            format!("{} (files)", injected_file_bytes(browser.extension_dir(), mode))
         }
     };
     let delays = delays(browser, server, mode, &run)?;
