@@ -311,12 +311,15 @@ impl std::fmt::Display for Parsed {
 }
 
 /// Sizes of the files the browser injects into a matched page in `mode`, and of the wasm
-/// they compile (Firefox: JivoChat mode's bundle is the one without the sandbox).
+/// they compile (Firefox: JivoChat mode's bundle is the one without the sandbox; a build from
+/// before 2026-12-06, measured as *before*, has only the whole one).
 fn injected_file_bytes(dir: &std::path::Path, mode: Mode) -> Parsed {
     let size = |f: &str| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
     let (script, wasm) = match mode {
-        Mode::Sandbox => ("content/content.js", "content/content_bg.wasm"),
-        Mode::JivoChat => ("content/jivochat.js", "content/jivochat_bg.wasm"),
+        Mode::JivoChat if dir.join("content/jivochat.js").exists() => {
+            ("content/jivochat.js", "content/jivochat_bg.wasm")
+        }
+        _ => ("content/content.js", "content/content_bg.wasm"),
     };
     Parsed {
         js: size("shim.js") + size(script),
@@ -497,7 +500,10 @@ fn measure(browser: &Browser, server: &Server, mode: Mode) -> Result<Row> {
             format!("{normal} / {strict}")
         }
         BrowserKind::Firefox => {
-            format!("{} (files)", injected_file_bytes(browser.extension_dir(), mode))
+            format!(
+                "{} (files)",
+                injected_file_bytes(browser.extension_dir(), mode)
+            )
         }
     };
     let delays = delays(browser, server, mode, &run)?;
