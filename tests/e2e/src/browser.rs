@@ -787,6 +787,19 @@ impl Browser {
             .collect()
     }
 
+    /// Which content build runs in the one tab matching `url_pattern`: the file stem its glue
+    /// names in the isolated world (`globalThis.jwiContentBuild`: `wasm`, `wasm2js`,
+    /// `jivochat-wasm`, `jivochat-wasm2js`), or null before one has started.
+    pub fn content_build_of(&self, url_pattern: &str) -> Result<Value> {
+        let tab = self.tab_id_of(url_pattern)?;
+        self.ext_eval(
+            "return api.scripting.executeScript({ target: { tabId: arguments[0] },\
+               func: () => globalThis.jwiContentBuild ?? null }).then(r => r[0].result);",
+            vec![json!(tab)],
+        )
+        .context("read the tab's content build")
+    }
+
     /// The id (as the extension sees it) of the one tab matching `url_pattern`; an error if none
     /// or several match. See [`Browser::tabs_matching`] for the pattern.
     pub fn tab_id_of(&self, url_pattern: &str) -> Result<i64> {

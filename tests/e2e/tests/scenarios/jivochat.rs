@@ -95,12 +95,7 @@ fn pages_load_the_bundle_without_the_sandbox(ctx: &mut Ctx) -> Result<()> {
         let url = ctx.url(path);
         ctx.goto(&url)?;
         wait_loaded(ctx).with_context(|| format!("{path}: the widget"))?;
-        let tab = ctx.tab_id_of(&url)?;
-        let build = ctx.ext_eval(
-            "return api.scripting.executeScript({ target: { tabId: arguments[0] },\
-               func: () => globalThis.jwiContentBuild ?? null }).then(r => r[0].result);",
-            vec![json!(tab)],
-        )?;
+        let build = ctx.content_build_of(&url)?;
         let expected = match ctx.kind() {
             BrowserKind::Chromium => chromium_build,
             BrowserKind::Firefox => "jivochat-wasm",

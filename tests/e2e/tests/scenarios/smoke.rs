@@ -260,12 +260,7 @@ fn each_page_runs_the_content_build_its_csp_allows(ctx: &mut Ctx) -> Result<()> 
             STATUS_TIMEOUT,
         )
         .with_context(|| format!("the sandbox answering on {path}"))?;
-        let tab = ctx.tab_id_of(&url)?;
-        let build = ctx.ext_eval(
-            "return api.scripting.executeScript({ target: { tabId: arguments[0] },\
-               func: () => globalThis.jwiContentBuild ?? null }).then(r => r[0].result);",
-            vec![json!(tab)],
-        )?;
+        let build = ctx.content_build_of(&url)?;
         let expected = match ctx.kind() {
             BrowserKind::Chromium => chromium_build,
             BrowserKind::Firefox => "wasm",
