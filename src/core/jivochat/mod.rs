@@ -58,22 +58,12 @@ pub fn loader_widget_id(src: &str) -> Option<&str> {
 /// Browsers report the blocked URL in full or, for cross-origin URLs in some cases, only its
 /// origin; both count.
 pub fn violation_blocks(blocked_uri: &str, loader_url: &str) -> bool {
-    fn origin(u: &str) -> Option<String> {
-        let (scheme, rest) = u.split_once("://")?;
-        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        (!host.is_empty()).then(|| {
-            format!(
-                "{}://{}",
-                scheme.to_ascii_lowercase(),
-                host.to_ascii_lowercase()
-            )
-        })
-    }
+    use crate::site_rule::origin_of;
     if blocked_uri.is_empty() {
         return false;
     }
     blocked_uri == loader_url
-        || (origin(blocked_uri).is_some() && origin(blocked_uri) == origin(loader_url))
+        || (origin_of(blocked_uri).is_some() && origin_of(blocked_uri) == origin_of(loader_url))
 }
 
 /// Why the real widget could not be put on a page.

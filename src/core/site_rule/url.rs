@@ -434,6 +434,32 @@ fn remove_dot_segments(path: &str) -> String {
     format!("/{}", out.join("/"))
 }
 
+/// The origin of a URL as its text gives it, without parsing the rest: `scheme://host[:port]`
+/// in lowercase, any `user:password@` left out; `None` without a `scheme://` or a host. What a
+/// site is for the extension's per-site state (the sandbox's stored record, a tab's site) and
+/// for comparing a reported URL with a loader's.
+///
+/// ```
+/// use jwi_core::site_rule::origin_of;
+/// assert_eq!(origin_of("HTTPS://Shop.Example:8443/cart?x#y").as_deref(), Some("https://shop.example:8443"));
+/// assert_eq!(origin_of("https://user:pw@example.com/").as_deref(), Some("https://example.com"));
+/// assert_eq!(origin_of("inline"), None);
+/// ```
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    (!host.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +596,19 @@ mod tests {
         for (url, want) in table {
             assert_eq!(WebUrl::parse(url).as_ref(), Err(want), "{url:?}");
             assert!(!want.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn origins_as_the_text_gives_them() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/spa#x").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("HTTP://[::1]?q").as_deref(), Some("http://[::1]"));
+        assert_eq!(origin_of("http://a@b@Host/").as_deref(), Some("http://host"));
+        for no_origin in ["", "http://", "http:///path", "about:blank", "eval"] {
+            assert_eq!(origin_of(no_origin), None, "{no_origin}");
         }
     }
 

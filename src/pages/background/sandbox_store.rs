@@ -17,6 +17,7 @@ use jwi_browser::storage::{self, Area};
 use jwi_core::event_log::{Next, Saver, RETRY_MS};
 use jwi_core::protocol::runtime::SandboxSeed;
 use jwi_core::sandbox::{AgentState, VisitorRecord};
+use jwi_core::site_rule::origin_of;
 use jwi_core::storage_keys::{self, SANDBOX_VISITORS};
 
 /// A site's record not yet stored.
@@ -40,24 +41,9 @@ struct Stored {
     agent: AgentState,
 }
 
-/// `scheme://host[:port]` of a page URL.
-pub fn origin_of(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let authority = authority
-        .rsplit_once('@')
-        .map(|(_, a)| a)
-        .unwrap_or(authority);
-    format!(
-        "{}://{}",
-        scheme.to_ascii_lowercase(),
-        authority.to_ascii_lowercase()
-    )
-}
-
 /// What the sandbox on a page of `url` starts from: the site's record, or a new visitor number.
 pub async fn seed(url: &str) -> SandboxSeed {
-    let key = storage_keys::sandbox_record(&origin_of(url));
+    let key = storage_keys::sandbox_record(&origin_of(url).unwrap_or_default());
     let stored = storage::get_or_empty(Area::Local, &[key.as_str(), SANDBOX_VISITORS]).await;
     // A record storage refused is newer than the stored one.
     let unsaved = UNSAVED.with(|u| u.borrow().get(&key).map(|p| p.value.clone()));

@@ -194,8 +194,7 @@ pub fn on_tab_updated(tab: i32, change: &serde_json::Value) {
         spawn_local(async move {
             let _ = current_view(tab).await;
             update(tab, |v| {
-                let site =
-                    |u: Option<&str>| u.map(super::sandbox_store::origin_of).unwrap_or_default();
+                let site = |u: Option<&str>| u.and_then(jwi_core::site_rule::origin_of);
                 if site(v.url.as_deref()) != site(Some(&url)) && !v.keep_injecting {
                     v.injected = false;
                 }
