@@ -419,19 +419,31 @@ fn maybe_start_widget() {
     match config.mode {
         Mode::Sandbox => {
             jivochat_driver::stop();
-            let Some(seed) = config.sandbox else { return };
-            // The page's own JivoChat first: with the stand-in off, a loader already in the
-            // document keeps the sandbox out before it installs anything.
-            site_widget::start(seed.stand_in);
-            if site_widget::stood_down() {
-                return;
-            }
-            set_status(PageStatus::Loading);
-            send_to_page(&ToPage::InstallSandboxApi);
-            sandbox_driver::start(seed);
+            start_sandbox(config);
         }
         Mode::JivoChat => jivochat_driver::start(&config, api_present()),
     }
+}
+
+/// Starts the sandbox widget from the background's seed for this site.
+#[cfg(feature = "sandbox")]
+fn start_sandbox(config: PageConfig) {
+    let Some(seed) = config.sandbox else { return };
+    // The page's own JivoChat first: with the stand-in off, a loader already in the
+    // document keeps the sandbox out before it installs anything.
+    site_widget::start(seed.stand_in);
+    if site_widget::stood_down() {
+        return;
+    }
+    set_status(PageStatus::Loading);
+    send_to_page(&ToPage::InstallSandboxApi);
+    sandbox_driver::start(seed);
+}
+
+/// This build has no sandbox: the page says so.
+#[cfg(not(feature = "sandbox"))]
+fn start_sandbox(_config: PageConfig) {
+    sandbox_driver::absent();
 }
 
 /// Asks the shim whether `window.jivo_api` exists now (it answers within the dispatch).
@@ -601,6 +613,7 @@ fn on_background_message(text: &str, port_number: u32) {
                 maybe_start_widget();
             }
         }
+        #[cfg(feature = "sandbox")]
         ToContent::Agent { action } => {
             sandbox_driver::agent(action);
             sandbox_driver::flush();

@@ -3,7 +3,9 @@
 //! instead of the whole bundle (docs/architecture.md, "What a matched page pays"). The
 //! sandbox's entry points the rest of the script calls are here, doing nothing: a page that
 //! loaded this build and is then switched to sandbox mode says so and keeps its widget until
-//! it is reloaded.
+//! it is reloaded. Without the feature, `jwi-core`'s messages leave the sandbox's parts out
+//! (its seed in `PageConfig`, the agent's actions), so this build carries no code to decode
+//! them.
 
 /// The sandbox widget's driver, absent.
 pub mod sandbox_driver {
@@ -11,9 +13,7 @@ pub mod sandbox_driver {
 
     use jwi_core::api::call::Reply;
     use jwi_core::api::Method;
-    use jwi_core::protocol::runtime::SandboxSeed;
     use jwi_core::protocol::PageStatus;
-    use jwi_core::sandbox::AgentAction;
 
     /// Why nothing of the sandbox runs on this page.
     const ABSENT: &str =
@@ -32,11 +32,8 @@ pub mod sandbox_driver {
     /// Nothing queued.
     pub fn flush() {}
 
-    /// No agent to act.
-    pub fn agent(_action: AgentAction) {}
-
     /// Says on the page's status that the sandbox cannot start before a reload.
-    pub fn start(_seed: SandboxSeed) {
+    pub fn absent() {
         super::super::set_status(PageStatus::Failed {
             reason: ABSENT.to_owned(),
         });
@@ -46,14 +43,6 @@ pub mod sandbox_driver {
 /// The sandbox's watch for the site's own widget, absent.
 pub mod site_widget {
     use jwi_core::jivochat::EmbedEvent;
-
-    /// Nothing to watch without the sandbox.
-    pub fn start(_stand_in: bool) {}
-
-    /// The sandbox never stands down: it is not there.
-    pub fn stood_down() -> bool {
-        false
-    }
 
     /// Nothing to load.
     pub fn sandbox_load(_event: EmbedEvent) {}

@@ -384,7 +384,9 @@ pub mod runtime {
     use crate::api::call::{RawCall, Reply};
     use crate::event_log::{Event, PageId};
     use crate::jivochat::{EmbedConfig, EmbedMode, OwnWidget};
-    use crate::sandbox::{AgentAction, AgentState, AgentView, VisitorRecord, WidgetFacts};
+    #[cfg(feature = "sandbox")]
+    use crate::sandbox::AgentAction;
+    use crate::sandbox::{AgentState, AgentView, VisitorRecord, WidgetFacts};
     use crate::spa::SpaConfig;
 
     /// What a content script sends to the background.
@@ -491,7 +493,9 @@ pub mod runtime {
     pub enum ToContent {
         /// The answer to `Hello`: how this page is to be run.
         Config(Box<PageConfig>),
-        /// The popup agent did something (sandbox mode).
+        /// The popup agent did something (sandbox mode; a build without the `sandbox` feature
+        /// does not decode it).
+        #[cfg(feature = "sandbox")]
         Agent {
             /// The action.
             action: AgentAction,
@@ -576,7 +580,9 @@ pub mod runtime {
         pub mode: Mode,
         /// SPA tracking options.
         pub spa: SpaConfig,
-        /// The sandbox's stored state for this site (sandbox mode only).
+        /// The sandbox's stored state for this site (sandbox mode only; a build without the
+        /// `sandbox` feature skips it, unread).
+        #[cfg(feature = "sandbox")]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sandbox: Option<SandboxSeed>,
         /// The JivoChat loader to inject (JivoChat mode only).

@@ -606,7 +606,10 @@ mod tests {
             Some("http://127.0.0.1:8080")
         );
         assert_eq!(origin_of("HTTP://[::1]?q").as_deref(), Some("http://[::1]"));
-        assert_eq!(origin_of("http://a@b@Host/").as_deref(), Some("http://host"));
+        assert_eq!(
+            origin_of("http://a@b@Host/").as_deref(),
+            Some("http://host")
+        );
         for no_origin in ["", "http://", "http:///path", "about:blank", "eval"] {
             assert_eq!(origin_of(no_origin), None, "{no_origin}");
         }

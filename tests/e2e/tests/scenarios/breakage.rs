@@ -844,7 +844,13 @@ fn fifty_iframes(ctx: &mut Ctx, widget: Widget) -> Result<()> {
          poll();\
          setTimeout(() => done('only ' + served.filter(([i]) => loaded.has(i)).length + ' of ' + served.length + ' served frames loaded; not: ' + served.filter(([i]) => !loaded.has(i)).map(([i, k]) => { const f = document.querySelectorAll('iframe')[i]; let st; try { st = f.contentDocument && (f.contentDocument.readyState + ' ' + f.contentDocument.URL + ' ' + f.contentDocument.scripts.length); } catch (e) { st = String(e); } return i + ' ' + k + ' ' + st; }).join('; ')), 20000);",
     )?;
-    ensure!(made == 50, "50 frames: {made}");
+    // (A Firefox flake, seen about once in 100 runs in either mode: one framed page's first
+    // script request never completes. The server's count says whether it ever arrived.)
+    ensure!(
+        made == 50,
+        "50 frames: {made}; the server saw {} request(s) for /breakage-recorder.js",
+        ctx.server.requests_for("/breakage-recorder.js")
+    );
     // The frames get nothing of ours: no API names in any same-origin frame (site rules
     // inject into the top page only).
     let globals = ctx.eval(
