@@ -245,7 +245,7 @@ build_bundles() {
   local wasm2js_pid=$!
 
   # The JivoChat-mode build: the content crate without its `sandbox` feature, for pages in
-  # JivoChat mode (a sixth smaller). Its own cargo run: one run builds a crate once.
+  # JivoChat mode (a third smaller). Its own cargo run: one run builds a crate once.
   step "Building the JivoChat-mode content crate (no sandbox) and binding the bundles"
   cargo_wasm jwi-content --no-default-features >/dev/null
   bindgen "$wasm_dir/jwi_content.wasm" "$work/jivochat" jivochat

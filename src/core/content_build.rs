@@ -54,7 +54,7 @@ impl ContentBuild {
     }
 
     /// The file, in Chromium's package, that holds this build of the bundle for a page in
-    /// `mode`: JivoChat mode gets the bundle without the sandbox (a sixth smaller), sandbox
+    /// `mode`: JivoChat mode gets the bundle without the sandbox (a third smaller), sandbox
     /// mode the whole one.
     pub fn file(self, mode: Mode) -> &'static str {
         match (mode, self) {

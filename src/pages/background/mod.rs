@@ -189,8 +189,7 @@ async fn load_settings_once() {
     let status = serde_json::to_value(SettingsStatus::of(&effective)).unwrap_or_default();
     let _ = storage::set_one(Area::Session, storage_keys::SETTINGS_STATUS, status).await;
     // The network rules first: a page the new content scripts match finds its site's own
-    // loader already held back, and a request in flight never meets a rule update that
-    // Firefox may leave it stalled behind (seen in `breakage::fifty_iframes_sandbox`).
+    // loader already held back.
     registry::sync_stand_in(effective.settings()).await;
     registry::sync_hold_back(effective.settings()).await;
     registry::sync(effective.settings()).await;

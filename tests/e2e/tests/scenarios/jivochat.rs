@@ -82,7 +82,7 @@ fn wait_loaded(ctx: &Ctx) -> Result<()> {
     })
 }
 
-/// A page in JivoChat mode loads the content bundle built without the sandbox (a sixth
+/// A page in JivoChat mode loads the content bundle built without the sandbox (a third
 /// smaller), as real wasm or, in Chromium under a CSP that refuses WebAssembly, as wasm2js; and
 /// its widget works with it.
 fn pages_load_the_bundle_without_the_sandbox(ctx: &mut Ctx) -> Result<()> {
