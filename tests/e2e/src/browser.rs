@@ -1224,7 +1224,8 @@ struct Driver {
 
 impl Driver {
     /// Spawns `program` in its own process group, logging to `artifacts/KIND-driver.log`
-    /// (`KIND-VALUE-driver.log` with an `env` variable, so a second browser keeps its own), and
+    /// (`KIND-VALUE-driver.log` with an `env` variable, so a second browser keeps its own; the
+    /// runner's thread name, such as `firefox-2`, in place of KIND for its second shard), and
     /// waits until its `/status` says ready.
     /// `env`: one more environment variable for the driver (and the browser it starts).
     fn spawn(
@@ -1237,9 +1238,13 @@ impl Driver {
         let artifacts = crate::artifacts_dir();
         fs::create_dir_all(&artifacts)
             .with_context(|| format!("create {}", artifacts.display()))?;
+        let who = std::thread::current()
+            .name()
+            .filter(|name| name.starts_with(kind.name()))
+            .map_or_else(|| kind.name().to_owned(), str::to_owned);
         let name = match env {
-            Some((_, value)) => format!("{kind}-{value}-driver.log"),
-            None => format!("{kind}-driver.log"),
+            Some((_, value)) => format!("{who}-{value}-driver.log"),
+            None => format!("{who}-driver.log"),
         };
         let log = artifacts.join(name);
         let out = File::create(&log).with_context(|| format!("create {}", log.display()))?;

@@ -143,15 +143,24 @@ pub struct Options {
     pub browsers: Vec<BrowserKind>,
     /// Only list the selected scenarios.
     pub list: bool,
+    /// How many browsers of each kind run side by side, each with a share of the scenarios
+    /// (`--shards N`; [`DEFAULT_SHARDS`] unless given).
+    pub shards: usize,
 }
 
-const USAGE: &str =
-    "usage: cargo test -p e2e --test e2e -- [FILTER…] [--browser chromium|firefox] [--list]";
+/// Two browsers of each kind: the scenarios mostly wait (on pages, timers, the extension), so
+/// four browsers use the 2-core machine's idle time (docs/testing.md).
+pub const DEFAULT_SHARDS: usize = 2;
+
+const USAGE: &str = "usage: cargo test -p e2e --test e2e -- [FILTER…] [--browser chromium|firefox] [--shards N] [--list]";
 
 impl Options {
     /// Parses the arguments after the program name.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
-        let mut options = Options::default();
+        let mut options = Options {
+            shards: DEFAULT_SHARDS,
+            ..Options::default()
+        };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             if let Some(name) = arg.strip_prefix("--browser=") {
@@ -161,6 +170,12 @@ impl Options {
                     .next()
                     .ok_or_else(|| anyhow!("--browser needs a value\n{USAGE}"))?;
                 options.browsers.push(BrowserKind::parse(&name)?);
+            } else if arg == "--shards" {
+                options.shards = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n: &usize| (1..=4).contains(&n))
+                    .ok_or_else(|| anyhow!("--shards needs a number from 1 to 4\n{USAGE}"))?;
             } else if arg == "--list" {
                 options.list = true;
             } else if arg == "--help" || arg == "-h" {
@@ -231,17 +246,28 @@ pub fn main(scenarios: Vec<Scenario>) -> ExitCode {
             .join(" and ")
     );
 
+    let shards = options.shards;
     let threads: Vec<_> = kinds
         .iter()
-        .map(|&kind| {
+        .flat_map(|&kind| (0..shards).map(move |shard| (kind, shard)))
+        .map(|(kind, shard)| {
+            // Every `shards`-th scenario from this shard's place on: the slow groups (a
+            // module's scenarios are registered together) are spread over the shards.
             let scenarios: Vec<Scenario> = selected
                 .iter()
                 .copied()
                 .filter(|s| s.runs_in(kind))
+                .enumerate()
+                .filter(|(i, _)| i % shards == shard)
+                .map(|(_, s)| s)
                 .collect();
             let extension_dir = crate::extension_dir(kind);
+            let name = match shard {
+                0 => kind.name().to_owned(),
+                n => format!("{}-{}", kind.name(), n + 1),
+            };
             let thread = thread::Builder::new()
-                .name(kind.name().into())
+                .name(name)
                 .spawn(move || run_browser(kind, &extension_dir, &scenarios));
             (kind, thread)
         })
@@ -486,5 +512,9 @@ mod tests {
         assert!(parse(&["--browser", "safari"]).is_err());
         assert!(parse(&["--nocapture"]).is_err());
         assert!(parse(&["--list"]).unwrap().list);
+        assert_eq!(parse(&[]).unwrap().shards, DEFAULT_SHARDS);
+        assert_eq!(parse(&["--shards", "1"]).unwrap().shards, 1);
+        assert!(parse(&["--shards", "0"]).is_err());
+        assert!(parse(&["--shards"]).is_err());
     }
 }
