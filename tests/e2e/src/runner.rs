@@ -148,9 +148,10 @@ pub struct Options {
     pub shards: usize,
 }
 
-/// Two browsers of each kind: the scenarios mostly wait (on pages, timers, the extension), so
-/// four browsers use the 2-core machine's idle time (docs/testing.md).
-pub const DEFAULT_SHARDS: usize = 2;
+/// One browser of each kind. Two (`--shards 2`) run the suite about a minute faster on the
+/// 2-core machine, but under that load Firefox stalls `breakage::fifty_iframes_*` often enough
+/// to fail a run (docs/testing.md).
+pub const DEFAULT_SHARDS: usize = 1;
 
 const USAGE: &str = "usage: cargo test -p e2e --test e2e -- [FILTER…] [--browser chromium|firefox] [--shards N] [--list]";
 
