@@ -6,36 +6,27 @@
 
 pub mod call;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::protocol::by_name;
 
 /// A function the widget calls on the page to report an event (`window.jivo_on…`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+///
+/// On the wire it is its [`name`](Callback::name), as a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Callback {
-    #[serde(rename = "jivo_onLoadCallback")]
     OnLoadCallback,
-    #[serde(rename = "jivo_onOpen")]
     OnOpen,
-    #[serde(rename = "jivo_onClose")]
     OnClose,
-    #[serde(rename = "jivo_onChangeState")]
     OnChangeState,
-    #[serde(rename = "jivo_onMessageSent")]
     OnMessageSent,
-    #[serde(rename = "jivo_onClientStartChat")]
     OnClientStartChat,
-    #[serde(rename = "jivo_onIntroduction")]
     OnIntroduction,
-    #[serde(rename = "jivo_onAccept")]
     OnAccept,
-    #[serde(rename = "jivo_onMessageReceived")]
     OnMessageReceived,
-    #[serde(rename = "jivo_onCallStart")]
     OnCallStart,
-    #[serde(rename = "jivo_onCallEnd")]
     OnCallEnd,
-    #[serde(rename = "jivo_onResizeCallback")]
     OnResizeCallback,
-    #[serde(rename = "jivo_onWidgetDestroy")]
     OnWidgetDestroy,
 }
 
@@ -84,8 +75,9 @@ impl Callback {
 
 /// One of the 20 entry points: the 18 `jivo_api` methods and the globals `jivo_init` and
 /// `jivo_destroy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "camelCase")]
+///
+/// On the wire it is its [`name`](Method::name), as a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
     Open,
     Close,
@@ -105,9 +97,7 @@ pub enum Method {
     GetUtm,
     IsCallbackEnabled,
     ClearHistory,
-    #[serde(rename = "jivo_init")]
     JivoInit,
-    #[serde(rename = "jivo_destroy")]
     JivoDestroy,
 }
 
@@ -176,6 +166,30 @@ impl Method {
     /// (`getVisitorNumber(cb(err, number))`, `isCallbackEnabled(cb(result))`) rather than returned.
     pub fn answers_through_callback(self) -> bool {
         matches!(self, Method::GetVisitorNumber | Method::IsCallbackEnabled)
+    }
+}
+
+impl Serialize for Callback {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Callback {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Callback, D::Error> {
+        by_name(d, Callback::from_name, "a jivo_on… callback name")
+    }
+}
+
+impl Serialize for Method {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Method, D::Error> {
+        by_name(d, Method::from_name, "a Widget API entry point name")
     }
 }
 

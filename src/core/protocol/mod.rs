@@ -25,6 +25,10 @@ use core::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+mod wire;
+
+pub(crate) use wire::by_name;
+
 /// Size limits for messages from outside the extension.
 pub mod limits {
     /// The largest message the content script accepts from the page shim, in bytes.
@@ -157,12 +161,10 @@ pub mod page {
     /// with it, before reading any of it; this way the content script reads a batch as it
     /// parses it, and carries 37 KB less code (docs/architecture.md, "What a matched page
     /// pays"). [`ToPage`], which the content script only writes, keeps its `type`.
-    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(
-        rename_all = "camelCase",
-        rename_all_fields = "camelCase",
-        deny_unknown_fields
-    )]
+    /// Its `Deserialize` is written by hand (`protocol/wire.rs`): the derived one was the
+    /// largest function in the content script.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
     pub enum FromPage {
         /// The shim is installed; sent once right after the handshake.
         Ready {
@@ -880,6 +882,13 @@ mod tests {
             r#"{"history":{}}"#,
             r#"{"history":{"kind":"push","extra":1}}"#,
             r#"{"history":{"kind":"push"},"extra":1}"#,
+            // Two messages in one, none, a missing field, the array form serde also reads.
+            r#"{"history":{"kind":"push"},"ready":{"jivoApiPresent":true}}"#,
+            "{}",
+            r#"{"ready":{}}"#,
+            r#"{"history":["push"]}"#,
+            r#"{"history":{"kind":"pop"}}"#,
+            r#"{"siteApi":{"x":1}}"#,
             r#"{"callback":{"name":"jivo_onEvil","args":[]}}"#,
             r#"{"sandboxCall":{"method":"eval","args":[]}}"#,
             // The shape ToPage keeps is not a FromPage.
