@@ -7,7 +7,7 @@
 #                       in headless Chromium and Firefox
 #   ./build.sh demo     build, serve a small demo shop with a JivoChat integration
 #                       (tests/fixtures/demo-shop) and open Chromium with the extension
-#   ./build.sh bench [TABLE…]  build, then print the benchmark tables (page, sandbox, spa, jivochat, log, panel, hostile; not a test: it never fails on a figure)
+#   ./build.sh bench [TABLE…] [--browser B]  build, then print the benchmark tables (page, sandbox, spa, jivochat, log, panel, hostile; not a test: it never fails on a figure)
 #
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail

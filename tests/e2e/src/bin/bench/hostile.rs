@@ -290,7 +290,7 @@ pub fn table() -> Result<()> {
     println!("Hostile pages ({BATCHES}×{PER_BATCH} callbacks for the per-event cost, a {FLOOD}-callback flood in one task, every forged shape on every channel)");
     println!("| browser  | shim µs/event (median; calls alone) | µs/event right after the flood | {FLOOD} callbacks: without / with ms (ratio) | page memory after the flood: without → with | background after the flood | forged: shapes / attempts / got through |");
     println!("|----------|-------------------------------------|--------------------------------|---------------------------------------------|----------------------------------------------|----------------------------|------------------------------------------|");
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         let row = super::in_browser(kind, measure)?;
         println!(
             "| {:<8} | {:>20.1} ({:>5.1}) | {:>30.1} | {:>18.1} / {:>8.1} ({:>5.1}×) | {:>44} | {} | {} / {} / {} |",

@@ -19,7 +19,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use e2e::browser::{Browser, BrowserKind};
+use e2e::browser::Browser;
 use e2e::server::Server;
 use serde_json::json;
 
@@ -112,7 +112,7 @@ pub fn table() -> Result<()> {
     );
     println!("| browser  | from DOMContentLoaded: inline | extension     | ratio | from navigation start: inline | extension     | ratio |");
     println!("|----------|-------------------------------|---------------|-------|-------------------------------|---------------|-------|");
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         let (inline, ext) = super::in_browser(kind, load_times)?;
         let cell = |(median, p95): (f64, f64)| format!("{median:.1} / {p95:.1}");
         let dcl = (stats(&inline, |l| l.from_dcl), stats(&ext, |l| l.from_dcl));

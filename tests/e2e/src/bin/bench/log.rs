@@ -19,7 +19,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use e2e::browser::{Browser, BrowserKind};
+use e2e::browser::Browser;
 use e2e::server::Server;
 use serde_json::{json, Value};
 
@@ -199,7 +199,7 @@ fn burst(browser: &Browser, page: &str, popup: &str, tab: i64) -> Result<Burst> 
 /// Prints this table.
 pub fn table() -> Result<()> {
     let mut all = Vec::new();
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         all.push((kind, super::in_browser(kind, measure)?));
     }
     println!(

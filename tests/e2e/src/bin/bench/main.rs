@@ -1,4 +1,5 @@
-//! `./build.sh bench [TABLE…]`: prints the benchmark tables (all of them without an argument).
+//! `./build.sh bench [TABLE…] [--browser chromium|firefox]`: prints the benchmark tables (all of
+//! them without a table name; in both browsers without `--browser`).
 //! Not a test: it never fails on a figure, only when something can't be measured. Each table is a
 //! module; see its doc for what it measures.
 
@@ -30,6 +31,41 @@ const TABLES: &[(&str, Table)] = &[
     ("hostile", hostile::table),
 ];
 
+/// The browsers to measure in (`--browser`, repeatable; both when not given).
+static BROWSERS: std::sync::OnceLock<Vec<BrowserKind>> = std::sync::OnceLock::new();
+
+/// The browsers every table measures in, in the order printed.
+fn browsers() -> Vec<BrowserKind> {
+    BROWSERS
+        .get()
+        .cloned()
+        .unwrap_or_else(|| BrowserKind::ALL.to_vec())
+}
+
+/// The command line: table names, and `--browser NAME` / `--browser=NAME`.
+fn parse_args(args: impl Iterator<Item = String>) -> Result<(Vec<String>, Vec<BrowserKind>)> {
+    let mut args = args.peekable();
+    let (mut tables, mut browsers) = (Vec::new(), Vec::new());
+    while let Some(arg) = args.next() {
+        let browser = if let Some(name) = arg.strip_prefix("--browser=") {
+            Some(name.to_string())
+        } else if arg == "--browser" {
+            Some(args.next().context("--browser needs a value")?)
+        } else {
+            None
+        };
+        match browser {
+            Some(name) => browsers.push(BrowserKind::parse(&name)?),
+            None if TABLES.iter().any(|(table, _)| *table == arg) => tables.push(arg),
+            None => anyhow::bail!("unknown table {arg:?}"),
+        }
+    }
+    if browsers.is_empty() {
+        browsers = BrowserKind::ALL.to_vec();
+    }
+    Ok((tables, browsers))
+}
+
 /// The value at percentile `p` (0–100) of `sorted`, by nearest rank; NaN when empty.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -54,23 +90,22 @@ fn in_browser<T>(
 }
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let unknown: Vec<&String> = args
-        .iter()
-        .filter(|a| !TABLES.iter().any(|(name, _)| name == a))
-        .collect();
-    if !unknown.is_empty() {
-        let names: Vec<&str> = TABLES.iter().map(|(name, _)| *name).collect();
-        eprintln!(
-            "bench: unknown table {unknown:?}; usage: bench [{}…] (no argument: every table)",
-            names.join("|")
-        );
-        std::process::exit(2);
-    }
+    let (tables, browsers) = match parse_args(std::env::args().skip(1)) {
+        Ok(parsed) => parsed,
+        Err(why) => {
+            let names: Vec<&str> = TABLES.iter().map(|(name, _)| *name).collect();
+            eprintln!(
+                "bench: {why}; usage: bench [{}…] [--browser chromium|firefox] (no table: every table; no browser: both)",
+                names.join("|")
+            );
+            std::process::exit(2);
+        }
+    };
+    BROWSERS.set(browsers).expect("set once");
     let mut first = true;
     let mut failed = Vec::new();
     for (name, table) in TABLES {
-        if !args.is_empty() && !args.iter().any(|a| a == name) {
+        if !tables.is_empty() && !tables.iter().any(|t| t == name) {
             continue;
         }
         if !first {

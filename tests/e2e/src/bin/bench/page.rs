@@ -569,7 +569,7 @@ pub fn table() -> Result<()> {
     } else {
         builds.push(("", None));
     }
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         for (label, dist) in &builds {
             let dir = match dist {
                 Some(d) => d.join(match kind {

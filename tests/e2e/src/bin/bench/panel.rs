@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _, Result};
-use e2e::browser::{Browser, BrowserKind};
+use e2e::browser::Browser;
 use e2e::server::Server;
 use serde_json::{json, Value};
 
@@ -234,7 +234,7 @@ fn spread(values: &[f64]) -> String {
 pub fn table() -> Result<()> {
     let mut all = Vec::new();
     let only = std::env::var("JWI_BENCH_BROWSER").ok();
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         if only.as_deref().is_some_and(|b| b != kind.name()) {
             continue;
         }

@@ -44,7 +44,7 @@ pub fn table() -> Result<()> {
     println!("Sandbox: DOMContentLoaded → jivo_onLoadCallback ({LOADS} loads of the site-integration fixture)");
     println!("| browser  | median ms | p95 ms | max ms | bytes added to a page (shim + content script + wasm; Chromium: its loader and real-wasm build) |");
     println!("|----------|-----------|--------|--------|------------------------------------------------|");
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         let times = super::in_browser(kind, sandbox_load_times)?;
         println!(
             "| {:<8} | {:>9.1} | {:>6.1} | {:>6.1} | {:>46} |",

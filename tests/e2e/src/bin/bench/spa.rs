@@ -174,7 +174,7 @@ pub fn table() -> Result<()> {
     let peer_js = peer_script()?;
     let mut rows = Vec::new();
     let mut notes = Vec::new();
-    for kind in [BrowserKind::Chromium, BrowserKind::Firefox] {
+    for kind in crate::browsers() {
         let server = Server::start()?;
         let browser = Browser::launch(kind, &e2e::extension_dir(kind))
             .with_context(|| format!("launching {}", kind.name()))?;
