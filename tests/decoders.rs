@@ -389,11 +389,18 @@ fn from_popup() -> impl Strategy<Value = FromPopup> {
 
 fn to_content() -> impl Strategy<Value = ToContent> {
     prop_oneof![
-        (call_id(), raw_call(), any::<bool>()).prop_map(|(id, call, anyway)| ToContent::CallApi {
-            id,
-            call,
-            anyway
-        }),
+        (
+            call_id(),
+            raw_call(),
+            any::<bool>(),
+            prop::option::of(text())
+        )
+            .prop_map(|(id, call, anyway, invalid)| ToContent::CallApi {
+                id,
+                call,
+                anyway,
+                invalid,
+            }),
         (page_id(), any::<u64>()).prop_map(|(page, upto)| ToContent::Ack { page, upto }),
         (text(), text()).prop_map(|(url, reason)| ToContent::LoaderProbe { url, reason }),
     ]

@@ -18,7 +18,7 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
 
 use super::{answer_console, recorder, send_to_background, set_status, spa_driver, Asker};
 use jwi_browser::timers;
-use jwi_core::api::call::{function_marker, is_function_marker, ApiCall, RawCall, Reply};
+use jwi_core::api::call::{RawCall, Reply};
 use jwi_core::api::Callback;
 use jwi_core::jivochat::{
     site_loader, violation_blocks, widget_args, EmbedAction, EmbedEvent, Embedding, LoaderFailure,
@@ -536,20 +536,16 @@ fn loaded() {
     });
 }
 
-/// A call from the popup's API console: validated again, then made on the real widget once it
-/// has first loaded (with the shim's function in place of any function stand-in). A call sent
-/// `anyway` is made even with invalid arguments, and logged with a note saying so.
-pub fn console_call(asker: Asker, call: RawCall, anyway: bool) {
-    // The shim passes its own function to callback-style methods; validate with it in place.
-    let mut checked = call.clone();
-    if call.method.answers_through_callback() && !call.args.iter().any(is_function_marker) {
-        checked.args.push(function_marker());
-    }
-    let note = match ApiCall::from_raw(&checked) {
-        Ok(_) => None,
-        Err(_) if anyway => sent_anyway_note(&call),
-        Err(e) => {
-            let outcome = Reply::threw(format!("refused: {e}"));
+/// A call from the popup's API console, made on the real widget once it has first loaded (with
+/// the shim's function in place of any function stand-in). `invalid` says why its arguments
+/// are invalid, as the background judged them: such a call is refused, unless sent `anyway`,
+/// when it is made and logged with a note saying so.
+pub fn console_call(asker: Asker, call: RawCall, anyway: bool, invalid: Option<String>) {
+    let note = match invalid {
+        None => None,
+        Some(why) if anyway => Some(sent_anyway_note(&why)),
+        Some(why) => {
+            let outcome = Reply::threw(format!("refused: {why}"));
             answer_console(asker, outcome);
             return;
         }

@@ -618,7 +618,12 @@ fn on_background_message(text: &str, port_number: u32) {
             sandbox_driver::agent(action);
             sandbox_driver::flush();
         }
-        ToContent::CallApi { id, call, anyway } => match current_mode() {
+        ToContent::CallApi {
+            id,
+            call,
+            anyway,
+            invalid,
+        } => match current_mode() {
             Some(Mode::JivoChat) => jivochat_driver::console_call(
                 Asker {
                     port_number,
@@ -626,11 +631,13 @@ fn on_background_message(text: &str, port_number: u32) {
                 },
                 call,
                 anyway,
+                invalid,
             ),
             _ => {
                 let mut reply = sandbox_driver::page_call(call.method, &call.args);
                 if anyway {
-                    if let Some(note) = sent_anyway_note(&call) {
+                    if let Some(why) = invalid {
+                        let note = sent_anyway_note(&why);
                         let note = match reply.note.take() {
                             Some(why) => format!("{note}; {why}"),
                             None => note,

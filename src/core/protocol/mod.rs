@@ -506,12 +506,18 @@ pub mod runtime {
         CallApi {
             /// The call's id, issued by the background.
             id: CallId,
-            /// The call (validated again by the content script, unless `anyway`).
+            /// The call.
             call: RawCall,
             /// Sent with "send anyway" ([`popup::FromPopup::CallApi`]): made even with invalid
             /// arguments, and logged with a note saying so.
             #[serde(default, skip_serializing_if = "std::ops::Not::not")]
             anyway: bool,
+            /// Why the arguments are invalid, as the background judged them
+            /// ([`invalid_args`](crate::view::console_form::invalid_args)); `None` when they
+            /// are valid. The content script does not judge them again: the code that does is
+            /// not in the JivoChat-mode bundle.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            invalid: Option<String>,
         },
         /// Every event of `page` up to `upto` is stored: the content script may forget them.
         Ack {

@@ -291,20 +291,24 @@ pub fn build_unchecked(method: Method, get: &dyn Fn(&str) -> String, rows: usize
 /// The start of the log note of a console call sent on purpose with invalid arguments.
 pub const SENT_ANYWAY: &str = "sent anyway with invalid arguments";
 
-/// The log note of a console call sent with "send anyway": `sent anyway with invalid
-/// arguments: <why>` when the arguments are invalid, `None` when they are valid after all
-/// (then it is an ordinary call). A callback-style method is judged with the function the shim
-/// adds.
-pub fn sent_anyway_note(call: &RawCall) -> Option<String> {
+/// Why a console call's arguments are invalid (the [`ArgError`](crate::api::call::ArgError)'s
+/// sentence), or `None` when they are valid. A callback-style method is judged with the
+/// function the shim adds. The background judges every console call once, before it goes to
+/// the content script ([`ToContent::CallApi`](crate::protocol::runtime::ToContent::CallApi)).
+pub fn invalid_args(call: &RawCall) -> Option<String> {
     let mut checked = call.clone();
     if call.method.answers_through_callback()
         && !call.args.iter().any(crate::api::call::is_function_marker)
     {
         checked.args.push(function_marker());
     }
-    ApiCall::from_raw(&checked)
-        .err()
-        .map(|e| format!("{SENT_ANYWAY}: {e}"))
+    ApiCall::from_raw(&checked).err().map(|e| e.to_string())
+}
+
+/// The log note of a console call sent with "send anyway" whose arguments are invalid because
+/// of `why` ([`invalid_args`]): `sent anyway with invalid arguments: <why>`.
+pub fn sent_anyway_note(why: &str) -> String {
+    format!("{SENT_ANYWAY}: {why}")
 }
 
 #[cfg(test)]
@@ -387,7 +391,9 @@ mod tests {
         let call = build_unchecked(Method::SetWidgetColor, &form(&[("color", "red")]), 0);
         assert_eq!(call.args, vec![json!("red")]);
         assert_eq!(
-            sent_anyway_note(&call).as_deref(),
+            invalid_args(&call)
+                .map(|why| sent_anyway_note(&why))
+                .as_deref(),
             Some(
                 r#"sent anyway with invalid arguments: color must be a hex colour like #1a2b3c, got "red""#
             )
@@ -401,7 +407,7 @@ mod tests {
             call.args,
             vec![json!({"name": "Ann", "email": "not an e-mail"})]
         );
-        assert!(sent_anyway_note(&call).unwrap().starts_with(SENT_ANYWAY));
+        assert!(sent_anyway_note(&invalid_args(&call).unwrap()).starts_with(SENT_ANYWAY));
         let call = build_unchecked(Method::Open, &form(&[("start", "nonsense")]), 0);
         assert_eq!(call.args, vec![json!({"start": "nonsense"})]);
         let call = build_unchecked(
@@ -410,7 +416,7 @@ mod tests {
             2,
         );
         assert_eq!(call.args, vec![json!([{"title": "t"}])]);
-        assert!(sent_anyway_note(&call).is_some());
+        assert!(invalid_args(&call).is_some());
         let call = build_unchecked(Method::SetRules, &form(&[("rules", "not json")]), 0);
         assert_eq!(call.args, vec![json!("not json")]);
         let call = build_unchecked(
@@ -422,12 +428,12 @@ mod tests {
         // Valid after all: an ordinary call, no note; the same call `build_call` makes.
         let get = form(&[("color", "#abc")]);
         let call = build_unchecked(Method::SetWidgetColor, &get, 0);
-        assert_eq!(sent_anyway_note(&call), None);
+        assert_eq!(invalid_args(&call), None);
         assert_eq!(build_call(Method::SetWidgetColor, &get, 0).unwrap(), call);
         let call = build_unchecked(Method::IsCallbackEnabled, &form(&[]), 0);
-        assert_eq!(sent_anyway_note(&call), None);
+        assert_eq!(invalid_args(&call), None);
         for m in Method::ALL {
-            let _ = sent_anyway_note(&build_unchecked(m, &form(&[]), 1));
+            let _ = invalid_args(&build_unchecked(m, &form(&[]), 1));
         }
     }
 }

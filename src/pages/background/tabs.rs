@@ -19,6 +19,7 @@ use jwi_core::protocol::popup::{FromPopup, TabView, ToPopup};
 use jwi_core::protocol::runtime::{CallId, FromContent, ToContent};
 use jwi_core::protocol::PageStatus;
 use jwi_core::storage_keys;
+use jwi_core::view::console_form::invalid_args;
 use jwi_core::view::workbench::Badge;
 
 /// Every tab the background knows about, and who is watching which.
@@ -404,10 +405,12 @@ fn forward_call(
             popup_id,
         };
         BG.with(|bg| bg.borrow_mut().tabs.calls.insert(id, in_flight));
+        let invalid = invalid_args(&call);
         if port.post(&jwi_core::protocol::encode(&ToContent::CallApi {
             id,
             call,
             anyway,
+            invalid,
         })) {
             Some(())
         } else {
