@@ -6,9 +6,7 @@
 
 pub mod call;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::protocol::by_name;
+use crate::protocol::serde_by_name;
 
 /// A function the widget calls on the page to report an event (`window.jivo_on…`).
 ///
@@ -169,29 +167,8 @@ impl Method {
     }
 }
 
-impl Serialize for Callback {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Callback {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Callback, D::Error> {
-        by_name(d, Callback::from_name, "a jivo_on… callback name")
-    }
-}
-
-impl Serialize for Method {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Method {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Method, D::Error> {
-        by_name(d, Method::from_name, "a Widget API entry point name")
-    }
-}
+serde_by_name!(Callback, "a jivo_on… callback name");
+serde_by_name!(Method, "a Widget API entry point name");
 
 #[cfg(test)]
 mod tests {

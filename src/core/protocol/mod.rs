@@ -25,9 +25,9 @@ use core::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-mod wire;
+pub(crate) mod wire;
 
-pub(crate) use wire::by_name;
+pub(crate) use wire::serde_by_name;
 
 /// Size limits for messages from outside the extension.
 pub mod limits {

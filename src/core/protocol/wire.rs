@@ -74,8 +74,27 @@ impl<T> Visitor<'_> for Named<T> {
     }
 }
 
-/// Deserialises a unit enum from its wire name, through its `from_name` (so the names are
-/// written once, in the type's `name`).
+/// Implements `Serialize` and `Deserialize` for a unit enum as its wire name: written with its
+/// `name()`, read back with its `from_name()` (so its names are written once, in `name()`);
+/// the second argument says what a bad name should have been.
+macro_rules! serde_by_name {
+    ($ty:ty, $expecting:literal) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                $crate::protocol::wire::by_name(d, <$ty>::from_name, $expecting)
+            }
+        }
+    };
+}
+pub(crate) use serde_by_name;
+
+/// Deserialises a unit enum from its wire name, through its `from_name` ([`serde_by_name`]).
 pub(crate) fn by_name<'de, D: Deserializer<'de>, T>(
     d: D,
     from_name: fn(&str) -> Option<T>,

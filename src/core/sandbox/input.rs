@@ -124,8 +124,10 @@ pub enum VisitorAction {
 }
 
 /// How the agent ends a return call.
+///
+/// Externally tagged on the wire (`"ok"`, `{"fail":{"reason":…}}`), as [`AgentAction`] is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum CallEnd {
     /// The call went through: `jivo_onCallEnd({result: 'ok'})`.
     Ok,
@@ -141,8 +143,14 @@ pub enum CallEnd {
 /// Agent actions change agent-side facts whether or not the widget is on the page; callbacks
 /// fire only while it is loaded. Actions that make no sense (accepting twice, writing while
 /// offline, ending a call that is not in progress) are ignored.
+///
+/// Externally tagged on the wire (`{"sendMessage":{"text":…}}`, `"acceptChat"`): the content
+/// script decodes it (`ToContent::Agent`), and serde decodes an internally tagged enum by
+/// buffering it first, with code for that in every sandbox-mode page (docs/architecture.md,
+/// "The page's messages, decoded by hand"). Only Rust writes and reads it, and it is never
+/// stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum AgentAction {
     /// Go online (`true`) or offline (`false`); going offline leaves the chat (not accepted).
     #[serde(rename_all = "camelCase")]

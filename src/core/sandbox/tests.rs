@@ -1367,10 +1367,9 @@ fn views_serialise_in_camel_case() {
     let va: VisitorAction =
         serde_json::from_value(json!({"type": "sendMessage", "text": "hi"})).unwrap();
     assert_eq!(va, VisitorAction::SendMessage { text: "hi".into() });
-    let aa: AgentAction = serde_json::from_value(
-        json!({"type": "endCall", "outcome": {"result": "fail", "reason": "Busy"}}),
-    )
-    .unwrap();
+    let aa: AgentAction =
+        serde_json::from_value(json!({"endCall": {"outcome": {"fail": {"reason": "Busy"}}}}))
+            .unwrap();
     assert_eq!(
         aa,
         AgentAction::EndCall {

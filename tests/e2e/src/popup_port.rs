@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use serde_json::{json, Value};
 
+use jwi_core::sandbox::AgentAction;
+
 use crate::browser::Browser;
 
 /// The tab's whole log as `{type: 'log', summary, entries, …}`, read as the popup reads it: the
@@ -41,15 +43,14 @@ pub fn log(b: &Browser, tab: i64) -> Result<Value> {
     .context("reading the tab's log")
 }
 
-/// Sends one agent action (`{type: 'acceptChat'}`, `{type: 'sendMessage', text}`, …) for the
-/// tab, as the popup's agent console does.
-pub fn agent(b: &Browser, tab: i64, action: Value) -> Result<()> {
+/// Sends one agent action for the tab, as the popup's agent console does.
+pub fn agent(b: &Browser, tab: i64, action: AgentAction) -> Result<()> {
     b.ext_eval(
         "const port = api.runtime.connect({name: 'popup'});\
          port.postMessage(JSON.stringify({type: 'watch', tab: arguments[0]}));\
          port.postMessage(JSON.stringify({type: 'agent', tab: arguments[0], action: arguments[1]}));\
          return new Promise(r => setTimeout(() => { port.disconnect(); r(true); }, 200));",
-        vec![json!(tab), action],
+        vec![json!(tab), serde_json::to_value(action)?],
     )
     .context("sending an agent action")?;
     Ok(())

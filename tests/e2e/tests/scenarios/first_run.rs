@@ -23,7 +23,7 @@ use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use e2e::server::Response;
 use e2e::widget::{Widget, ENTER};
-use jwi_core::sandbox::Words;
+use jwi_core::sandbox::{AgentAction, Words};
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -298,7 +298,9 @@ fn pages_pass_axe_in_the_russian_ui(ctx: &mut Ctx) -> Result<()> {
     popup_port::agent(
         &ru,
         tab,
-        json!({"type": "sendMessage", "text": "Здравствуйте!"}),
+        AgentAction::SendMessage {
+            text: "Здравствуйте!".into(),
+        },
     )?;
     // A mistake for the checks, whose detail the panel says in Russian.
     ru.eval("jivo_api.setWidgetColor('red'); return null;")?;
@@ -413,7 +415,9 @@ fn workbench_passes_axe_with_screenshots(ctx: &mut Ctx) -> Result<()> {
     popup_port::agent(
         ctx,
         tab,
-        json!({"type": "sendMessage", "text": "Hello! How can I help?"}),
+        AgentAction::SendMessage {
+            text: "Hello! How can I help?".into(),
+        },
     )?;
     let shots = ctx.kind() == BrowserKind::Chromium;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");

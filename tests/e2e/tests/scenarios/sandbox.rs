@@ -8,6 +8,7 @@ use anyhow::{ensure, Context as _, Result};
 use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
+use jwi_core::sandbox::AgentAction;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -143,7 +144,7 @@ fn open_and_close_fire_callbacks(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// Sends one agent action for the tab showing `url`, as the popup's agent console does.
-fn agent(ctx: &Ctx, url: &str, action: Value) -> Result<()> {
+fn agent(ctx: &Ctx, url: &str, action: AgentAction) -> Result<()> {
     popup_port::agent(ctx, ctx.tab_id_of(url)?, action)
 }
 
@@ -156,7 +157,9 @@ fn agent_messages_reach_the_site(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Hello from the agent"}),
+        AgentAction::SendMessage {
+            text: "Hello from the agent".into(),
+        },
     )?;
     let log = site_log_with(ctx, "jivo_onMessageReceived")?;
     ensure!(
@@ -169,7 +172,7 @@ fn agent_messages_reach_the_site(ctx: &mut Ctx) -> Result<()> {
         unread == 1,
         "unread after one agent message while minimised: {unread}"
     );
-    agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
+    agent(ctx, &url, AgentAction::SetOnline { online: false })?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
     })?;

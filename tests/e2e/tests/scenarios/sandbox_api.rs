@@ -19,7 +19,7 @@ use e2e::popup_port;
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use e2e::widget::{Rgb, Widget, ENTER, ESCAPE, TAB};
-use jwi_core::sandbox::Words;
+use jwi_core::sandbox::{AgentAction, CallEnd, Words};
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -192,7 +192,7 @@ fn call_expect(
 // ---- the agent --------------------------------------------------------------------------------
 
 /// Sends one agent action for the tab showing `url`, as the popup's agent console does.
-fn agent(ctx: &Ctx, url: &str, action: Value) -> Result<()> {
+fn agent(ctx: &Ctx, url: &str, action: AgentAction) -> Result<()> {
     popup_port::agent(ctx, ctx.tab_id_of(url)?, action)
 }
 
@@ -465,7 +465,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "setCallbacksEnabled", "enabled": false}),
+        AgentAction::SetCallbacksEnabled { enabled: false },
     )?;
     let disabled = json!({"result": "fail", "reason": "Callback disabled"});
     ctx.wait_for("isCallbackEnabled to report disabled", TIMEOUT, |b| {
@@ -489,7 +489,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "setCallbacksEnabled", "enabled": true}),
+        AgentAction::SetCallbacksEnabled { enabled: true },
     )?;
     ctx.wait_for("isCallbackEnabled to report ok", TIMEOUT, |b| {
         let v = b.eval_async("jivo_api.isCallbackEnabled(r => done(r));")?;
@@ -544,7 +544,11 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "endCall", "outcome": {"result": "fail", "reason": ""}}),
+        AgentAction::EndCall {
+            outcome: CallEnd::Fail {
+                reason: String::new(),
+            },
+        },
     )?;
     let log = log_after(ctx, "jivo_onCallEnd")?;
     expect_callbacks(
@@ -564,7 +568,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
 fn offline_messages<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     let url = page_url(ctx, STRICT, "");
     load(ctx, &url)?;
-    agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
+    agent(ctx, &url, AgentAction::SetOnline { online: false })?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
     })?;
@@ -605,7 +609,7 @@ fn offline_messages<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         t.contains("Offline message")
     })?;
     ctx.switch_to(&tabs.page)?;
-    agent(ctx, &url, json!({"type": "setOnline", "online": true}))?;
+    agent(ctx, &url, AgentAction::SetOnline { online: true })?;
     ctx.wait_for("chatMode() online", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "online").then_some(()))
     })?;
@@ -711,7 +715,9 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Yes, we have it."}),
+        AgentAction::SendMessage {
+            text: "Yes, we have it.".into(),
+        },
     )?;
     let log = log_after(ctx, "unreadOnReceive")?;
     expect_callbacks(
@@ -731,7 +737,9 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Take your time"}),
+        AgentAction::SendMessage {
+            text: "Take your time".into(),
+        },
     )?;
     log_after(ctx, "jivo_onMessageReceived")?;
     w.type_text("tence\u{E007}")?;
@@ -754,7 +762,9 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Anything else?"}),
+        AgentAction::SendMessage {
+            text: "Anything else?".into(),
+        },
     )?;
     let log = log_after(ctx, "unreadOnReceive")?;
     expect_callbacks(
@@ -937,7 +947,9 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Hello John"}),
+        AgentAction::SendMessage {
+            text: "Hello John".into(),
+        },
     )?;
     let log = log_after(ctx, "jivo_onResizeCallback")?;
     let mut expected = vec![("jivo_onAccept", None), ("jivo_onMessageReceived", None)];
@@ -1248,7 +1260,9 @@ fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Hi, one moment"}),
+        AgentAction::SendMessage {
+            text: "Hi, one moment".into(),
+        },
     )?;
     let log = log_after(ctx, "jivo_onMessageReceived")?;
     expect_callbacks(
@@ -1262,7 +1276,9 @@ fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     agent(
         ctx,
         &url,
-        json!({"type": "sendMessage", "text": "Still there?"}),
+        AgentAction::SendMessage {
+            text: "Still there?".into(),
+        },
     )?;
     log_after(ctx, "jivo_onMessageReceived")?;
 
@@ -1303,7 +1319,13 @@ fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         t.contains("Yes, still here")
     })?;
     ctx.switch_to(&tabs.page)?;
-    agent(ctx, &url, json!({"type": "sendMessage", "text": "Great"}))?;
+    agent(
+        ctx,
+        &url,
+        AgentAction::SendMessage {
+            text: "Great".into(),
+        },
+    )?;
     let log = log_after(ctx, "jivo_onMessageReceived")?;
     expect_callbacks(
         &log,
@@ -1376,7 +1398,7 @@ fn visitor_menu_and_offline_form<const STRICT: bool>(ctx: &mut Ctx) -> Result<()
         "Escape in the chat window",
     )?;
 
-    agent(ctx, &url, json!({"type": "setOnline", "online": false}))?;
+    agent(ctx, &url, AgentAction::SetOnline { online: false })?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
     })?;

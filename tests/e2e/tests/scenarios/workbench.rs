@@ -16,6 +16,7 @@ use e2e::popup_port::{self, entries};
 use e2e::runner::{Ctx, Scenario};
 use e2e::scenario;
 use e2e::server::Response;
+use jwi_core::sandbox::AgentAction;
 use serde_json::{json, Value};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -392,7 +393,13 @@ fn side_panel_shows_the_conversation_and_replies(ctx: &mut Ctx) -> Result<()> {
     let tab = e2e::site::open(ctx, &url, TIMEOUT)?;
     let page = ctx.current_tab()?;
     // The agent greets the visitor first (as the popup would), so there is a conversation.
-    popup_port::agent(ctx, tab, json!({"type": "sendMessage", "text": "Welcome!"}))?;
+    popup_port::agent(
+        ctx,
+        tab,
+        AgentAction::SendMessage {
+            text: "Welcome!".into(),
+        },
+    )?;
     ctx.new_tab()?;
     ctx.open_extension_page(&format!("sidepanel.html?tab={tab}"))?;
     ctx.wait_for_attr("#page-status", "data-state", "loaded", TIMEOUT)?;
