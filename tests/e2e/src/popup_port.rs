@@ -56,6 +56,11 @@ pub fn agent(b: &Browser, tab: i64, action: AgentAction) -> Result<()> {
     Ok(())
 }
 
+/// Sends one agent action for the tab showing `url` (a pattern, as [`Browser::tab_id_of`]).
+pub fn agent_on(b: &Browser, url: &str, action: AgentAction) -> Result<()> {
+    agent(b, b.tab_id_of(url)?, action)
+}
+
 /// Makes one API console call (`method` with raw `args`) on the tab and returns its outcome as
 /// the popup receives it, or the string `"timed out"` after 4 s.
 pub fn console_call(b: &Browser, tab: i64, method: &str, args: Value) -> Result<Value> {

@@ -143,18 +143,13 @@ fn open_and_close_fire_callbacks(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Sends one agent action for the tab showing `url`, as the popup's agent console does.
-fn agent(ctx: &Ctx, url: &str, action: AgentAction) -> Result<()> {
-    popup_port::agent(ctx, ctx.tab_id_of(url)?, action)
-}
-
 fn agent_messages_reach_the_site(ctx: &mut Ctx) -> Result<()> {
     use_sandbox(ctx)?;
     let url = ctx.url("/site-integration.html");
     ctx.goto(&url)?;
     site_log_with(ctx, "jivo_onLoadCallback")?;
     ctx.eval("siteLog.length = 0;")?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -172,7 +167,7 @@ fn agent_messages_reach_the_site(ctx: &mut Ctx) -> Result<()> {
         unread == 1,
         "unread after one agent message while minimised: {unread}"
     );
-    agent(ctx, &url, AgentAction::SetOnline { online: false })?;
+    popup_port::agent_on(ctx, &url, AgentAction::SetOnline { online: false })?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
     })?;

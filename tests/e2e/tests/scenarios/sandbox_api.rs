@@ -191,11 +191,6 @@ fn call_expect(
 
 // ---- the agent --------------------------------------------------------------------------------
 
-/// Sends one agent action for the tab showing `url`, as the popup's agent console does.
-fn agent(ctx: &Ctx, url: &str, action: AgentAction) -> Result<()> {
-    popup_port::agent(ctx, ctx.tab_id_of(url)?, action)
-}
-
 /// The page tab and the popup tab showing it.
 struct Tabs {
     page: String,
@@ -462,7 +457,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     call_expect(ctx, "return jivo_api.close();", ok.clone(), &[])?;
 
     // Callbacks disabled by the agent.
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SetCallbacksEnabled { enabled: false },
@@ -486,7 +481,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     )?;
 
     // Enabled again: a call starts, a second one is refused while it runs, the agent ends it.
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SetCallbacksEnabled { enabled: true },
@@ -541,7 +536,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         &[("jivo_onCallStart", None)],
     )?;
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::EndCall {
@@ -568,7 +563,7 @@ fn window_states_and_calls<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
 fn offline_messages<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     let url = page_url(ctx, STRICT, "");
     load(ctx, &url)?;
-    agent(ctx, &url, AgentAction::SetOnline { online: false })?;
+    popup_port::agent_on(ctx, &url, AgentAction::SetOnline { online: false })?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
     })?;
@@ -609,7 +604,7 @@ fn offline_messages<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         t.contains("Offline message")
     })?;
     ctx.switch_to(&tabs.page)?;
-    agent(ctx, &url, AgentAction::SetOnline { online: true })?;
+    popup_port::agent_on(ctx, &url, AgentAction::SetOnline { online: true })?;
     ctx.wait_for("chatMode() online", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "online").then_some(()))
     })?;
@@ -712,7 +707,7 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     let log = log_after(ctx, "jivo_onAccept")?;
     expect_callbacks(&log, &[("jivo_onAccept", None)], "the agent accepted")?;
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -734,7 +729,7 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     // caret included.
     w.type_text("Half a sen")?;
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -759,7 +754,7 @@ fn visitor_chats_by_keyboard<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         "Escape in the window",
     )?;
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -944,7 +939,7 @@ fn clear_destroy_init<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     ctx.switch_to(&tabs.page)?;
     // The agent writes first: the minimised label gets the conversation (chat/min).
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -1257,7 +1252,7 @@ fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     w.type_text("First message\u{E007}")?;
     log_after(ctx, "jivo_onClientStartChat")?;
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -1273,7 +1268,7 @@ fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
     w.keys(&[ESCAPE])?;
     e2e::site::site_log_with(ctx, "jivo_onClose", TIMEOUT)?;
     clear_log(ctx)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -1319,7 +1314,7 @@ fn history_across_reloads<const STRICT: bool>(ctx: &mut Ctx) -> Result<()> {
         t.contains("Yes, still here")
     })?;
     ctx.switch_to(&tabs.page)?;
-    agent(
+    popup_port::agent_on(
         ctx,
         &url,
         AgentAction::SendMessage {
@@ -1398,7 +1393,7 @@ fn visitor_menu_and_offline_form<const STRICT: bool>(ctx: &mut Ctx) -> Result<()
         "Escape in the chat window",
     )?;
 
-    agent(ctx, &url, AgentAction::SetOnline { online: false })?;
+    popup_port::agent_on(ctx, &url, AgentAction::SetOnline { online: false })?;
     ctx.wait_for("chatMode() offline", TIMEOUT, |b| {
         Ok((b.eval("return jivo_api.chatMode();")? == "offline").then_some(()))
     })?;
