@@ -33,6 +33,9 @@ pub fn start_welcome() {
         e.prevent_default();
         add(true, None);
     });
+    // The page ships the button disabled: a click before this handler is in place would submit
+    // the form to the page itself (a reload that loses the click).
+    dom::set_disabled("add", false);
     if let Some(site) = param("add") {
         dom::set_value("site", &site);
         // `&open=1` (the demo): once the rule is in force, open the address itself, so that
