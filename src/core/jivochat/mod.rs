@@ -58,12 +58,10 @@ pub fn loader_widget_id(src: &str) -> Option<&str> {
 /// Browsers report the blocked URL in full or, for cross-origin URLs in some cases, only its
 /// origin; both count.
 pub fn violation_blocks(blocked_uri: &str, loader_url: &str) -> bool {
-    use crate::site_rule::origin_of;
     if blocked_uri.is_empty() {
         return false;
     }
-    blocked_uri == loader_url
-        || (origin_of(blocked_uri).is_some() && origin_of(blocked_uri) == origin_of(loader_url))
+    blocked_uri == loader_url || crate::site_rule::same_origin(blocked_uri, loader_url)
 }
 
 /// Why the real widget could not be put on a page.

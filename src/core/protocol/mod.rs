@@ -161,8 +161,9 @@ pub mod page {
     /// with it, before reading any of it; this way the content script reads a batch as it
     /// parses it, and carries 37 KB less code (docs/architecture.md, "What a matched page
     /// pays"). [`ToPage`], which the content script only writes, keeps its `type`.
-    /// Its `Deserialize` is written by hand (`protocol/wire.rs`): the derived one was the
-    /// largest function in the content script.
+    ///
+    /// Its `Deserialize` is written by hand (`protocol/wire.rs`, which also says which fields
+    /// may be left out): the derived one was the largest function in the content script.
     #[derive(Clone, Debug, PartialEq, Serialize)]
     #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
     pub enum FromPage {
@@ -176,7 +177,6 @@ pub mod page {
             /// Which callback.
             name: Callback,
             /// Its arguments as the shim's bounded serialiser saw them.
-            #[serde(default)]
             args: Vec<Value>,
         },
         /// The page's own handler for a callback threw; the exception went back to the widget.
@@ -191,10 +191,9 @@ pub mod page {
             /// Which entry point.
             method: Method,
             /// Its arguments.
-            #[serde(default)]
             args: Vec<Value>,
             /// What it returned synchronously; absent for `undefined`.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(skip_serializing_if = "Option::is_none")]
             returned: Option<Value>,
         },
         /// The page changed its URL through the History API.
@@ -208,7 +207,6 @@ pub mod page {
             /// Which entry point, by its name as the page called it.
             method: Method,
             /// The arguments as the page passed them.
-            #[serde(default)]
             args: Vec<Value>,
         },
         /// The page called one of the sandbox's reads
@@ -218,7 +216,7 @@ pub mod page {
             /// Which read.
             method: Method,
             /// What the shim returned (absent for `undefined`).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(skip_serializing_if = "Option::is_none")]
             returned: Option<Value>,
         },
         /// The result of a [`ToPage::CallApi`].
@@ -250,7 +248,7 @@ pub mod page {
             /// How many messages the shim counted but did not forward, after these: past its
             /// channel bounds (the queue before the content script connects, the budget of one
             /// batch), without serialising them. The log counts them as missed.
-            #[serde(default, skip_serializing_if = "is_zero")]
+            #[serde(skip_serializing_if = "is_zero")]
             unsent: u32,
         },
         /// The page gave a `jivo_on…` callback a new handler: assigned a function to it, or
@@ -262,7 +260,7 @@ pub mod page {
             /// The URL of the script whose top level assigned it (the page's URL for an inline
             /// script), when the shim can tell (`document.currentScript`): not for a
             /// declaration, nor from a timer, event handler or module.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(skip_serializing_if = "Option::is_none")]
             script: Option<String>,
         },
         /// `window.jivo_api` lost the widget's API: the page deleted it or assigned something

@@ -11,7 +11,8 @@
 //! field and variant name, for every type. What they accept is what the derived decoders
 //! accepted from the shim, and what they refuse (unknown variants and fields, a missing field,
 //! a second variant, the array form) they refuse as [`DecodeError::Malformed`](super::DecodeError).
-//! A field given twice keeps its last value.
+//! A field given twice keeps its last value. The fields that may be left out: `args` (no
+//! arguments), `returned` and `script` (none), `unsent` (0).
 
 use std::fmt;
 

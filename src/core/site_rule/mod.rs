@@ -35,7 +35,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use pattern::{SiteRule, SiteRuleError};
-pub use url::{origin_of, UrlError, WebScheme, WebUrl};
+pub use url::{origin_of, same_origin, UrlError, WebScheme, WebUrl};
 
 /// An ordered list of site rules: the `sites` setting. The first rule that matches a URL is
 /// the one reported.

@@ -460,6 +460,11 @@ pub fn origin_of(url: &str) -> Option<String> {
     })
 }
 
+/// Whether both URLs have an origin ([`origin_of`]) and it is the same one.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    origin_of(a).is_some_and(|o| Some(o) == origin_of(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,7 +617,10 @@ mod tests {
         );
         for no_origin in ["", "http://", "http:///path", "about:blank", "eval"] {
             assert_eq!(origin_of(no_origin), None, "{no_origin}");
+            assert!(!same_origin(no_origin, no_origin), "{no_origin}");
         }
+        assert!(same_origin("HTTP://Host:1/a", "http://host:1/b?c"));
+        assert!(!same_origin("http://host:1/", "http://host:2/"));
     }
 
     #[test]

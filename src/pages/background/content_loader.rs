@@ -22,7 +22,7 @@ use wasm_bindgen_futures::spawn_local;
 use jwi_browser::ext::{self, Port};
 use jwi_core::content_build::{ContentBuild, MAX_POLICIES};
 use jwi_core::protocol::runtime::LoadContent;
-use jwi_core::site_rule::origin_of;
+use jwi_core::site_rule::same_origin;
 
 use super::{decode_from, tabs};
 
@@ -98,9 +98,7 @@ fn choose(tab: i32, url: &str, metas: &[String]) -> ContentBuild {
     SEEN.with(|s| match s.borrow().get(&tab) {
         // The document's own response (history.pushState may have changed its path since,
         // never its origin).
-        Some(seen) if origin_of(&seen.url).is_some_and(|o| Some(o) == origin_of(url)) => {
-            ContentBuild::choose(&seen.policies, metas)
-        }
+        Some(seen) if same_origin(&seen.url, url) => ContentBuild::choose(&seen.policies, metas),
         _ => ContentBuild::Wasm2js,
     })
 }
